@@ -1,0 +1,177 @@
+namespace LocationActors.Domain.Aors;
+
+/// <summary>
+/// Turns a SIP URI (the To URI of a REGISTER, the Request-URI of a call) into the <see cref="Aor"/> Kamailio's
+/// registrar would build from it (<c>registrar/common.c:extract_aor</c> in Kamailio 5.6): the user part
+/// %-unescaped, lower-cased unless case-sensitive, the realm prefix stripped from the domain, the domain kept only
+/// with <c>use_domain</c>. Only <c>sip:</c> and <c>sips:</c> URIs name a registrable user.
+/// </summary>
+public static class AorNormalizer
+{
+    // Kamailio 5.6.3 registrar.h / common.c limits, on the raw (still escaped) URI parts.
+    public const int MaxUserLength = 64;
+    public const int MaxHostLength = 128;
+    public const int MaxAorLength = 256;
+
+    public static Aor Normalize(string uri, RegistrarOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrEmpty(uri))
+            throw new AorFormatException(AorError.Empty, uri ?? "", "the URI is empty");
+
+        var rest = StripScheme(uri);
+        var at = rest.IndexOf('@');
+        if (at < 0)
+            throw new AorFormatException(AorError.MissingUser, uri, "the URI has no user part");
+
+        var userInfo = rest[..at];
+        var colon = userInfo.IndexOf(':');
+        var user = colon < 0 ? userInfo : userInfo[..colon]; // drop a password
+        var (host, uriParams) = SplitHost(uri, rest[(at + 1)..]);
+
+        if (HasUserPhone(uriParams))
+        {
+            // Kamailio's phone2tel (on by default) treats user=phone URIs as tel: and drops the user's ;params.
+            var semicolon = user.IndexOf(';');
+            if (semicolon >= 0)
+                user = user[..semicolon];
+        }
+
+        if (user.Length == 0)
+            throw new AorFormatException(AorError.MissingUser, uri, "the URI has an empty user part");
+        if (user.Length > MaxUserLength || host.Length > MaxHostLength || user.Length + host.Length + 1 > MaxAorLength)
+            throw new AorFormatException(AorError.TooLong, uri,
+                $"the user part may have at most {MaxUserLength} characters and the host {MaxHostLength}");
+
+        CheckUserCharacters(uri, user);
+        var username = Unescape(uri, user);
+
+        if (!options.CaseSensitive)
+            username = username.ToLowerInvariant();
+        if (!options.UseDomain)
+            return Aor.Create(username, null);
+
+        // Kamailio compares the realm prefix byte-wise with the host as written, before lower-casing it.
+        var prefix = options.RealmPrefix;
+        var domain = prefix.Length > 0 && prefix.Length < host.Length && host.StartsWith(prefix, StringComparison.Ordinal)
+            ? host[prefix.Length..]
+            : host;
+        return Aor.Create(username, domain.ToLowerInvariant());
+    }
+
+    private static string StripScheme(string uri)
+    {
+        if (uri.StartsWith("sip:", StringComparison.OrdinalIgnoreCase))
+            return uri[4..];
+        if (uri.StartsWith("sips:", StringComparison.OrdinalIgnoreCase))
+            return uri[5..];
+        throw new AorFormatException(AorError.UnsupportedScheme, uri, "only sip: and sips: URIs name a registrable user");
+    }
+
+    /// <summary>Splits <c>host[:port][;params][?headers]</c>; returns the host and the parameter section.</summary>
+    private static (string Host, string Params) SplitHost(string uri, string hostPart)
+    {
+        int end;
+        if (hostPart.StartsWith('['))
+        {
+            end = hostPart.IndexOf(']');
+            if (end < 0)
+                throw new AorFormatException(AorError.InvalidCharacter, uri, "an IPv6 host lacks its closing ']'");
+            end++;
+        }
+        else
+        {
+            end = hostPart.IndexOfAny([':', ';', '?']);
+            if (end < 0)
+                end = hostPart.Length;
+        }
+
+        var host = hostPart[..end];
+        if (host.Length == 0)
+            throw new AorFormatException(AorError.MissingHost, uri, "the URI has no host");
+        foreach (var c in host)
+        {
+            if (c > 0x7E)
+                throw new AorFormatException(AorError.NonAscii, uri,
+                    "non-ASCII characters are not accepted (p_usrloc's partition hash is undefined for them)");
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '[' or ']' or ':'))
+                throw new AorFormatException(AorError.InvalidCharacter, uri, $"'{Printable(c)}' is not allowed in a host");
+        }
+
+        var afterHost = hostPart[end..];
+        var paramStart = afterHost.IndexOf(';');
+        if (paramStart < 0)
+            return (host, "");
+        var headers = afterHost.IndexOf('?');
+        return (host, headers > paramStart ? afterHost[paramStart..headers] : afterHost[paramStart..]);
+    }
+
+    private static bool HasUserPhone(string uriParams)
+    {
+        foreach (var p in uriParams.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = p.IndexOf('=');
+            if (eq > 0 && p.AsSpan(0, eq).Trim().Equals("user", StringComparison.OrdinalIgnoreCase)
+                       && p.AsSpan(eq + 1).Trim().Equals("phone", StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+
+        return false;
+    }
+
+    // RFC 3261 user = 1*( unreserved / escaped / user-unreserved ).
+    private static void CheckUserCharacters(string uri, string user)
+    {
+        foreach (var c in user)
+        {
+            if (c > 0x7E)
+                throw new AorFormatException(AorError.NonAscii, uri,
+                    "non-ASCII characters are not accepted (p_usrloc's partition hash is undefined for them)");
+            var allowed = char.IsAsciiLetterOrDigit(c)
+                          || c is '-' or '_' or '.' or '!' or '~' or '*' or '\'' or '(' or ')' or '%'
+                          || c is '&' or '=' or '+' or '$' or ',' or ';' or '?' or '/';
+            if (!allowed)
+                throw new AorFormatException(AorError.InvalidCharacter, uri, $"'{Printable(c)}' is not allowed in a user part");
+        }
+    }
+
+    /// <summary>Kamailio's <c>un_escape</c>: %XX with two hex digits decoding to printable ASCII (32..126).</summary>
+    private static string Unescape(string uri, string user)
+    {
+        if (!user.Contains('%'))
+            return user;
+        var result = new System.Text.StringBuilder(user.Length);
+        for (var i = 0; i < user.Length; i++)
+        {
+            if (user[i] != '%')
+            {
+                result.Append(user[i]);
+                continue;
+            }
+
+            if (i + 2 >= user.Length)
+                throw new AorFormatException(AorError.InvalidEscape, uri, "an escape sequence is cut short");
+            var hi = HexValue(user[i + 1]);
+            var lo = HexValue(user[i + 2]);
+            if (hi < 0 || lo < 0)
+                throw new AorFormatException(AorError.InvalidEscape, uri, "an escape sequence has a non-hex digit");
+            var value = (hi << 4) + lo;
+            if (value is < 32 or > 126)
+                throw new AorFormatException(AorError.InvalidEscape, uri, "an escape sequence decodes to a non-printable or non-ASCII character");
+            result.Append((char)value);
+            i += 2;
+        }
+
+        return result.ToString();
+    }
+
+    private static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
+    private static string Printable(char c) => c < 0x20 || c == 0x7F ? $"\\x{(int)c:x2}" : c.ToString();
+}

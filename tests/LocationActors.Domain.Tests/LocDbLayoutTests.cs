@@ -1,0 +1,56 @@
+using LocationActors.Domain.LocDb;
+
+namespace LocationActors.Domain.Tests;
+
+public class LocDbLayoutTests
+{
+    private static LocDbRow Row(int id, int no, LocDbStatus status = LocDbStatus.On, bool spare = false) =>
+        new(id, no, $"mysql://u:p@db{id}{no}/loc", status, 0, LocDbRow.DefaultTime, spare, no);
+
+    [Fact]
+    public void N_is_the_highest_id_with_status_one()
+    {
+        var layout = LocDbLayout.FromRows([Row(1, 1), Row(1, 2), Row(2, 1), Row(2, 2), Row(3, 1, LocDbStatus.Off), Row(3, 2, LocDbStatus.Maintenance)]);
+
+        Assert.Equal(2, layout.GroupCount); // group 3 has no active row: p_usrloc counts it out, and so must we
+        Assert.Contains(layout.Problems, p => p.StartsWith("group 3 is outside"));
+    }
+
+    [Fact]
+    public void Members_are_the_first_rows_by_no_and_the_rest_are_spares()
+    {
+        var layout = LocDbLayout.FromRows([Row(1, 3, spare: true), Row(1, 2), Row(1, 1)], membersPerGroup: 2);
+
+        Assert.Equal([1, 2], layout.MembersOf(1).Select(r => r.No));
+        Assert.Equal([3], layout.SparesOf(1).Select(r => r.No));
+        Assert.Equal(3, LocDbLayout.FromRows([Row(1, 3), Row(1, 2), Row(1, 1)], membersPerGroup: 3).MembersOf(1).Count);
+    }
+
+    [Fact]
+    public void Gaps_and_thin_groups_are_reported()
+    {
+        var layout = LocDbLayout.FromRows([Row(1, 1), Row(3, 1), Row(3, 2)]);
+
+        Assert.Equal(3, layout.GroupCount);
+        Assert.Equal(["group 1 has 1 of 2 member rows", "group 2 has no locdb rows: its users cannot be served"], layout.Problems);
+    }
+
+    [Fact]
+    public void No_active_row_means_no_layout()
+    {
+        Assert.Throws<InvalidOperationException>(() => LocDbLayout.FromRows([Row(1, 1, LocDbStatus.Off)]));
+    }
+
+    [Fact]
+    public void Recovery_window_follows_p_usrloc()
+    {
+        var now = 1_700_000_000L;
+        var row = Row(1, 1) with { Failover = now - 100 };
+
+        Assert.True(row.IsRecovering(now, expireTime: 3600));
+        Assert.False(row.IsRecovering(now, expireTime: 60));
+        Assert.False((row with { Failover = LocDbRow.ZeroTime }).IsRecovering(now, long.MaxValue / 2));
+        Assert.False((row with { Failover = LocDbRow.DefaultTime }).IsRecovering(now, long.MaxValue / 2));
+        Assert.False((row with { Status = LocDbStatus.Off }).IsRecovering(now, 3600));
+    }
+}
