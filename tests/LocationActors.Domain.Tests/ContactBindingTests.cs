@@ -28,8 +28,8 @@ public class ContactBindingTests
     [InlineData(nameof(ContactBinding.Instance), 256)]
     public void Values_longer_than_their_column_are_refused_by_name(string field, int length)
     {
-        var tooLong = WithField(Sample(), field, new string('x', length));
-        var fits = WithField(Sample(), field, new string('x', length - 1));
+        var tooLong = BindingFields.With(Sample(), field, new string('x', length));
+        var fits = BindingFields.With(Sample(), field, new string('x', length - 1));
 
         Assert.Null(fits.Validate());
         var error = Assert.Throws<InvalidBindingException>(() => tooLong.EnsureValid());
@@ -44,7 +44,7 @@ public class ContactBindingTests
     [InlineData(nameof(ContactBinding.CallId))]   // Kamailio skips rows with an empty Call-ID when reading
     public void Required_values_may_not_be_empty(string field)
     {
-        Assert.Equal($"{field} is empty", WithField(Sample(), field, "").Validate());
+        Assert.Equal($"{field} is empty", BindingFields.With(Sample(), field, "").Validate());
     }
 
     [Theory]
@@ -77,8 +77,12 @@ public class ContactBindingTests
         Assert.Equal("uloc-6b07ead6-2d68-1", new RuidGenerator(0x6b07ead6, 0x2d68).Next());
         Assert.NotEqual(new RuidGenerator().Next(), new RuidGenerator().Next()); // other nodes, other ids
     }
+}
 
-    internal static ContactBinding WithField(ContactBinding b, string field, string value) => field switch
+/// <summary>Sets one string field of a binding by name (for tests that walk every column).</summary>
+public static class BindingFields
+{
+    public static ContactBinding With(ContactBinding b, string field, string value) => field switch
     {
         nameof(ContactBinding.Ruid) => b with { Ruid = value },
         nameof(ContactBinding.Username) => b with { Username = value },

@@ -1,0 +1,60 @@
+using System.Data.Common;
+using LocationActors.Domain.Encoding;
+using MySqlConnector;
+
+namespace LocationActors.Storage.Dialects;
+
+/// <summary>MariaDB and MySQL through MySqlConnector, the first-class backend (Kamailio's own).</summary>
+internal sealed class MySqlDialect : SqlDialect
+{
+    public static readonly MySqlDialect Instance = new();
+
+    public override string SchemaFolder => "mysql";
+
+    // One round trip per 500 rows: the round trip, not the statement size, dominates on MariaDB.
+    public override int MaxRowsPerStatement => 500;
+
+    public override DbConnection CreateConnection(DatabaseUrl url, StorageOptions options)
+    {
+        var builder = new MySqlConnectionStringBuilder
+        {
+            Server = url.Host,
+            Port = (uint)url.Port,
+            UserID = url.User ?? "",
+            Password = url.Password ?? "",
+            Database = url.Database,
+            ConnectionTimeout = (uint)Math.Max(1, Math.Ceiling(options.ConnectTimeout.TotalSeconds)),
+            DefaultCommandTimeout = (uint)Math.Max(1, Math.Ceiling(options.CommandTimeout.TotalSeconds)),
+            // DATETIME columns hold wall-clock time in the configured zone; the codec interprets them, not the driver.
+            DateTimeKind = MySqlDateTimeKind.Unspecified,
+            ConvertZeroDateTime = true,
+        };
+        return new MySqlConnection(builder.ConnectionString);
+    }
+
+    public override object TimeValue(long unixSeconds, DbTimeCodec times) => times.ToDb(unixSeconds);
+
+    public override long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times) => times.FromDb(reader.GetDateTime(ordinal));
+
+    // MariaDB cannot LIMIT a subquery on the table it deletes from, but takes LIMIT on DELETE itself.
+    public override string DeleteLimited(string table, string where) => $"DELETE FROM {table} WHERE {where} LIMIT @limit";
+
+    public override StorageErrorKind Classify(Exception exception)
+    {
+        if (exception is not MySqlException e)
+            return ClassifyCommon(exception) ?? StorageErrorKind.Statement;
+        if (e.ErrorCode == MySqlErrorCode.CommandTimeoutExpired)
+            return StorageErrorKind.Timeout;
+        return e.Number switch
+        {
+            1044 or 1045 or 1040 or 1042 or 1053 or 1152 or 1158 or 1159 or 1160 or 1161 or 2002 or 2003 or 2006 or 2013
+                => StorageErrorKind.Connection,
+            1049 or 1054 or 1146 => StorageErrorKind.Schema, // unknown database, column, table
+            1048 or 1062 or 1264 or 1292 or 1366 or 1406 => StorageErrorKind.InvalidData,
+            1205 or 1213 => StorageErrorKind.Timeout, // lock wait timeout, deadlock: a retry may pass
+            _ when e.IsTransient => StorageErrorKind.Connection,
+            < 1000 or >= 2000 => StorageErrorKind.Connection, // client-side errors: the session is unusable
+            _ => StorageErrorKind.Statement,
+        };
+    }
+}

@@ -1,0 +1,49 @@
+using System.Data.Common;
+using LocationActors.Domain.Encoding;
+
+namespace LocationActors.Storage.Dialects;
+
+/// <summary>
+/// What differs between MariaDB/MySQL and SQLite for the few statements the storage layer runs. Everything else —
+/// REPLACE, backtick-quoted names, named parameters — both engines accept alike, so the SQL is written once.
+/// </summary>
+internal abstract class SqlDialect
+{
+    public static SqlDialect For(DatabaseKind kind) => kind switch
+    {
+        DatabaseKind.MySql => MySqlDialect.Instance,
+        DatabaseKind.Sqlite => SqliteDialect.Instance,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Folder of this dialect's scripts under <c>sql/</c>.</summary>
+    public abstract string SchemaFolder { get; }
+
+    public abstract DbConnection CreateConnection(DatabaseUrl url, StorageOptions options);
+
+    /// <summary>The most rows one multi-row statement should carry on this engine.</summary>
+    public abstract int MaxRowsPerStatement { get; }
+
+    /// <summary>Per-connection settings run right after opening.</summary>
+    public virtual Task PrepareAsync(DbConnection connection, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>The parameter value for a DATETIME column.</summary>
+    public abstract object TimeValue(long unixSeconds, DbTimeCodec times);
+
+    public abstract long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times);
+
+    /// <summary>DELETE of at most <c>@limit</c> rows matching <paramref name="where"/>.</summary>
+    public abstract string DeleteLimited(string table, string where);
+
+    /// <summary>Maps a driver exception onto the kinds callers act on.</summary>
+    public abstract StorageErrorKind Classify(Exception exception);
+
+    /// <summary>Failures every driver shares: broken sockets, timeouts, use of a closed connection.</summary>
+    protected static StorageErrorKind? ClassifyCommon(Exception exception) => exception switch
+    {
+        TimeoutException => StorageErrorKind.Timeout,
+        IOException or System.Net.Sockets.SocketException or EndOfStreamException => StorageErrorKind.Connection,
+        InvalidOperationException => StorageErrorKind.Connection,
+        _ => null,
+    };
+}

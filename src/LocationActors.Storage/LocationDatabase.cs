@@ -1,0 +1,283 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Text;
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.Encoding;
+using LocationActors.Storage.Schema;
+
+namespace LocationActors.Storage;
+
+/// <summary>
+/// The handle of one partition database: the contacts of one location group in a Kamailio <c>location</c> table,
+/// read and written exactly as p_usrloc does (REPLACE by ruid, deletes by ruid / contact / AOR, the same encodings),
+/// so Kamailio nodes and LocationActors can share the table.
+/// </summary>
+public sealed class LocationDatabase : SqlDatabase
+{
+    public const string DefaultTable = "location";
+
+    // Every column but the auto-increment id. p_usrloc writes 17 of them and leaves server_id, connection_id,
+    // keepalive and partition at their default 0; writing our zeros there stores the same row.
+    private static readonly string[] Columns =
+    [
+        "ruid", "username", "domain", "contact", "received", "path", "expires", "q", "callid", "cseq", "last_modified",
+        "flags", "cflags", "user_agent", "socket", "methods", "instance", "reg_id", "server_id", "connection_id",
+        "keepalive", "`partition`",
+    ];
+
+    private static readonly string ColumnList = string.Join(", ", Columns);
+
+    private readonly ConcurrentDictionary<int, string> _replaceSql = new();
+
+    public LocationDatabase(DatabaseUrl url, StorageOptions? options = null, string table = DefaultTable)
+        : base(url, options, table)
+    {
+    }
+
+    private protected override SchemaScript Schema => SchemaScript.Location;
+
+    private DbTimeCodec Times => Options.Times;
+
+    /// <summary>
+    /// Inserts or replaces bindings by ruid, many rows per statement; a batch larger than one statement runs in one
+    /// transaction, so it is stored whole or not at all. Every binding is validated first: an over-long value fails
+    /// the call with <see cref="StorageErrorKind.InvalidData"/> before anything is written.
+    /// </summary>
+    public Task UpsertAsync(IReadOnlyList<ContactBinding> bindings, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        var operation = $"upsert {bindings.Count} contact(s) into {Table}";
+        foreach (var binding in bindings)
+            if (binding.Validate() is { } problem)
+                throw new StorageException(StorageErrorKind.InvalidData, Url.ToString(), operation,
+                    $"{binding.Username} {binding.Contact}: {problem}");
+        if (bindings.Count == 0)
+            return Task.CompletedTask;
+
+        return RunAsync(operation, async (connection, token) =>
+        {
+            var chunk = Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement);
+            await using var transaction = bindings.Count > chunk ? await connection.BeginTransactionAsync(token) : null;
+            for (var start = 0; start < bindings.Count; start += chunk)
+            {
+                var count = Math.Min(chunk, bindings.Count - start);
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = _replaceSql.GetOrAdd(count, BuildReplace);
+                for (var row = 0; row < count; row++)
+                    AddRow(command, row, bindings[start + row]);
+                await command.ExecuteNonQueryAsync(token);
+            }
+
+            if (transaction is not null)
+                await transaction.CommitAsync(token);
+            return 0;
+        }, ct);
+    }
+
+    /// <summary>Deletes bindings by ruid (p_usrloc with <c>db_ops_ruid=1</c>); returns the number of rows removed.</summary>
+    public Task<int> DeleteByRuidAsync(IReadOnlyCollection<string> ruids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ruids);
+        if (ruids.Count == 0)
+            return Task.FromResult(0);
+        return RunAsync($"delete {ruids.Count} contact(s) by ruid from {Table}", async (connection, token) =>
+        {
+            var removed = 0;
+            foreach (var chunk in ruids.Chunk(Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement)))
+            {
+                await using var command = connection.CreateCommand();
+                var names = new StringBuilder();
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    names.Append(i == 0 ? "@r0" : $", @r{i}");
+                    Add(command, $"@r{i}", chunk[i]);
+                }
+
+                command.CommandText = $"DELETE FROM {QuotedTable} WHERE ruid IN ({names})";
+                removed += await command.ExecuteNonQueryAsync(token);
+            }
+
+            return removed;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Deletes one binding the way p_usrloc does with <c>db_ops_ruid=0</c>: by username, contact and the stored
+    /// Call-ID, plus the domain when AORs carry one.
+    /// </summary>
+    public Task<int> DeleteContactAsync(string username, string? domain, string contact, string callId, CancellationToken ct = default) =>
+        RunAsync($"delete contact of {username} from {Table}", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"DELETE FROM {QuotedTable} WHERE username = @username AND contact = @contact AND callid = @callid"
+                                  + (domain is null ? "" : " AND domain = @domain");
+            Add(command, "@username", username);
+            Add(command, "@contact", contact);
+            Add(command, "@callid", callId);
+            if (domain is not null)
+                Add(command, "@domain", domain);
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+
+    /// <summary>Deletes every binding of an AOR (a REGISTER with <c>Contact: *</c>); returns the number removed.</summary>
+    public Task<int> DeleteAorAsync(string username, string? domain, CancellationToken ct = default) =>
+        RunAsync($"delete AOR {username} from {Table}", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"DELETE FROM {QuotedTable} WHERE username = @username" + (domain is null ? "" : " AND domain = @domain");
+            Add(command, "@username", username);
+            if (domain is not null)
+                Add(command, "@domain", domain);
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+
+    /// <summary>
+    /// The bindings of one AOR in Kamailio's list order: q descending, unspecified last, ties oldest row first.
+    /// Like p_usrloc it does not filter expired rows (the caller knows the time); rows Kamailio would skip
+    /// (empty contact or Call-ID) are skipped.
+    /// </summary>
+    public Task<IReadOnlyList<ContactBinding>> LoadAorAsync(string username, string? domain, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<ContactBinding>>($"load AOR {username} from {Table}", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE username = @username"
+                                  + (domain is null ? "" : " AND domain = @domain") + " ORDER BY q DESC, id ASC";
+            Add(command, "@username", username);
+            if (domain is not null)
+                Add(command, "@domain", domain);
+            return await ReadAllAsync(command, token);
+        }, ct);
+
+    /// <summary>
+    /// Every binding of the table, page by page on a connection of its own (the handle stays free for writes), in
+    /// row-id order. Memory stays bounded by <see cref="StorageOptions.StreamPageSize"/> however large the table.
+    /// A row replaced while the scan runs gets a higher id and is therefore seen again rather than missed.
+    /// </summary>
+    public async IAsyncEnumerable<ContactBinding> StreamAllAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var connection = CreateDetachedConnection();
+        long after = -1;
+        while (true)
+        {
+            var page = await RunDetachedAsync($"stream {Table}", connection, async (c, token) =>
+            {
+                await using var command = c.CreateCommand();
+                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE id > @after ORDER BY id LIMIT @page";
+                Add(command, "@after", after);
+                Add(command, "@page", Options.StreamPageSize);
+                return await ReadPageAsync(command, token);
+            }, ct);
+
+            foreach (var binding in page.Bindings)
+                yield return binding;
+            if (page.RowCount < Options.StreamPageSize)
+                yield break;
+            after = page.LastId;
+        }
+    }
+
+    /// <summary>
+    /// Deletes at most <paramref name="limit"/> rows that expired at or before <paramref name="now"/> (permanent ones
+    /// never expire). Returns how many went, so a caller can repeat until fewer than the limit are removed.
+    /// </summary>
+    public Task<int> DeleteExpiredAsync(long now, int limit, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return RunAsync($"delete expired contacts from {Table}", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Dialect.DeleteLimited(QuotedTable, "expires <= @now AND expires <> @permanent");
+            Add(command, "@now", Dialect.TimeValue(now, Times));
+            Add(command, "@permanent", Dialect.TimeValue(ContactBinding.Permanent, Times));
+            Add(command, "@limit", limit);
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+    }
+
+    /// <summary>The number of rows in the table, expired ones included.</summary>
+    public Task<long> CountAsync(CancellationToken ct = default) =>
+        RunAsync($"count {Table}", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(*) FROM {QuotedTable}";
+            return Convert.ToInt64(await command.ExecuteScalarAsync(token), System.Globalization.CultureInfo.InvariantCulture);
+        }, ct);
+
+    private string BuildReplace(int rows)
+    {
+        var sql = new StringBuilder($"REPLACE INTO {QuotedTable} ({ColumnList}) VALUES ");
+        for (var row = 0; row < rows; row++)
+        {
+            sql.Append(row == 0 ? "(" : ", (");
+            for (var col = 0; col < Columns.Length; col++)
+                sql.Append(col == 0 ? "" : ", ").Append("@c").Append(col).Append('r').Append(row);
+            sql.Append(')');
+        }
+
+        return sql.ToString();
+    }
+
+    private void AddRow(DbCommand command, int row, ContactBinding b)
+    {
+        object?[] values =
+        [
+            b.Ruid, b.Username, b.Domain, b.Contact, b.Received, b.Path, Dialect.TimeValue(b.Expires, Times), b.Q.ToDbValue(),
+            b.CallId, b.CSeq, Dialect.TimeValue(b.LastModified, Times), b.Flags, b.CFlags, b.UserAgent, b.Socket,
+            MethodsCodec.ToDb(b.Methods), b.Instance, b.RegId, b.ServerId, b.ConnectionId, b.Keepalive, b.Partition,
+        ];
+        for (var col = 0; col < values.Length; col++)
+            Add(command, $"@c{col}r{row}", values[col]);
+    }
+
+    private async Task<IReadOnlyList<ContactBinding>> ReadAllAsync(DbCommand command, CancellationToken ct) =>
+        (await ReadPageAsync(command, ct)).Bindings;
+
+    private async Task<Page> ReadPageAsync(DbCommand command, CancellationToken ct)
+    {
+        var bindings = new List<ContactBinding>();
+        var rows = 0;
+        long lastId = -1;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows++;
+            lastId = Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+            var binding = ReadBinding(reader);
+            if (binding.Contact.Length > 0 && binding.CallId.Length > 0)
+                bindings.Add(binding);
+        }
+
+        return new Page(bindings, rows, lastId);
+    }
+
+    // Column ordinals follow "id, " + ColumnList.
+    private ContactBinding ReadBinding(DbDataReader r) => new(
+        Ruid: r.GetString(1),
+        Username: r.GetString(2),
+        Domain: NullableString(r, 3),
+        Contact: r.GetString(4),
+        Received: NullableString(r, 5),
+        Path: NullableString(r, 6),
+        Expires: Dialect.ReadTime(r, 7, Times),
+        Q: QValue.FromDbValue(r.GetDouble(8)),
+        CallId: r.GetString(9),
+        CSeq: r.GetInt32(10),
+        LastModified: Dialect.ReadTime(r, 11, Times),
+        Flags: r.GetInt32(12),
+        CFlags: r.GetInt32(13),
+        UserAgent: r.GetString(14),
+        Socket: NullableString(r, 15),
+        Methods: MethodsCodec.FromDb(r.IsDBNull(16) ? null : r.GetInt32(16)),
+        Instance: NullableString(r, 17),
+        RegId: r.GetInt32(18),
+        ServerId: r.GetInt32(19),
+        ConnectionId: r.GetInt32(20),
+        Keepalive: r.GetInt32(21),
+        Partition: r.GetInt32(22));
+
+    private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private sealed record Page(IReadOnlyList<ContactBinding> Bindings, int RowCount, long LastId);
+}

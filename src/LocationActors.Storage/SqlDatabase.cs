@@ -1,0 +1,171 @@
+using System.Data.Common;
+using LocationActors.Storage.Dialects;
+using LocationActors.Storage.Schema;
+
+namespace LocationActors.Storage;
+
+/// <summary>
+/// One database handle: owns one connection to one database, opens it on first use, drops it after a connection
+/// failure so the next call reconnects, and turns every driver failure into a <see cref="StorageException"/> that
+/// names the database. Like p_usrloc's handles (and the actor that will own it) it runs one operation at a time.
+/// </summary>
+public abstract class SqlDatabase : IAsyncDisposable
+{
+    private DbConnection? _connection;
+    private int _busy;
+
+    private protected SqlDatabase(DatabaseUrl url, StorageOptions? options, string table)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (string.IsNullOrEmpty(table) || table.Length > 64 || !table.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            throw new StorageException(StorageErrorKind.InvalidUrl, url.ToString(), "open", $"'{table}' is not a table name");
+        Url = url;
+        Options = options ?? StorageOptions.Default;
+        Table = table;
+        Dialect = SqlDialect.For(url.Kind);
+    }
+
+    public DatabaseUrl Url { get; }
+
+    /// <summary>The table this handle works on (<c>location</c>, <c>locdb</c>, or a configured name).</summary>
+    public string Table { get; }
+
+    public StorageOptions Options { get; }
+
+    private protected SqlDialect Dialect { get; }
+
+    /// <summary>The table name quoted for SQL (validated in the constructor, so quoting cannot be escaped).</summary>
+    private protected string QuotedTable => $"`{Table}`";
+
+    private protected abstract SchemaScript Schema { get; }
+
+    /// <summary>Creates the table (and Kamailio's <c>version</c> table) if missing; safe to run on a live database.</summary>
+    public Task CreateSchemaAsync(CancellationToken ct = default) =>
+        RunAsync("create schema", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Schema.Render(Dialect, Table);
+            await command.ExecuteNonQueryAsync(token);
+            return 0;
+        }, ct);
+
+    /// <summary>
+    /// Succeeds only if the database answers and the table is usable: a reachable server with a missing or broken
+    /// table is not a working member (p_usrloc's watcher only checked the connection, so such members flapped).
+    /// </summary>
+    public Task ProbeAsync(CancellationToken ct = default) =>
+        RunAsync("probe", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM {QuotedTable} LIMIT 1) AS probe";
+            await command.ExecuteScalarAsync(token);
+            return 0;
+        }, ct);
+
+    /// <summary>Runs one operation on this handle's connection, translating failures.</summary>
+    private protected async Task<T> RunAsync<T>(string operation, Func<DbConnection, CancellationToken, Task<T>> body, CancellationToken ct)
+    {
+        if (Interlocked.Exchange(ref _busy, 1) == 1)
+            throw new InvalidOperationException($"{Url}: '{operation}' started while another operation runs; a handle runs one at a time");
+        try
+        {
+            var connection = await OpenAsync(ct);
+            return await body(connection, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            await DropConnectionAsync(); // a cancelled command leaves the session in an unknown state
+            throw;
+        }
+        catch (Exception e) when (e is not StorageException)
+        {
+            throw await TranslateAsync(operation, e);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Runs a read on a connection of its own, so a long scan never blocks the handle's writes.</summary>
+    private protected async Task<T> RunDetachedAsync<T>(string operation, DbConnection connection, Func<DbConnection, CancellationToken, Task<T>> body,
+        CancellationToken ct)
+    {
+        try
+        {
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                await connection.OpenAsync(ct);
+                await Dialect.PrepareAsync(connection, ct);
+            }
+
+            return await body(connection, ct);
+        }
+        catch (Exception e) when (e is not StorageException and not OperationCanceledException)
+        {
+            throw new StorageException(Dialect.Classify(e), Url.ToString(), operation, e.Message, e);
+        }
+    }
+
+    private protected DbConnection CreateDetachedConnection() => Dialect.CreateConnection(Url, Options);
+
+    private async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open })
+            return _connection;
+        await DropConnectionAsync();
+        var connection = Dialect.CreateConnection(Url, Options);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await Dialect.PrepareAsync(connection, ct);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        _connection = connection;
+        return connection;
+    }
+
+    private async Task<StorageException> TranslateAsync(string operation, Exception e)
+    {
+        var kind = Dialect.Classify(e);
+        if (kind is StorageErrorKind.Connection or StorageErrorKind.Timeout)
+            await DropConnectionAsync();
+        return new StorageException(kind, Url.ToString(), operation, e.Message, e);
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        var connection = _connection;
+        _connection = null;
+        if (connection is null)
+            return;
+        try
+        {
+            await connection.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Closing a broken connection may fail again; it is being thrown away either way.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DropConnectionAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Adds a named parameter; null becomes DBNull.</summary>
+    private protected static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}

@@ -1,0 +1,369 @@
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.Encoding;
+using LocationActors.Domain.Tests;
+using LocationActors.Storage;
+
+namespace LocationActors.Storage.Tests;
+
+/// <summary>
+/// What every partition-database backend must do. Runs once against real MariaDB and once against SQLite
+/// (the subclasses), so both implementations keep the same behaviour.
+/// </summary>
+public abstract class LocationDatabaseContract
+{
+    private const long Now = 1_767_225_600; // 2026-01-01 00:00:00 UTC
+
+    /// <summary>A new, empty database of the backend under test (no tables yet).</summary>
+    protected abstract Task<DatabaseUrl> NewDatabaseAsync();
+
+    /// <summary>Raw SELECT on the database, values as the server prints them (NULL as null).</summary>
+    protected abstract Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql);
+
+    /// <summary>Raw statement on the database (another writer, such as Kamailio).</summary>
+    protected abstract Task ExecuteAsync(DatabaseUrl url, string sql);
+
+    protected async Task<LocationDatabase> NewLocationDatabaseAsync(StorageOptions? options = null)
+    {
+        var db = new LocationDatabase(await NewDatabaseAsync(), options);
+        await db.CreateSchemaAsync();
+        return db;
+    }
+
+    internal static ContactBinding Binding(string user, int n = 0, string? domain = null) => new(
+        Ruid: $"uloc-test-{user}-{n}", Username: user, Domain: domain, Contact: $"sip:{user}@192.0.2.{n % 250 + 1}:5060;transport=udp",
+        Received: null, Path: null, Expires: Now + 3600, Q: QValue.Unspecified, CallId: $"call-{user}-{n}", CSeq: n + 1,
+        LastModified: Now, Flags: 0, CFlags: 0, UserAgent: "test-phone/1.0", Socket: null, Methods: null, Instance: null, RegId: 0);
+
+    [Fact]
+    public async Task Every_field_round_trips()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var full = Binding("alice", 1, domain: "example.com") with
+        {
+            Received = "sip:198.51.100.7:40312", Path = "<sip:edge1.example.com;lr>,<sip:edge2.example.com;lr>",
+            Expires = Now + 1800, Q = QValue.FromThousandths(700), CSeq = 42, LastModified = Now - 5, Flags = 3, CFlags = 64,
+            Socket = "udp:127.0.0.1:5060", Methods = 0x1FFF, Instance = "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>",
+            RegId = 2, ServerId = 7, ConnectionId = 11, Keepalive = 1, Partition = 4,
+        };
+        var permanent = Binding("alice", 2, domain: "example.com") with { Expires = ContactBinding.Permanent };
+        await db.UpsertAsync([full, permanent]);
+
+        var loaded = await db.LoadAorAsync("alice", "example.com");
+
+        Assert.Equal([full, permanent], loaded);
+    }
+
+    [Fact]
+    public async Task Rows_are_encoded_as_kamailio_encodes_them()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        await db.UpsertAsync([Binding("bob") with { Expires = ContactBinding.Permanent, Q = QValue.FromThousandths(500), Methods = 5 },
+                              Binding("carol") with { Expires = Now + 60 }]);
+
+        var rows = await QueryAsync(db.Url,
+            "SELECT username, domain, expires, q, methods, last_modified, server_id, connection_id, keepalive, `partition` FROM location ORDER BY username");
+
+        Assert.Equal(new string?[] { "bob", null, "1970-01-01 00:00:00", "0.5", "5", "2026-01-01 00:00:00", "0", "0", "0", "0" }, Normalise(rows[0]));
+        Assert.Equal(new string?[] { "carol", null, "2026-01-01 00:01:00", "-1", null, "2026-01-01 00:00:00", "0", "0", "0", "0" }, Normalise(rows[1]));
+    }
+
+    [Fact]
+    public async Task Rows_written_by_kamailio_are_read()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        // The statement p_usrloc sends (spec §4, from the query log): 17 columns, no domain, q -1, methods NULL.
+        await ExecuteAsync(db.Url,
+            "REPLACE INTO location (username, contact, expires, q, callid, cseq, flags, cflags, user_agent, received, path, socket, " +
+            "methods, last_modified, ruid, instance, reg_id) VALUES ('1000', 'sip:1000@127.0.0.1:5070', '2026-01-01 01:00:00', -1, " +
+            "'abc@127.0.0.1', 2, 0, 0, 'sipp', NULL, NULL, 'udp:127.0.0.1:5060', NULL, '2026-01-01 00:00:00', 'uloc-6b07ead6-2d68-2', NULL, 0)");
+
+        var binding = Assert.Single(await db.LoadAorAsync("1000", null));
+
+        Assert.Equal("uloc-6b07ead6-2d68-2", binding.Ruid);
+        Assert.Equal(Now + 3600, binding.Expires);
+        Assert.Equal(QValue.Unspecified, binding.Q);
+        Assert.Null(binding.Methods);
+        Assert.Null(binding.Domain);
+        Assert.Equal("udp:127.0.0.1:5060", binding.Socket);
+        Assert.Equal(2, binding.CSeq);
+    }
+
+    [Fact]
+    public async Task Rows_kamailio_would_skip_are_skipped()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        await db.UpsertAsync([Binding("dave")]);
+        await ExecuteAsync(db.Url, "INSERT INTO location (ruid, username, contact, callid) VALUES ('r-empty-contact', 'dave', '', 'c')");
+        await ExecuteAsync(db.Url, "INSERT INTO location (ruid, username, contact, callid) VALUES ('r-empty-callid', 'dave', 'sip:x@y', '')");
+
+        Assert.Equal(["uloc-test-dave-0"], (await db.LoadAorAsync("dave", null)).Select(b => b.Ruid));
+    }
+
+    [Fact]
+    public async Task Replace_by_ruid_updates_in_place()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var first = Binding("erin");
+        await db.UpsertAsync([first]);
+        var updated = first with { Expires = Now + 7200, CSeq = 2, CallId = "new-call", Contact = "sip:erin@203.0.113.9" };
+
+        await db.UpsertAsync([updated]);
+
+        Assert.Equal(1, await db.CountAsync());
+        Assert.Equal([updated], await db.LoadAorAsync("erin", null));
+    }
+
+    [Fact]
+    public async Task Contacts_come_back_in_kamailio_order()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var unspecified = Binding("frank", 1);
+        var low = Binding("frank", 2) with { Q = QValue.FromThousandths(100) };
+        var highOld = Binding("frank", 3) with { Q = QValue.FromThousandths(900) };
+        var mid = Binding("frank", 4) with { Q = QValue.FromThousandths(500) };
+        var highNew = Binding("frank", 5) with { Q = QValue.FromThousandths(900) };
+        foreach (var b in new[] { unspecified, low, highOld, mid, highNew })
+            await db.UpsertAsync([b]);
+
+        var order = (await db.LoadAorAsync("frank", null)).Select(b => b.Ruid);
+
+        Assert.Equal([highOld.Ruid, highNew.Ruid, mid.Ruid, low.Ruid, unspecified.Ruid], order);
+    }
+
+    [Fact]
+    public async Task A_batch_of_10000_is_stored_whole()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var batch = Enumerable.Range(0, 10_000).Select(i => Binding("user" + (i / 2), i)).ToList();
+
+        await db.UpsertAsync(batch);
+
+        Assert.Equal(10_000, await db.CountAsync());
+        Assert.Equal([batch[9998], batch[9999]], await db.LoadAorAsync("user4999", null));
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_bad_row_stores_nothing()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var batch = Enumerable.Range(0, 1200).Select(i => Binding("u" + i, i)).ToList();
+        batch[1100] = batch[1100] with { Contact = "sip:" + new string('x', 600) };
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => db.UpsertAsync(batch));
+
+        Assert.Equal(StorageErrorKind.InvalidData, error.Kind);
+        Assert.Contains("Contact has 604 characters, the column holds 512", error.Message);
+        Assert.Contains(db.Url.ToString(), error.Message);
+        Assert.Equal(0, await db.CountAsync());
+    }
+
+    [Theory]
+    [InlineData(nameof(ContactBinding.Ruid), LocationColumns.Ruid)]
+    [InlineData(nameof(ContactBinding.Username), LocationColumns.Username)]
+    [InlineData(nameof(ContactBinding.Domain), LocationColumns.Domain)]
+    [InlineData(nameof(ContactBinding.Contact), LocationColumns.Contact)]
+    [InlineData(nameof(ContactBinding.Received), LocationColumns.Received)]
+    [InlineData(nameof(ContactBinding.Path), LocationColumns.Path)]
+    [InlineData(nameof(ContactBinding.CallId), LocationColumns.CallId)]
+    [InlineData(nameof(ContactBinding.UserAgent), LocationColumns.UserAgent)]
+    [InlineData(nameof(ContactBinding.Socket), LocationColumns.Socket)]
+    [InlineData(nameof(ContactBinding.Instance), LocationColumns.Instance)]
+    public async Task Values_that_fill_a_column_exactly_fit_and_longer_ones_are_refused(string field, int size)
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var fits = BindingFields.With(Binding("gina"), field, new string('y', size));
+        await db.UpsertAsync([fits]);
+        var stored = field == nameof(ContactBinding.Username)
+            ? await db.LoadAorAsync(fits.Username, null)
+            : field == nameof(ContactBinding.Domain) ? await db.LoadAorAsync("gina", fits.Domain) : await db.LoadAorAsync("gina", null);
+        Assert.Equal([fits], stored);
+
+        var tooLong = BindingFields.With(Binding("gina", 9), field, new string('y', size + 1));
+        var error = await Assert.ThrowsAsync<StorageException>(() => db.UpsertAsync([tooLong]));
+        Assert.Equal(StorageErrorKind.InvalidData, error.Kind);
+        Assert.Contains(field, error.Message);
+        Assert.Equal(1, await db.CountAsync());
+    }
+
+    public static readonly TheoryData<string> Metacharacters = new()
+    {
+        "'; DROP TABLE location; --",
+        "\" OR \"1\"=\"1",
+        "back\\slash\\' and \\\\",
+        "100% _wild_ %%",
+        "`tick` $var @param :name ?",
+        "line\nbreak\ttab\r",
+        "nul\0byte",
+        "/* comment */ -- comment # hash",
+    };
+
+    [Theory]
+    [MemberData(nameof(Metacharacters))]
+    public async Task Sql_metacharacters_are_stored_literally_in_every_field(string nasty)
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var tricky = new ContactBinding(
+            Ruid: "r" + nasty, Username: "u" + nasty, Domain: "d" + nasty, Contact: "sip:" + nasty, Received: "rc" + nasty,
+            Path: "p" + nasty, Expires: Now + 10, Q: QValue.FromThousandths(10), CallId: "c" + nasty, CSeq: 1, LastModified: Now,
+            Flags: 0, CFlags: 0, UserAgent: "ua" + nasty, Socket: "s" + nasty, Methods: 1, Instance: "i" + nasty, RegId: 1);
+        await db.UpsertAsync([tricky, Binding("bystander")]);
+
+        Assert.Equal([tricky], await db.LoadAorAsync(tricky.Username, tricky.Domain));
+        Assert.Empty(await db.LoadAorAsync("u%", null)); // LIKE wildcards mean nothing in an equality
+        Assert.Equal(1, await db.DeleteContactAsync(tricky.Username, tricky.Domain, tricky.Contact, tricky.CallId));
+        Assert.Equal(1, await db.CountAsync());
+    }
+
+    [Fact]
+    public async Task Deletes_follow_p_usrloc()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var a1 = Binding("hank", 1, "a.example");
+        var a2 = Binding("hank", 2, "a.example");
+        var b1 = Binding("hank", 3, "b.example");
+        var other = Binding("ivan", 4);
+        await db.UpsertAsync([a1, a2, b1, other]);
+
+        Assert.Equal(0, await db.DeleteContactAsync("hank", "a.example", a1.Contact, "another-call-id")); // stored Call-ID only
+        Assert.Equal(1, await db.DeleteContactAsync("hank", "a.example", a1.Contact, a1.CallId));
+        Assert.Equal(1, await db.DeleteByRuidAsync([a2.Ruid, "no-such-ruid"]));
+        Assert.Equal(1, await db.DeleteAorAsync("hank", "b.example"));
+        Assert.Equal([other], await db.LoadAorAsync("ivan", null));
+        Assert.Equal(1, await db.CountAsync());
+
+        await db.UpsertAsync([a1, b1]);
+        Assert.Equal(2, await db.DeleteAorAsync("hank", null)); // use_domain=0: the username alone names the AOR
+    }
+
+    [Fact]
+    public async Task Deleting_many_ruids_spans_statements()
+    {
+        await using var db = await NewLocationDatabaseAsync(StorageOptions.Default with { MaxRowsPerStatement = 100 });
+        var batch = Enumerable.Range(0, 1000).Select(i => Binding("k" + i, i)).ToList();
+        await db.UpsertAsync(batch);
+
+        Assert.Equal(999, await db.DeleteByRuidAsync(batch.Skip(1).Select(b => b.Ruid).ToList()));
+        Assert.Equal(1, await db.CountAsync());
+    }
+
+    [Fact]
+    public async Task Expired_rows_are_deleted_in_bounded_batches_and_permanent_ones_never()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var expired = Enumerable.Range(0, 25).Select(i => Binding("old" + i, i) with { Expires = Now - 1 - i }).ToList();
+        var dueNow = Binding("edge") with { Expires = Now };
+        var valid = Binding("fresh") with { Expires = Now + 1 };
+        var permanent = Binding("forever") with { Expires = ContactBinding.Permanent };
+        await db.UpsertAsync([.. expired, dueNow, valid, permanent]);
+
+        Assert.Equal(10, await db.DeleteExpiredAsync(Now, limit: 10));
+        Assert.Equal(10, await db.DeleteExpiredAsync(Now, limit: 10));
+        Assert.Equal(6, await db.DeleteExpiredAsync(Now, limit: 10));
+        Assert.Equal(0, await db.DeleteExpiredAsync(Now, limit: 10));
+
+        Assert.Equal(2, await db.CountAsync());
+        Assert.Equal([valid], await db.LoadAorAsync("fresh", null));
+        Assert.Equal([permanent], await db.LoadAorAsync("forever", null));
+    }
+
+    [Fact]
+    public async Task Streaming_100000_rows_keeps_memory_bounded()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        const int total = 100_000;
+        for (var start = 0; start < total; start += 10_000)
+            await db.UpsertAsync(Enumerable.Range(start, 10_000).Select(i => Binding("s" + i, i)).ToList());
+
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        long peak = 0, count = 0, checksum = 0;
+        await foreach (var binding in db.StreamAllAsync())
+        {
+            count++;
+            checksum += binding.CSeq;
+            if (count % 10_000 == 0)
+                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: true) - baseline);
+        }
+
+        Assert.Equal(total, count);
+        Assert.Equal((long)total * (total + 1) / 2, checksum); // every row exactly once (CSeq = n + 1)
+        // Holding all rows would take well over 50 MB (measured: ~600 bytes a binding); a page of 5,000 takes ~3 MB.
+        Assert.True(peak < 20_000_000, $"streaming held {peak:N0} bytes");
+    }
+
+    [Fact]
+    public async Task A_row_replaced_during_a_stream_is_seen_again_not_missed()
+    {
+        await using var db = await NewLocationDatabaseAsync(StorageOptions.Default with { StreamPageSize = 10 });
+        var rows = Enumerable.Range(0, 30).Select(i => Binding("w" + i, i)).ToList();
+        await db.UpsertAsync(rows);
+        await using var writer = new LocationDatabase(db.Url, db.Options);
+
+        var seen = new List<ContactBinding>();
+        await foreach (var binding in db.StreamAllAsync())
+        {
+            seen.Add(binding);
+            if (seen.Count == 15)
+                await writer.UpsertAsync([rows[20] with { CSeq = 99 }, rows[2] with { CSeq = 98 }]); // one ahead, one behind
+        }
+
+        Assert.Equal(30, seen.Select(b => b.Ruid).Distinct().Count());
+        Assert.Equal(98, seen.Last(b => b.Ruid == rows[2].Ruid).CSeq); // the update behind the cursor comes again at the end
+        Assert.Equal(99, seen.Last(b => b.Ruid == rows[20].Ruid).CSeq);
+    }
+
+    [Fact]
+    public async Task Probe_needs_the_table_not_just_the_server()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        await db.ProbeAsync();
+
+        await using var noTable = new LocationDatabase(await NewDatabaseAsync());
+        var error = await Assert.ThrowsAsync<StorageException>(() => noTable.ProbeAsync());
+        Assert.Equal(StorageErrorKind.Schema, error.Kind);
+        Assert.False(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task Creating_the_schema_twice_changes_nothing()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        await db.UpsertAsync([Binding("jack")]);
+
+        await db.CreateSchemaAsync();
+
+        Assert.Equal(1, await db.CountAsync());
+        Assert.Equal([["location", "9"], ["version", "1"]],
+            (await QueryAsync(db.Url, "SELECT table_name, table_version FROM version ORDER BY table_name")).Select(Normalise));
+    }
+
+    [Fact]
+    public async Task Another_table_name_works_like_location()
+    {
+        await using var cfa = new LocationDatabase(await NewDatabaseAsync(), table: "cfa");
+        await cfa.CreateSchemaAsync();
+        await cfa.UpsertAsync([Binding("kate")]);
+
+        Assert.Single(await cfa.LoadAorAsync("kate", null));
+        Assert.Equal([["cfa", "9"]], (await QueryAsync(cfa.Url, "SELECT table_name, table_version FROM version WHERE table_name = 'cfa'")).Select(Normalise));
+    }
+
+    [Fact]
+    public async Task Times_are_written_in_the_configured_zone()
+    {
+        var berlin = StorageOptions.Default with { Times = new DbTimeCodec(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")) };
+        await using var db = await NewLocationDatabaseAsync(berlin);
+        var binding = Binding("lena") with { Expires = Now + 3600 };
+        await db.UpsertAsync([binding, Binding("mike") with { Expires = ContactBinding.Permanent }]);
+
+        Assert.Equal([["2026-01-01 02:00:00"], ["1970-01-01 01:00:00"]],
+            (await QueryAsync(db.Url, "SELECT expires FROM location ORDER BY username")).Select(Normalise));
+        Assert.Equal([binding], await db.LoadAorAsync("lena", null));
+        Assert.Equal(0, await db.DeleteExpiredAsync(Now + 3600 - 1, 10)); // still valid a second before
+        Assert.Equal(1, await db.DeleteExpiredAsync(Now + 3600, 10));
+    }
+
+    /// <summary>Servers print FLOAT -1.00 / 0.50 differently; compare numbers as numbers.</summary>
+    protected static string?[] Normalise(string?[] row) => row.Select(v =>
+        v is not null && double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+                      && v.Contains('.') ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : v).ToArray();
+}

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using LocationActors.Storage;
+using MySqlConnector;
+
+namespace LocationActors.Storage.Tests;
+
+/// <summary>
+/// The real MariaDB servers of the project's <c>scripts/mariadb.sh</c>. Reads the env file that <c>up</c> writes;
+/// when no server is running (a plain <c>dotnet test</c>), starts them through the same script and stops them
+/// again at the end. Every test gets a database of its own, dropped afterwards.
+/// </summary>
+public sealed class MariaDbServers : IAsyncLifetime
+{
+    private readonly List<(int Instance, string Database)> _created = [];
+    private bool _startedHere;
+    private Dictionary<string, string> _env = new();
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(EnvFile) || !await AllRunningAsync())
+        {
+            await RunScriptAsync("up");
+            _startedHere = true;
+        }
+
+        _env = File.ReadAllLines(EnvFile)
+            .Where(l => l.Contains('=') && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(p => p[0], p => p[1].Trim('\''));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (instance, database) in _created)
+        {
+            try
+            {
+                await ExecuteAsync(instance, $"DROP DATABASE IF EXISTS `{database}`");
+            }
+            catch (MySqlException)
+            {
+                // The server may have been stopped by a test; its data folder is temporary anyway.
+            }
+        }
+
+        if (_startedHere)
+            await RunScriptAsync("down");
+    }
+
+    public int InstanceCount => int.Parse(_env["LA_DB_INSTANCES"], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The Kamailio-style URL of a fresh, empty database on <paramref name="instance"/>.</summary>
+    public async Task<DatabaseUrl> CreateDatabaseAsync(int instance = 1)
+    {
+        var name = "la_t_" + Guid.NewGuid().ToString("N")[..12];
+        await ExecuteAsync(instance, $"CREATE DATABASE `{name}`");
+        lock (_created)
+            _created.Add((instance, name));
+        return DatabaseUrl.Parse($"{_env[$"LA_MARIADB_{instance}_URL"]}/{name}");
+    }
+
+    /// <summary>Runs SQL with the test user on a database (or on the server when <paramref name="database"/> is null).</summary>
+    public async Task ExecuteAsync(int instance, string sql, string? database = null)
+    {
+        await using var connection = Open(instance, database);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs a query and returns every row as strings (NULL as null).</summary>
+    public async Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql)
+    {
+        await using var connection = new MySqlConnection(ConnectionString(url));
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new string?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i) switch
+                {
+                    DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), // as the server prints it
+                    var v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
+                };
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    public static string ConnectionString(DatabaseUrl url) => new MySqlConnectionStringBuilder
+    {
+        Server = url.Host, Port = (uint)url.Port, UserID = url.User, Password = url.Password, Database = url.Database,
+        AllowUserVariables = true,
+    }.ConnectionString;
+
+    private MySqlConnection Open(int instance, string? database) => new(new MySqlConnectionStringBuilder
+    {
+        Server = _env["LA_DB_HOST"],
+        Port = uint.Parse(_env[$"LA_MARIADB_{instance}_PORT"], System.Globalization.CultureInfo.InvariantCulture),
+        UserID = _env["LA_DB_USER"],
+        Password = _env["LA_DB_PASSWORD"],
+        Database = database ?? "",
+    }.ConnectionString);
+
+    private static string StateDirectory =>
+        Environment.GetEnvironmentVariable("LA_DB_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp", "locationactors-mariadb");
+
+    private static string EnvFile => Path.Combine(StateDirectory, "env");
+
+    private static async Task<bool> AllRunningAsync()
+    {
+        var (code, output) = await RunScriptCapturedAsync("status");
+        return code == 0 && output.Contains("running") && !output.Contains("stopped");
+    }
+
+    private static async Task RunScriptAsync(string command)
+    {
+        var (code, output) = await RunScriptCapturedAsync(command);
+        if (code != 0)
+            throw new InvalidOperationException($"scripts/mariadb.sh {command} failed ({code}):\n{output}");
+    }
+
+    private static async Task<(int Code, string Output)> RunScriptCapturedAsync(string command)
+    {
+        var info = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "scripts", "mariadb.sh"), command])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "LocationActors.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("LocationActors.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class MariaDbCollection : ICollectionFixture<MariaDbServers>
+{
+    public const string Name = "MariaDB";
+}
+
+/// <summary>A folder of SQLite files for one test class, removed afterwards.</summary>
+public sealed class SqliteFolder : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "la-sqlite-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public DatabaseUrl NewDatabase() => DatabaseUrl.Parse($"sqlite://{System.IO.Path.Combine(Path, Guid.NewGuid().ToString("N")[..12] + ".db")}");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(Path))
+            Directory.Delete(Path, recursive: true);
+    }
+}
