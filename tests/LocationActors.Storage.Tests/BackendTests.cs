@@ -1,5 +1,4 @@
 using LocationActors.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace LocationActors.Storage.Tests;
 
@@ -78,33 +77,9 @@ public sealed class SqliteLocationDatabaseTests : LocationDatabaseContract, IDis
 
     protected override Task<DatabaseUrl> NewDatabaseAsync() => Task.FromResult(_folder.NewDatabase());
 
-    protected override async Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={url.Database}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string?[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new string?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-                row[i] = reader.IsDBNull(i) ? null : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
-            rows.Add(row);
-        }
+    protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => SqliteFolder.QueryAsync(url, sql);
 
-        return rows;
-    }
-
-    protected override async Task ExecuteAsync(DatabaseUrl url, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={url.Database}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    protected override Task ExecuteAsync(DatabaseUrl url, string sql) => SqliteFolder.ExecuteAsync(url, sql);
 
     [Fact]
     public async Task An_unopenable_file_is_a_connection_error_that_names_it()

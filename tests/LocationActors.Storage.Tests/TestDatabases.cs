@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LocationActors.Storage;
+using Microsoft.Data.Sqlite;
 using MySqlConnector;
 
 namespace LocationActors.Storage.Tests;
@@ -162,13 +163,41 @@ public sealed class MariaDbCollection : ICollectionFixture<MariaDbServers>
 /// <summary>A folder of SQLite files for one test class, removed afterwards.</summary>
 public sealed class SqliteFolder : IDisposable
 {
+    public SqliteFolder() => Directory.CreateDirectory(Path);
+
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "la-sqlite-" + Guid.NewGuid().ToString("N")[..12]);
 
     public DatabaseUrl NewDatabase() => DatabaseUrl.Parse($"sqlite://{System.IO.Path.Combine(Path, Guid.NewGuid().ToString("N")[..12] + ".db")}");
 
+    /// <summary>Runs a query with the plain driver (as another program would) and returns rows as text, NULL as null.</summary>
+    public static async Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={url.Database}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string?[]>();
+        while (await reader.ReadAsync())
+            rows.Add(Enumerable.Range(0, reader.FieldCount)
+                .Select(i => reader.IsDBNull(i) ? null : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))
+                .ToArray());
+        return rows;
+    }
+
+    /// <summary>Runs a statement with the plain driver, as another writer (such as Kamailio) would.</summary>
+    public static async Task ExecuteAsync(DatabaseUrl url, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={url.Database}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SqliteConnection.ClearAllPools();
         if (Directory.Exists(Path))
             Directory.Delete(Path, recursive: true);
     }

@@ -1,0 +1,149 @@
+using LocationActors.Domain.LocDb;
+using LocationActors.Storage;
+
+namespace LocationActors.Storage.Tests;
+
+/// <summary>The master database's <c>locdb</c> handle, on real MariaDB and on SQLite.</summary>
+public abstract class MasterDatabaseContract
+{
+    private const long Now = 1_767_225_600; // 2026-01-01 00:00:00 UTC
+
+    protected abstract Task<DatabaseUrl> NewDatabaseAsync();
+
+    protected abstract Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql);
+
+    private async Task<MasterDatabase> SeededAsync()
+    {
+        var master = new MasterDatabase(await NewDatabaseAsync());
+        await master.CreateSchemaAsync();
+        foreach (var row in Rows)
+            await master.UpsertRowAsync(row);
+        return master;
+    }
+
+    // spec §10's recipe: 2 groups x 2 members, rg = host, plus a parked spare.
+    private static readonly LocDbRow[] Rows =
+    [
+        new(2, 2, "mysql://kamailio:kamailiorw@dbA/loc_g2", LocDbStatus.On, 0, LocDbRow.DefaultTime, false, 1),
+        new(1, 1, "mysql://kamailio:kamailiorw@dbA/loc_g1", LocDbStatus.On, 0, LocDbRow.DefaultTime, false, 1),
+        new(1, 2, "mysql://kamailio:kamailiorw@dbB/loc_g1", LocDbStatus.On, 3, LocDbRow.DefaultTime, false, 2),
+        new(2, 1, "mysql://kamailio:kamailiorw@dbB/loc_g2", LocDbStatus.On, 0, LocDbRow.DefaultTime, false, 2),
+        new(1, 3, "mysql://kamailio:kamailiorw@dbC/loc_spare", LocDbStatus.Off, 0, LocDbRow.DefaultTime, true, 3),
+    ];
+
+    [Fact]
+    public async Task Rows_are_read_in_group_and_member_order()
+    {
+        await using var master = await SeededAsync();
+
+        Assert.Equal(Rows.OrderBy(r => r.Id).ThenBy(r => r.No), await master.ReadAllAsync());
+        Assert.Equal([1, 2, 3], (await master.ReadGroupAsync(1)).Select(r => r.No));
+        Assert.Empty(await master.ReadGroupAsync(9));
+    }
+
+    [Fact]
+    public async Task The_group_count_is_computed_like_p_usrloc()
+    {
+        await using var master = await SeededAsync();
+        Assert.Equal(2, await master.ReadGroupCountAsync());
+
+        await master.UpsertRowAsync(new LocDbRow(3, 1, "mysql://u:p@dbC/loc_g3", LocDbStatus.Maintenance, 0, LocDbRow.DefaultTime, false, 3));
+        Assert.Equal(2, await master.ReadGroupCountAsync()); // status 2 does not count
+
+        foreach (var row in Rows)
+            await master.SetStatusAsync(row.Id, row.No, LocDbStatus.Off);
+        Assert.Null(await master.ReadGroupCountAsync());
+    }
+
+    [Fact]
+    public async Task Failover_writes_are_p_usrlocs()
+    {
+        await using var master = await SeededAsync();
+
+        Assert.True(await master.IncrementErrorsAsync(1, 2));
+        Assert.True(await master.DeactivateAsync(1, 2, Now));
+        var off = (await master.ReadGroupAsync(1))[1];
+        Assert.Equal((LocDbStatus.Off, 4, Now), (off.Status, off.Errors, off.Failover));
+
+        Assert.True(await master.ReactivateAsync(1, 2, Now + 10));
+        var on = (await master.ReadGroupAsync(1))[1];
+        Assert.Equal((LocDbStatus.On, 0, Now + 10), (on.Status, on.Errors, on.Failover));
+        Assert.True(on.IsRecovering(Now + 20, expireTime: 3600));
+
+        Assert.True(await master.ResetFailoverAsync(1, 2));
+        Assert.Equal([["1901-12-13 20:45:52"]], await QueryAsync(master.Url, "SELECT failover FROM locdb WHERE id = 1 AND no = 2"));
+        Assert.False((await master.ReadGroupAsync(1))[1].IsRecovering(Now + 20, 3600));
+
+        Assert.False(await master.IncrementErrorsAsync(7, 7)); // no such row
+    }
+
+    [Fact]
+    public async Task The_column_default_failover_is_read_as_p_usrloc_writes_it()
+    {
+        await using var master = await SeededAsync();
+
+        Assert.Equal([["1900-01-01 00:00:01"]], await QueryAsync(master.Url, "SELECT failover FROM locdb WHERE id = 1 AND no = 1"));
+        Assert.Equal(LocDbRow.DefaultTime, (await master.ReadGroupAsync(1))[0].Failover);
+    }
+
+    [Fact]
+    public async Task Operator_status_changes_touch_nothing_else()
+    {
+        await using var master = await SeededAsync();
+
+        Assert.True(await master.SetStatusAsync(1, 2, LocDbStatus.Maintenance));
+
+        Assert.Equal(Rows[2] with { Status = LocDbStatus.Maintenance }, (await master.ReadGroupAsync(1))[1]);
+        Assert.True(await master.DeleteRowAsync(1, 3));
+        Assert.Equal(2, (await master.ReadGroupAsync(1)).Count);
+    }
+
+    [Theory]
+    [InlineData("not a url", "the scheme must be")]
+    [InlineData("mysql://u:p@db/", "the database name is missing")]
+    public async Task Rows_with_malformed_urls_are_refused(string url, string reason)
+    {
+        await using var master = await SeededAsync();
+
+        var error = await Assert.ThrowsAsync<StorageException>(() =>
+            master.UpsertRowAsync(new LocDbRow(1, 4, url, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, 0)));
+
+        Assert.Equal(StorageErrorKind.InvalidData, error.Kind);
+        Assert.Contains(reason, error.Message);
+        Assert.Equal(3, (await master.ReadGroupAsync(1)).Count);
+    }
+
+    [Fact]
+    public async Task Rows_with_over_long_urls_are_refused()
+    {
+        await using var master = await SeededAsync();
+        var url = "mysql://u:p@db/" + new string('d', 60);
+        var tooLong = "mysql://u:" + new string('p', 240) + "@db/loc";
+
+        await master.UpsertRowAsync(new LocDbRow(1, 4, url, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, 0));
+        var error = await Assert.ThrowsAsync<StorageException>(() =>
+            master.UpsertRowAsync(new LocDbRow(1, 5, tooLong, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, 0)));
+
+        Assert.Contains("the column holds 255", error.Message);
+        Assert.DoesNotContain(new string('p', 240), error.Message);
+    }
+}
+
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbMasterDatabaseTests(MariaDbServers servers) : MasterDatabaseContract
+{
+    protected override Task<DatabaseUrl> NewDatabaseAsync() => servers.CreateDatabaseAsync();
+
+    protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => servers.QueryAsync(url, sql);
+}
+
+public sealed class SqliteMasterDatabaseTests : MasterDatabaseContract, IDisposable
+{
+    private readonly SqliteFolder _folder = new();
+
+    protected override Task<DatabaseUrl> NewDatabaseAsync() => Task.FromResult(_folder.NewDatabase());
+
+    protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => SqliteFolder.QueryAsync(url, sql);
+
+    public void Dispose() => _folder.Dispose();
+}
