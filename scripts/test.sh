@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+#
+# scripts/test.sh - runs every test of the solution for real: unit tests, and integration tests against local
+# MariaDB servers started by scripts/mariadb.sh and Kamailio's own schema scripts.
+#
+# Installs what is missing through apt-get (needs root on a fresh machine), starts the MariaDB instances unless
+# they already run (and then stops them again), and ends with one line: "N passed, N failed".
+#
+# Environment: LA_DB_* as in scripts/mariadb.sh; LA_TEST_CONFIGURATION (default Release);
+# extra arguments are passed to `dotnet test` (e.g. --filter Category=...).
+
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+configuration="${LA_TEST_CONFIGURATION:-Release}"
+log="$(mktemp -t la-test.XXXXXX)"
+started_db=0
+
+say() { printf 'test.sh: %s\n' "$*" >&2; }
+
+# Kamailio's schema scripts: the compatibility tests compare our tables with them.
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing packages: ${missing[*]} (run as root, or apt-get install them)"; return 1
+  fi
+  say "installing ${missing[*]}"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+cleanup() {
+  if [ "$started_db" -eq 1 ]; then
+    scripts/mariadb.sh down --purge >/dev/null 2>&1 || scripts/mariadb.sh down >/dev/null 2>&1
+  fi
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+ensure_packages kamailio-mysql-modules kamailio-sqlite-modules || { echo "0 passed, 1 failed"; exit 1; }
+
+# Reuse instances that already run (a developer's); otherwise start them here and stop them at the end.
+db_status="$(scripts/mariadb.sh status 2>/dev/null || true)"
+if ! grep -q ' running' <<<"$db_status" || grep -Eq 'stopped|frozen' <<<"$db_status"; then
+  scripts/mariadb.sh up >&2 || { say "could not start MariaDB"; echo "0 passed, 1 failed"; exit 1; }
+  started_db=1
+fi
+
+dotnet test LocationActors.sln -c "$configuration" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test assembly: "Passed!  - Failed:     0, Passed:   114, Skipped: ..."
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+,' "$log" | tr -d , | awk '{s+=$2} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the build or the test host failed before any test could report
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
