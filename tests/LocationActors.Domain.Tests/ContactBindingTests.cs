@@ -1,13 +1,12 @@
 using LocationActors.Domain.Contacts;
 
+using LocationActors.TestSupport;
+
 namespace LocationActors.Domain.Tests;
 
 public class ContactBindingTests
 {
-    internal static ContactBinding Sample() => new(
-        Ruid: "uloc-1-2-3", Username: "alice", Domain: null, Contact: "sip:alice@192.0.2.10:5060", Received: null,
-        Path: null, Expires: 1_700_003_600, Q: QValue.Unspecified, CallId: "call-1", CSeq: 1, LastModified: 1_700_000_000,
-        Flags: 0, CFlags: 0, UserAgent: "phone/1.0", Socket: null, Methods: null, Instance: null, RegId: 0);
+    private static ContactBinding Sample() => BindingFields.Sample("alice");
 
     [Fact]
     public void A_complete_binding_is_valid()
@@ -77,23 +76,4 @@ public class ContactBindingTests
         Assert.Equal("uloc-6b07ead6-2d68-1", new RuidGenerator(0x6b07ead6, 0x2d68).Next());
         Assert.NotEqual(new RuidGenerator().Next(), new RuidGenerator().Next()); // other nodes, other ids
     }
-}
-
-/// <summary>Sets one string field of a binding by name (for tests that walk every column).</summary>
-public static class BindingFields
-{
-    public static ContactBinding With(ContactBinding b, string field, string value) => field switch
-    {
-        nameof(ContactBinding.Ruid) => b with { Ruid = value },
-        nameof(ContactBinding.Username) => b with { Username = value },
-        nameof(ContactBinding.Domain) => b with { Domain = value },
-        nameof(ContactBinding.Contact) => b with { Contact = value },
-        nameof(ContactBinding.Received) => b with { Received = value },
-        nameof(ContactBinding.Path) => b with { Path = value },
-        nameof(ContactBinding.CallId) => b with { CallId = value },
-        nameof(ContactBinding.UserAgent) => b with { UserAgent = value },
-        nameof(ContactBinding.Socket) => b with { Socket = value },
-        nameof(ContactBinding.Instance) => b with { Instance = value },
-        _ => throw new ArgumentOutOfRangeException(nameof(field)),
-    };
 }

@@ -1,4 +1,5 @@
 using LocationActors.Storage;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Storage.Tests;
 

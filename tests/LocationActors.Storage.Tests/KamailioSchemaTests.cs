@@ -1,4 +1,5 @@
 using LocationActors.Storage;
+using LocationActors.TestSupport;
 using Microsoft.Data.Sqlite;
 
 namespace LocationActors.Storage.Tests;

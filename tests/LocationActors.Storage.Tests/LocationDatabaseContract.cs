@@ -1,6 +1,6 @@
 using LocationActors.Domain.Contacts;
 using LocationActors.Domain.Encoding;
-using LocationActors.Domain.Tests;
+using LocationActors.TestSupport;
 using LocationActors.Storage;
 
 namespace LocationActors.Storage.Tests;
@@ -11,7 +11,7 @@ namespace LocationActors.Storage.Tests;
 /// </summary>
 public abstract class LocationDatabaseContract
 {
-    private const long Now = 1_767_225_600; // 2026-01-01 00:00:00 UTC
+    private const long Now = BindingFields.Now;
 
     /// <summary>A new, empty database of the backend under test (no tables yet).</summary>
     protected abstract Task<DatabaseUrl> NewDatabaseAsync();
@@ -29,10 +29,7 @@ public abstract class LocationDatabaseContract
         return db;
     }
 
-    internal static ContactBinding Binding(string user, int n = 0, string? domain = null) => new(
-        Ruid: $"uloc-test-{user}-{n}", Username: user, Domain: domain, Contact: $"sip:{user}@192.0.2.{n % 250 + 1}:5060;transport=udp",
-        Received: null, Path: null, Expires: Now + 3600, Q: QValue.Unspecified, CallId: $"call-{user}-{n}", CSeq: n + 1,
-        LastModified: Now, Flags: 0, CFlags: 0, UserAgent: "test-phone/1.0", Socket: null, Methods: null, Instance: null, RegId: 0);
+    protected static ContactBinding Binding(string user, int n = 0, string? domain = null) => BindingFields.Sample(user, n, domain);
 
     [Fact]
     public async Task Every_field_round_trips()

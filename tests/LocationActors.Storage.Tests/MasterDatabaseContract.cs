@@ -1,5 +1,6 @@
 using LocationActors.Domain.LocDb;
 using LocationActors.Storage;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Storage.Tests;
 

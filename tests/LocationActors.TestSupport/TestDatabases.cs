@@ -3,17 +3,18 @@ using LocationActors.Storage;
 using Microsoft.Data.Sqlite;
 using MySqlConnector;
 
-namespace LocationActors.Storage.Tests;
+namespace LocationActors.TestSupport;
 
 /// <summary>
-/// The real MariaDB servers of the project's <c>scripts/mariadb.sh</c>. Reads the env file that <c>up</c> writes;
-/// when no server is running (a plain <c>dotnet test</c>), starts them through the same script and stops them
-/// again at the end. Every test gets a database of its own, dropped afterwards.
+/// The real MariaDB servers of the project's <c>scripts/mariadb.sh</c>. Reads the env file that <c>up</c> writes.
+/// When no server runs (a plain <c>dotnet test</c>), it starts them through the same script and leaves them running
+/// for the next run: several test assemblies run at once and share them, so none may stop them under the others.
+/// <c>scripts/test.sh</c> starts and stops them around the whole run; <c>scripts/mariadb.sh down</c> stops them by hand.
+/// Every test gets a database of its own, dropped afterwards.
 /// </summary>
 public sealed class MariaDbServers : IAsyncLifetime
 {
     private readonly List<(int Instance, string Database)> _created = [];
-    private bool _startedHere;
     private Dictionary<string, string> _env = new();
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
@@ -23,7 +24,6 @@ public sealed class MariaDbServers : IAsyncLifetime
         if (!File.Exists(EnvFile) || !await AllRunningAsync())
         {
             await RunScriptAsync("up");
-            _startedHere = true;
         }
 
         _env = File.ReadAllLines(EnvFile)
@@ -45,10 +45,10 @@ public sealed class MariaDbServers : IAsyncLifetime
                 // The server may have been stopped by a test; its data folder is temporary anyway.
             }
         }
-
-        if (_startedHere)
-            await RunScriptAsync("down");
     }
+
+    /// <summary>The test user's password, so tests can check it never leaks into output.</summary>
+    public string Password => _env["LA_DB_PASSWORD"];
 
     public int InstanceCount => int.Parse(_env["LA_DB_INSTANCES"], System.Globalization.CultureInfo.InvariantCulture);
 
@@ -152,12 +152,6 @@ public sealed class MariaDbServers : IAsyncLifetime
                 return dir.FullName;
         throw new InvalidOperationException("LocationActors.sln not found above " + AppContext.BaseDirectory);
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class MariaDbCollection : ICollectionFixture<MariaDbServers>
-{
-    public const string Name = "MariaDB";
 }
 
 /// <summary>A folder of SQLite files for one test class, removed afterwards.</summary>

@@ -1,0 +1,52 @@
+using Akka.Configuration;
+
+namespace LocationActors.Node.Configuration;
+
+/// <summary>
+/// Environment variables that override keys of <c>hocon/node.hocon</c> (containers and CI configure the node this
+/// way). Akka.NET's HOCON parser does not read the environment in <c>${?VAR}</c> substitutions, so the mapping is
+/// explicit: this table is the list of every variable the node reads, and each key's comment in the file names it.
+/// </summary>
+public static class EnvironmentOverrides
+{
+    public static IReadOnlyDictionary<string, string> Keys { get; } = new Dictionary<string, string>
+    {
+        ["LA_MASTER_DB_URL"] = "location.master-db-url",
+        ["LA_LOCDB_TABLE"] = "location.locdb-table",
+        ["LA_LOCATION_TABLE"] = "location.table",
+        ["LA_MEMBERS_PER_GROUP"] = "location.members-per-group",
+        ["LA_TIME_ZONE"] = "location.time-zone",
+        ["LA_USE_DOMAIN"] = "location.use-domain",
+        ["LA_CASE_SENSITIVE"] = "location.case-sensitive",
+        ["LA_REALM_PREFIX"] = "location.realm-prefix",
+        ["LA_DB_CONNECT_TIMEOUT"] = "location.storage.connect-timeout",
+        ["LA_DB_COMMAND_TIMEOUT"] = "location.storage.command-timeout",
+        ["LA_DB_MAX_ROWS_PER_STATEMENT"] = "location.storage.max-rows-per-statement",
+        ["LA_DB_STREAM_PAGE_SIZE"] = "location.storage.stream-page-size",
+    };
+
+    /// <summary>The config with every set variable's value in place of its key's.</summary>
+    public static Config Apply(Config config, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var root = new Dictionary<string, object>();
+        foreach (var (variable, path) in Keys)
+        {
+            if (environment(variable) is not { } value)
+                continue;
+            var segments = path.Split('.');
+            var node = root;
+            foreach (var segment in segments[..^1])
+            {
+                if (!node.TryGetValue(segment, out var child))
+                    node[segment] = child = new Dictionary<string, object>();
+                node = (Dictionary<string, object>)child;
+            }
+
+            node[segments[^1]] = value;
+        }
+
+        // FromObject quotes the values itself, so a value can never change the config's structure.
+        return root.Count == 0 ? config : ConfigurationFactory.FromObject(root).WithFallback(config);
+    }
+}

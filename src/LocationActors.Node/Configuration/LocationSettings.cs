@@ -1,0 +1,85 @@
+using Akka.Configuration;
+using LocationActors.Domain.Aors;
+using LocationActors.Domain.Encoding;
+using LocationActors.Storage;
+
+namespace LocationActors.Node.Configuration;
+
+/// <summary>
+/// The <c>location</c> section of <c>hocon/node.hocon</c>, read once at start and validated, so a mistake stops the
+/// node with a message naming the key instead of failing later on the first request.
+/// </summary>
+public sealed record LocationSettings(
+    DatabaseUrl MasterDbUrl,
+    string LocDbTable,
+    string LocationTable,
+    int MembersPerGroup,
+    RegistrarOptions Registrar,
+    StorageOptions Storage)
+{
+    public const string Section = "location";
+
+    /// <exception cref="ConfigurationException">A key is missing or invalid; the message names it.</exception>
+    public static LocationSettings FromConfig(Config config)
+    {
+        var c = config.GetConfig(Section) ?? throw new ConfigurationException($"the '{Section}' section is missing");
+
+        var masterUrl = Required(c, "master-db-url");
+        if (!DatabaseUrl.TryParse(masterUrl, out var master, out var urlError))
+            throw new ConfigurationException($"{Section}.master-db-url: {urlError}");
+
+        var members = c.GetInt("members-per-group", 2);
+        if (members < 1)
+            throw new ConfigurationException($"{Section}.members-per-group must be at least 1, got {members}");
+
+        var zoneId = c.GetString("time-zone", "UTC");
+        TimeZoneInfo zone;
+        try
+        {
+            zone = zoneId is "UTC" or "Etc/UTC" ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            throw new ConfigurationException($"{Section}.time-zone: '{zoneId}' is not a known IANA time zone");
+        }
+
+        var storage = c.GetConfig("storage");
+        return new LocationSettings(
+            master!,
+            TableName(c, "locdb-table", "locdb"),
+            TableName(c, "table", "location"),
+            members,
+            new RegistrarOptions(c.GetBoolean("use-domain"), c.GetBoolean("case-sensitive"), c.GetString("realm-prefix", "")),
+            new StorageOptions
+            {
+                Times = new DbTimeCodec(zone),
+                ConnectTimeout = Positive(storage, "connect-timeout", TimeSpan.FromSeconds(2)),
+                CommandTimeout = Positive(storage, "command-timeout", TimeSpan.FromSeconds(5)),
+                MaxRowsPerStatement = AtLeastOne(storage, "max-rows-per-statement", 500),
+                StreamPageSize = AtLeastOne(storage, "stream-page-size", 5000),
+            });
+    }
+
+    private static string Required(Config c, string key) =>
+        c.GetString(key) is { Length: > 0 } value ? value : throw new ConfigurationException($"{Section}.{key} is not set");
+
+    private static string TableName(Config c, string key, string fallback)
+    {
+        var name = c.GetString(key, fallback);
+        return name.Length is > 0 and <= 64 && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_')
+            ? name
+            : throw new ConfigurationException($"{Section}.{key}: '{name}' is not a table name (letters, digits, '_')");
+    }
+
+    private static TimeSpan Positive(Config? c, string key, TimeSpan fallback)
+    {
+        var value = c?.GetTimeSpan(key, fallback) ?? fallback;
+        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"{Section}.storage.{key} must be positive, got {value}");
+    }
+
+    private static int AtLeastOne(Config? c, string key, int fallback)
+    {
+        var value = c?.GetInt(key, fallback) ?? fallback;
+        return value >= 1 ? value : throw new ConfigurationException($"{Section}.storage.{key} must be at least 1, got {value}");
+    }
+}

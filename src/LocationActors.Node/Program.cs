@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using Akka.Configuration;
+using LocationActors.Domain.Encoding;
+using LocationActors.Domain.LocDb;
+using LocationActors.Node.Check;
+using LocationActors.Node.Configuration;
+using LocationActors.Storage;
+
+namespace LocationActors.Node;
+
+/// <summary>
+/// The node's command line. Exit codes: 0 done, 1 the check found problems (or usage error), 2 configuration or
+/// master database unusable.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var configOption = new Option<string?>("--config", "-c") { Description = $"HOCON file (default: hocon/node.hocon next to the binary, or ${NodeConfig.PathVariable})" };
+        var check = new Command("check", "read locdb, print the layout the node would serve and probe every active member database")
+        {
+            configOption,
+        };
+        check.SetAction((result, ct) => CheckAsync(result.GetValue(configOption), output, error, ct));
+
+        var root = new RootCommand("LocationActors cluster node") { check };
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static async Task<int> CheckAsync(string? configPath, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        LocationSettings settings;
+        LayoutReport report;
+        try
+        {
+            settings = LocationSettings.FromConfig(NodeConfig.Load(configPath));
+            report = await LayoutCheck.RunAsync(settings, ct);
+        }
+        catch (Exception e) when (e is ConfigurationException or StorageException or InvalidOperationException)
+        {
+            error.WriteLine($"node: {e.Message}");
+            return 2;
+        }
+
+        Print(settings, report, output);
+        foreach (var problem in report.Problems)
+            error.WriteLine($"problem: {problem}");
+        return report.Healthy ? 0 : 1;
+    }
+
+    /// <summary>The layout as a tree: groups, then their member databases with state, like p_usrloc's old dump.</summary>
+    private static void Print(LocationSettings settings, LayoutReport report, TextWriter output)
+    {
+        var times = settings.Storage.Times;
+        output.WriteLine(
+            $"master {settings.MasterDbUrl}: {report.Layout.GroupCount} location groups, {settings.MembersPerGroup} members per group");
+        foreach (var (id, members) in report.Groups)
+        {
+            output.WriteLine($"group {id}");
+            foreach (var m in members)
+            {
+                var role = m.IsMember ? "member" : m.Row.Spare ? "spare " : "parked";
+                var state = m.Rows is { } rows ? $"ok, {rows} rows" : m.Error is { } e ? $"FAILED {e}" : "not probed";
+                output.WriteLine(
+                    $"  no={m.Row.No} {role} {DatabaseUrl.Mask(m.Row.Url)} status={Status(m.Row.Status)} errors={m.Row.Errors} failover={Failover(m.Row.Failover, times)} rg={m.Row.RiskGroup}: {state}");
+            }
+        }
+    }
+
+    private static string Status(LocDbStatus status) => status switch
+    {
+        LocDbStatus.On => "on",
+        LocDbStatus.Off => "off",
+        LocDbStatus.Maintenance => "maintenance",
+        _ => ((int)status).ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static string Failover(long failover, DbTimeCodec times) => failover <= LocDbRow.ZeroTime ? "-" : times.ToDbText(failover);
+}

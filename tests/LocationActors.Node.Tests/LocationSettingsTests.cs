@@ -1,0 +1,130 @@
+using Akka.Configuration;
+using LocationActors.Domain.Aors;
+using LocationActors.Node.Configuration;
+using LocationActors.Storage;
+
+namespace LocationActors.Node.Tests;
+
+/// <summary>
+/// The shipped HOCON and its overrides. The environment is handed in as a lookup (process variables are shared by
+/// every test running at the same time); <see cref="CheckCommandTests"/> runs the real binary with real variables.
+/// </summary>
+public sealed class LocationSettingsTests : IDisposable
+{
+    private static readonly Func<string, string?> NoEnvironment = _ => null;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("la-hocon-").FullName;
+
+    private static Func<string, string?> Environment(Dictionary<string, string> variables) => name => variables.GetValueOrDefault(name);
+
+    [Fact]
+    public void The_shipped_file_parses_and_its_defaults_are_the_codes()
+    {
+        var settings = LocationSettings.FromConfig(NodeConfig.Load(environment: NoEnvironment));
+
+        Assert.Equal("sqlite://data/master.db", settings.MasterDbUrl.Original);
+        Assert.Equal(("locdb", "location", 2), (settings.LocDbTable, settings.LocationTable, settings.MembersPerGroup));
+        Assert.Equal(RegistrarOptions.Default, settings.Registrar);
+        var defaults = StorageOptions.Default;
+        Assert.Equal(TimeZoneInfo.Utc, settings.Storage.Times.Zone);
+        Assert.Equal((defaults.ConnectTimeout, defaults.CommandTimeout, defaults.MaxRowsPerStatement, defaults.StreamPageSize),
+            (settings.Storage.ConnectTimeout, settings.Storage.CommandTimeout, settings.Storage.MaxRowsPerStatement, settings.Storage.StreamPageSize));
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_file()
+    {
+        var environment = Environment(new()
+        {
+            ["LA_MASTER_DB_URL"] = "mysql://kamailio:secret@db-master:3306/kamailio",
+            ["LA_MEMBERS_PER_GROUP"] = "3",
+            ["LA_USE_DOMAIN"] = "on",
+            ["LA_REALM_PREFIX"] = "sip.",
+            ["LA_TIME_ZONE"] = "Europe/Berlin",
+            ["LA_DB_COMMAND_TIMEOUT"] = "750ms",
+            ["LA_LOCATION_TABLE"] = "cfa",
+        });
+
+        var settings = LocationSettings.FromConfig(NodeConfig.Load(environment: environment));
+
+        Assert.Equal(("db-master", "kamailio"), (settings.MasterDbUrl.Host, settings.MasterDbUrl.Database));
+        Assert.Equal(3, settings.MembersPerGroup);
+        Assert.Equal(new RegistrarOptions(UseDomain: true, RealmPrefix: "sip."), settings.Registrar);
+        Assert.Equal("Europe/Berlin", settings.Storage.Times.Zone.Id);
+        Assert.Equal(TimeSpan.FromMilliseconds(750), settings.Storage.CommandTimeout);
+        Assert.Equal("cfa", settings.LocationTable);
+    }
+
+    [Fact]
+    public void Another_file_can_be_named_by_the_environment()
+    {
+        var path = Write("location { master-db-url = \"mysql://u:p@h/db\", members-per-group = 4 }");
+        var environment = Environment(new() { [NodeConfig.PathVariable] = path });
+
+        Assert.Equal(4, LocationSettings.FromConfig(NodeConfig.Load(environment: environment)).MembersPerGroup);
+    }
+
+    [Theory]
+    [InlineData("location { master-db-url = \"postgres://x/y\" }", "location.master-db-url: ")]
+    [InlineData("location { master-db-url = \"\" }", "location.master-db-url is not set")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", members-per-group = 0 }", "members-per-group must be at least 1")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", time-zone = \"Mars/Olympus\" }", "'Mars/Olympus' is not a known IANA time zone")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", table = \"loc; drop\" }", "location.table: 'loc; drop' is not a table name")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", storage.command-timeout = 0s }", "command-timeout must be positive")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", storage.stream-page-size = 0 }", "stream-page-size must be at least 1")]
+    [InlineData("other { }", "the 'location' section is missing")]
+    public void Invalid_settings_name_the_key(string hocon, string message)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => LocationSettings.FromConfig(NodeConfig.Load(Write(hocon), NoEnvironment)));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_clear_error()
+    {
+        var path = Path.Combine(_folder, "none.hocon");
+        var error = Assert.Throws<ConfigurationException>(() => NodeConfig.Load(path, NoEnvironment));
+        Assert.Equal($"configuration file {path} not found (set {NodeConfig.PathVariable} or --config)", error.Message);
+    }
+
+    [Fact]
+    public void Every_variable_is_documented_on_the_key_it_overrides()
+    {
+        // Each key's comment ends with "Environment: VAR." right above the key; the table must say the same.
+        var lines = File.ReadAllLines(NodeConfig.DefaultPath);
+        var documented = new Dictionary<string, string>();
+        var path = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.EndsWith('{'))
+                path.Add(line.TrimEnd('{', ' '));
+            else if (line == "}")
+                path.RemoveAt(path.Count - 1);
+            else if (line.StartsWith("# Environment: "))
+                documented[line["# Environment: ".Length..].TrimEnd('.')] = string.Join('.', path.Append(lines[i + 1].Trim().Split(' ')[0]));
+        }
+
+        Assert.Equal(EnvironmentOverrides.Keys.OrderBy(k => k.Key), documented.OrderBy(k => k.Key));
+    }
+
+    [Fact]
+    public void Values_with_quotes_and_braces_stay_values()
+    {
+        var config = EnvironmentOverrides.Apply(NodeConfig.Load(environment: NoEnvironment),
+            name => name == "LA_REALM_PREFIX" ? "a\" } location { members-per-group = 9 } x { y = \"" : null);
+
+        var settings = LocationSettings.FromConfig(config);
+        Assert.Equal("a\" } location { members-per-group = 9 } x { y = \"", settings.Registrar.RealmPrefix);
+        Assert.Equal(2, settings.MembersPerGroup);
+    }
+
+    private string Write(string hocon)
+    {
+        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".hocon");
+        File.WriteAllText(path, hocon);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
