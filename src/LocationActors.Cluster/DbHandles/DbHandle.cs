@@ -1,0 +1,128 @@
+using Akka.Actor;
+using Akka.Event;
+using LocationActors.Domain.Contacts;
+using LocationActors.Storage;
+
+namespace LocationActors.Cluster.DbHandles;
+
+/// <summary>
+/// Owns the handle of one member database of a location group. Writes are queued while a statement is in flight
+/// and then go out together: one multi-row DELETE and one multi-row REPLACE for everything that queued up, so the
+/// database sees few large statements however many REGISTERs arrive. The mailbox never waits on the database:
+/// statements run as tasks whose results come back as messages.
+/// </summary>
+public sealed class DbHandle : ReceiveActor
+{
+    private readonly int _memberNo;
+    private readonly LocationDatabase _database;
+    private readonly int _maxBatchRows;
+    private readonly Queue<object> _queue = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private bool _busy;
+
+    public DbHandle(int memberNo, LocationDatabase database, int maxBatchRows)
+    {
+        _memberNo = memberNo;
+        _database = database;
+        _maxBatchRows = maxBatchRows;
+
+        Receive<WriteRows>(write =>
+        {
+            _queue.Enqueue(write);
+            StartNext();
+        });
+        Receive<DeleteExpiredRows>(expire =>
+        {
+            _queue.Enqueue(expire);
+            StartNext();
+        });
+        Receive<BatchDone>(done =>
+        {
+            _busy = false;
+            Context.Parent.Tell(done.Reply);
+            if (done.Reply is ExpiredRowsDeleted { Count: var count } && count >= _maxBatchRows)
+                _queue.Enqueue(done.Again!); // more to delete: go on after the writes that queued meanwhile
+            StartNext();
+        });
+    }
+
+    /// <param name="memberNo">The member's <c>locdb.no</c>, named in every reply.</param>
+    /// <param name="database">The handle; the actor disposes it when it stops.</param>
+    /// <param name="maxBatchRows">Most rows combined into one batch (each engine splits further into statements).</param>
+    public static Props Props(int memberNo, LocationDatabase database, int maxBatchRows = 1000) =>
+        Akka.Actor.Props.Create(() => new DbHandle(memberNo, database, maxBatchRows));
+
+    protected override void PostStop() => _database.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+
+    private void StartNext()
+    {
+        if (_busy || _queue.Count == 0)
+            return;
+        _busy = true;
+        if (_queue.Peek() is DeleteExpiredRows expire)
+        {
+            _queue.Dequeue();
+            DeleteExpiredAsync(expire.Now).PipeTo(Self);
+            return;
+        }
+
+        var batch = new List<WriteRows>();
+        var rows = 0;
+        while (_queue.TryPeek(out var next) && next is WriteRows write && (batch.Count == 0 || rows + write.RowCount <= _maxBatchRows))
+        {
+            batch.Add(write);
+            rows += write.RowCount;
+            _queue.Dequeue();
+        }
+
+        WriteAsync(batch).PipeTo(Self);
+    }
+
+    private async Task<BatchDone> WriteAsync(IReadOnlyList<WriteRows> batch)
+    {
+        // Within a batch only the last change of each ruid matters; rows of different ruids are independent.
+        var last = new Dictionary<string, ContactBinding?>();
+        foreach (var write in batch)
+        {
+            foreach (var ruid in write.DeletedRuids)
+                last[ruid] = null;
+            foreach (var binding in write.Upserts)
+                last[binding.Ruid] = binding;
+        }
+
+        var seqs = batch.Select(w => w.Seq).ToList();
+        try
+        {
+            var deletes = last.Where(p => p.Value is null).Select(p => p.Key).ToList();
+            var upserts = last.Values.OfType<ContactBinding>().ToList();
+            if (deletes.Count > 0)
+                await _database.DeleteByRuidAsync(deletes);
+            if (upserts.Count > 0)
+                await _database.UpsertAsync(upserts);
+            return new BatchDone(new RowsWritten(_memberNo, seqs));
+        }
+        catch (StorageException e)
+        {
+            _log.Warning("member {0} ({1}): {2} write(s) failed: {3}", _memberNo, _database.Url, seqs.Count, e.Message);
+            return new BatchDone(new RowsWriteFailed(_memberNo, seqs, e));
+        }
+    }
+
+    // One bounded DELETE at a time, so writes queued behind it wait for one statement, not for the whole sweep.
+    private async Task<BatchDone> DeleteExpiredAsync(long now)
+    {
+        try
+        {
+            var deleted = await _database.DeleteExpiredAsync(now, _maxBatchRows);
+            return new BatchDone(new ExpiredRowsDeleted(_memberNo, deleted), new DeleteExpiredRows(now));
+        }
+        catch (StorageException e)
+        {
+            _log.Warning("member {0} ({1}): deleting expired rows failed: {2}", _memberNo, _database.Url, e.Message);
+            return new BatchDone(new ExpiredRowsDeleted(_memberNo, 0));
+        }
+    }
+
+    /// <summary>A statement finished; <see cref="Reply"/> goes to the group, <see cref="Again"/> continues a sweep.</summary>
+    private sealed record BatchDone(object Reply, DeleteExpiredRows? Again = null);
+}

@@ -1,0 +1,23 @@
+using LocationActors.Domain.Contacts;
+using LocationActors.Storage;
+
+namespace LocationActors.Cluster.DbHandles;
+
+/// <summary>Rows a location group wants on its member database: REPLACE these, DELETE those ruids.</summary>
+/// <param name="Seq">The group's sequence number of this write; acknowledgements name it.</param>
+public sealed record WriteRows(long Seq, IReadOnlyList<ContactBinding> Upserts, IReadOnlyList<string> DeletedRuids)
+{
+    public int RowCount => Upserts.Count + DeletedRuids.Count;
+}
+
+/// <summary>The writes <paramref name="Seqs"/> are stored on member <paramref name="MemberNo"/>.</summary>
+public sealed record RowsWritten(int MemberNo, IReadOnlyList<long> Seqs);
+
+/// <summary>The writes <paramref name="Seqs"/> could not be stored on member <paramref name="MemberNo"/>.</summary>
+public sealed record RowsWriteFailed(int MemberNo, IReadOnlyList<long> Seqs, StorageException Error);
+
+/// <summary>Delete rows that expired at or before <paramref name="Now"/> (also those written by others, e.g. Kamailio).</summary>
+public sealed record DeleteExpiredRows(long Now);
+
+/// <summary>How many expired rows member <paramref name="MemberNo"/> deleted.</summary>
+public sealed record ExpiredRowsDeleted(int MemberNo, int Count);

@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using LocationActors.Cluster.DbHandles;
+using LocationActors.Domain.Contacts;
+using LocationActors.Storage;
+using LocationActors.TestSupport;
+
+namespace LocationActors.Cluster.Tests;
+
+/// <summary>A <see cref="DbHandle"/> on a real MariaDB member database.</summary>
+[Collection(MariaDbCollection.Name)]
+public sealed class DbHandleTests(MariaDbServers servers) : TestKit
+{
+    private async Task<(IActorRef Handle, LocationDatabase Reader)> StartAsync(int maxBatchRows = 1000)
+    {
+        var url = await servers.CreateDatabaseAsync();
+        var reader = new LocationDatabase(url);
+        await reader.CreateSchemaAsync();
+        return (ChildActorOf(DbHandle.Props(7, new LocationDatabase(url), maxBatchRows)), reader);
+    }
+
+    private static WriteRows Upsert(long seq, params ContactBinding[] bindings) => new(seq, bindings, []);
+
+    private static WriteRows Delete(long seq, params string[] ruids) => new(seq, [], ruids);
+
+    private List<long> AckedSeqs(int expected)
+    {
+        var seqs = new List<long>();
+        while (seqs.Count < expected)
+            seqs.AddRange(ExpectMsg<RowsWritten>(TimeSpan.FromSeconds(10)).Seqs);
+        return seqs;
+    }
+
+    [Fact]
+    public async Task Every_write_is_stored_and_acknowledged_in_order()
+    {
+        var (handle, reader) = await StartAsync();
+        await using var _ = reader;
+
+        for (var i = 1; i <= 50; i++)
+            handle.Tell(Upsert(i, BindingFields.Sample("u" + i, i)));
+
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), AckedSeqs(50));
+        Assert.Equal(50, await reader.CountAsync());
+    }
+
+    [Fact]
+    public async Task Writes_that_queue_behind_a_statement_go_out_together()
+    {
+        var (handle, reader) = await StartAsync();
+        await using var _ = reader;
+
+        for (var i = 1; i <= 300; i++)
+            handle.Tell(Upsert(i, BindingFields.Sample("b" + i, i)));
+
+        var acks = new List<RowsWritten>();
+        while (acks.Sum(a => a.Seqs.Count) < 300)
+            acks.Add(ExpectMsg<RowsWritten>(TimeSpan.FromSeconds(10)));
+
+        Assert.All(acks, a => Assert.Equal(7, a.MemberNo));
+        Assert.True(acks.Count < 30, $"{acks.Count} statements for 300 writes");
+        Assert.Equal(300, await reader.CountAsync());
+    }
+
+    [Fact]
+    public async Task Batches_respect_their_row_bound()
+    {
+        var (handle, reader) = await StartAsync(maxBatchRows: 10);
+        await using var _ = reader;
+
+        for (var i = 1; i <= 100; i++)
+            handle.Tell(Upsert(i, BindingFields.Sample("r" + i, i)));
+
+        var acks = new List<RowsWritten>();
+        while (acks.Sum(a => a.Seqs.Count) < 100)
+            acks.Add(ExpectMsg<RowsWritten>(TimeSpan.FromSeconds(10)));
+        Assert.All(acks, a => Assert.InRange(a.Seqs.Count, 1, 10));
+        Assert.Equal(100, await reader.CountAsync());
+    }
+
+    [Fact]
+    public async Task The_last_change_of_a_ruid_wins_within_a_batch()
+    {
+        var (handle, reader) = await StartAsync();
+        await using var _ = reader;
+        var first = BindingFields.Sample("carol", 1);
+        var gone = BindingFields.Sample("dave", 2);
+
+        handle.Tell(Upsert(1, first, gone));
+        handle.Tell(Delete(2, first.Ruid, gone.Ruid));
+        handle.Tell(Upsert(3, first with { CSeq = 9 }));
+        AckedSeqs(3);
+
+        Assert.Equal([first with { CSeq = 9 }], await reader.LoadAorAsync("carol", null));
+        Assert.Empty(await reader.LoadAorAsync("dave", null));
+    }
+
+    [Fact]
+    public async Task A_failing_database_is_reported_and_the_handle_goes_on()
+    {
+        var (handle, reader) = await StartAsync();
+        await using var _ = reader;
+        await servers.ExecuteAsync(1, "RENAME TABLE location TO location_away", reader.Url.Database);
+
+        handle.Tell(Upsert(1, BindingFields.Sample("erin")));
+        var failed = ExpectMsg<RowsWriteFailed>(TimeSpan.FromSeconds(10));
+        Assert.Equal((7, StorageErrorKind.Schema), (failed.MemberNo, failed.Error.Kind));
+        Assert.Equal([1L], failed.Seqs);
+
+        await servers.ExecuteAsync(1, "RENAME TABLE location_away TO location", reader.Url.Database);
+        handle.Tell(Upsert(2, BindingFields.Sample("erin")));
+        Assert.Equal([2L], AckedSeqs(1));
+        Assert.Equal(1, await reader.CountAsync());
+    }
+
+    [Fact]
+    public async Task Expired_rows_are_swept_in_bounded_statements_between_writes()
+    {
+        var (handle, reader) = await StartAsync(maxBatchRows: 10);
+        await using var _ = reader;
+        await reader.UpsertAsync(Enumerable.Range(0, 25)
+            .Select(i => BindingFields.Sample("old" + i, i) with { Expires = BindingFields.Now - 10 }).ToList());
+        await reader.UpsertAsync([BindingFields.Sample("fresh")]);
+
+        handle.Tell(new DeleteExpiredRows(BindingFields.Now));
+
+        Assert.Equal(10, ExpectMsg<ExpiredRowsDeleted>().Count);
+        Assert.Equal(10, ExpectMsg<ExpiredRowsDeleted>().Count);
+        Assert.Equal(5, ExpectMsg<ExpiredRowsDeleted>().Count);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, await reader.CountAsync());
+    }
+}
