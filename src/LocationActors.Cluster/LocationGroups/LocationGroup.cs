@@ -1,0 +1,413 @@
+using Akka.Actor;
+using Akka.Event;
+using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Cluster.DbHandles;
+using LocationActors.Domain.Aors;
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.LocDb;
+using LocationActors.Domain.Partitioning;
+using LocationActors.Domain.Registrations;
+using LocationActors.Storage;
+
+namespace LocationActors.Cluster.LocationGroups;
+
+/// <summary>
+/// One location group: the single writer of its partition. It keeps the group's contacts in memory (lookups never
+/// touch a database), applies REGISTERs with the registrar's rules, and writes every change to each active member
+/// database through a <see cref="DbHandle"/> child, answering once every active member has stored it. On start it
+/// loads its contacts from the preferred member; requests that arrive meanwhile wait (bounded).
+/// </summary>
+public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
+{
+    private const int WarmUpPageSize = 1000;
+
+    private readonly int _groupId;
+    private readonly LocationGroupSettings _settings;
+    private readonly IActorRef _clusterConfig;
+    private readonly RuidGenerator _ruids;
+    private readonly Func<long> _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private readonly GroupContacts _contacts = new();
+    private readonly Dictionary<int, Member> _members = new();
+    private readonly Dictionary<long, PendingWrite> _pending = new();
+    private int _groupCount;
+    private long _seq;
+    private int _stashed;
+    private long _warmUp;
+    private int _foreignRows;
+
+    public LocationGroup(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null)
+    {
+        _groupId = groupId;
+        _settings = settings;
+        _clusterConfig = clusterConfig;
+        _ruids = ruids;
+        _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        WaitingForLayout();
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null) =>
+        Akka.Actor.Props.Create(() => new LocationGroup(groupId, settings, clusterConfig, ruids, clock));
+
+    protected override void PreStart()
+    {
+        _clusterConfig.Tell(new GetGroupLayout(_groupId));
+        Timers.StartPeriodicTimer("layout", AskLayout.Instance, _settings.Retry);
+    }
+
+    // ---- behaviours -------------------------------------------------------------------------------------------
+
+    private void WaitingForLayout()
+    {
+        Receive<AskLayout>(_ => _clusterConfig.Tell(new GetGroupLayout(_groupId)));
+        Receive<GroupLayout>(layout => layout.GroupId == _groupId, layout =>
+        {
+            Timers.Cancel("layout");
+            ApplyLayout(layout);
+            StartWarmUp();
+        });
+        Receive<IWithGroupId>(StashOrRefuse);
+    }
+
+    private void WarmingUp()
+    {
+        Receive<AskLayout>(_ => { }); // a tick that was already queued when the layout arrived
+        Receive<GroupLayout>(layout => layout.GroupId == _groupId, ApplyLayout);
+        Receive<WarmUpPage>(page => page.Token == _warmUp, page => LoadPage(page.Bindings));
+        Receive<WarmUpDone>(done => done.Token == _warmUp, done =>
+        {
+            _log.Info("group {0}: loaded {1} contacts of {2} AORs from member {3}{4}", _groupId, _contacts.BindingCount, _contacts.AorCount,
+                done.MemberNo, _foreignRows > 0 ? $" ({_foreignRows} rows of other groups ignored)" : "");
+            Become(Serving);
+            _stashed = 0;
+            Stash.UnstashAll();
+            Timers.StartPeriodicTimer("expiry", ExpireTick.Instance, _settings.Expiry);
+        });
+        Receive<WarmUpFailed>(failed => failed.Token == _warmUp, failed =>
+        {
+            _log.Warning("group {0}: loading contacts from member {1} failed: {2}", _groupId, failed.MemberNo, failed.Reason);
+            StartWarmUp(after: failed.MemberNo);
+        });
+        Receive<RetryWarmUp>(_ => StartWarmUp());
+        Receive<IWithGroupId>(StashOrRefuse);
+    }
+
+    /// <summary>No member database can be read: answer "unavailable" (never "not found") until one can.</summary>
+    private void Unreadable()
+    {
+        Receive<AskLayout>(_ => { });
+        Receive<GroupLayout>(layout => layout.GroupId == _groupId, layout =>
+        {
+            ApplyLayout(layout);
+            if (_members.Count > 0)
+                StartWarmUp();
+        });
+        Receive<RetryWarmUp>(_ => StartWarmUp());
+        Receive<IWithGroupId>(message =>
+            Sender.Tell(new GroupUnavailable(message.RequestId, _groupId, $"group {_groupId} cannot read any member database yet")));
+    }
+
+    private void Serving()
+    {
+        Receive<AskLayout>(_ => { });
+        Receive<RetryWarmUp>(_ => { });
+        Receive<GroupLayout>(layout => layout.GroupId == _groupId, ApplyLayout);
+        Receive<RegisterBindings>(WhenMine, HandleRegister);
+        Receive<LookupContacts>(WhenMine, lookup =>
+            Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit))));
+        Receive<RemoveContact>(WhenMine, remove =>
+        {
+            var bindings = _contacts.Get(remove.Aor);
+            var gone = bindings.Where(b => b.Contact == remove.Contact).Select(b => b.Ruid).ToList();
+            var kept = gone.Aggregate(bindings, (current, ruid) => current.Remove(ruid));
+            Write(Sender, new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), remove.RequestId, [], gone,
+                () => _contacts.Set(remove.Aor.Value, kept));
+        });
+        Receive<RemoveAor>(WhenMine, remove =>
+        {
+            var gone = _contacts.Get(remove.Aor).Select(b => b.Ruid).ToList();
+            Write(Sender, new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), remove.RequestId, [], gone,
+                () => _contacts.Set(remove.Aor.Value, AorBindings.Empty));
+        });
+        Receive<DumpGroup>(dump => dump.GroupId == _groupId, dump =>
+        {
+            var (bindings, next) = _contacts.Page(dump.After, Math.Clamp(dump.PageSize, 1, 10_000));
+            Sender.Tell(new DumpPage(dump.RequestId, _groupId, bindings, next));
+        });
+        Receive<IWithGroupId>(other => Sender.Tell(Misrouted(other)));
+        Receive<RowsWritten>(written => Acknowledge(written.MemberNo, written.Seqs, null));
+        Receive<RowsWriteFailed>(failed => Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message));
+        Receive<ExpiredRowsDeleted>(deleted =>
+        {
+            if (deleted.Count > 0)
+                _log.Debug("group {0}: member {1} deleted {2} expired rows", _groupId, deleted.MemberNo, deleted.Count);
+        });
+        Receive<ExpireTick>(_ => Expire());
+    }
+
+    // ---- requests ---------------------------------------------------------------------------------------------
+
+    private void HandleRegister(RegisterBindings register)
+    {
+        var request = register.Request;
+        var now = _clock();
+        var outcome = Registrar.Apply(_contacts.Get(request.Aor), request, _settings.Registrar, now, _ruids.Next);
+        var reply = new RegisterResult(register.RequestId, request.Aor, outcome.Action, outcome.Rejection, outcome.Reason,
+            outcome.Bindings.Lookup(now));
+        if (!outcome.Accepted || !outcome.HasWrites)
+        {
+            Sender.Tell(reply);
+            return;
+        }
+
+        Write(Sender, reply, register.RequestId, outcome.Upserts, outcome.DeletedRuids, () => _contacts.Set(request.Aor.Value, outcome.Bindings));
+    }
+
+    /// <summary>
+    /// Applies a change in memory and sends it to every active member; <paramref name="reply"/> goes out once each
+    /// of them stored it. With no active member nothing is changed and the caller hears "unavailable" — never a
+    /// success for something that is not stored.
+    /// </summary>
+    private void Write(IActorRef replyTo, object reply, long requestId, IReadOnlyList<ContactBinding> upserts, IReadOnlyList<string> deletes,
+        Action applyInMemory)
+    {
+        if (_members.Count == 0)
+        {
+            replyTo.Tell(new GroupUnavailable(requestId, _groupId, $"group {_groupId} has no active member database"));
+            return;
+        }
+
+        applyInMemory();
+        if (upserts.Count == 0 && deletes.Count == 0)
+        {
+            replyTo.Tell(reply);
+            return;
+        }
+
+        var write = new WriteRows(++_seq, upserts, deletes);
+        _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, [.. _members.Keys], []);
+        foreach (var member in _members.Values)
+            member.Handle.Tell(write);
+    }
+
+    private void Acknowledge(int memberNo, IReadOnlyList<long> seqs, string? error)
+    {
+        foreach (var seq in seqs)
+        {
+            if (!_pending.TryGetValue(seq, out var pending))
+                continue;
+            pending.Awaiting.Remove(memberNo);
+            if (error is not null)
+                pending.Failures.Add($"member {memberNo}: {error}");
+            if (pending.Awaiting.Count == 0)
+                Complete(seq, pending);
+        }
+    }
+
+    private void Complete(long seq, PendingWrite pending)
+    {
+        _pending.Remove(seq);
+        pending.ReplyTo.Tell(pending.Failures.Count == 0
+            ? pending.Reply
+            : new GroupUnavailable(pending.RequestId, _groupId, $"not stored on every active member: {string.Join("; ", pending.Failures)}"));
+    }
+
+    private void Expire()
+    {
+        var now = _clock();
+        var expired = _contacts.RemoveExpired(now);
+        if (expired.Count > 0)
+            _log.Info("group {0}: {1} contacts expired", _groupId, expired.Count);
+        // The members delete every row expired by now, including rows other writers (Kamailio) left behind.
+        foreach (var member in _members.Values)
+            member.Handle.Tell(new DeleteExpiredRows(now));
+    }
+
+    private bool WhenMine(IWithGroupId message) => message.GroupId == _groupId && AorOf(message) is { } aor && BelongsHere(aor);
+
+    private bool BelongsHere(Aor aor)
+    {
+        try
+        {
+            return Partitioner.GroupOf(aor, _groupCount) == _groupId;
+        }
+        catch (InvalidPartitionKeyException)
+        {
+            return false;
+        }
+    }
+
+    private RequestRejected Misrouted(IWithGroupId message) => message.GroupId != _groupId
+        ? new RequestRejected(message.RequestId, $"request for group {message.GroupId} reached group {_groupId}")
+        : new RequestRejected(message.RequestId, $"AOR {AorOf(message)} does not belong to group {_groupId} of {_groupCount}");
+
+    private static Aor? AorOf(IWithGroupId message) => message switch
+    {
+        RegisterBindings r => r.Request.Aor,
+        LookupContacts l => l.Aor,
+        RemoveContact r => r.Aor,
+        RemoveAor r => r.Aor,
+        _ => null,
+    };
+
+    private void StashOrRefuse(IWithGroupId message)
+    {
+        if (_stashed >= _settings.StashLimit)
+        {
+            Sender.Tell(new GroupBusy(message.RequestId, _groupId, $"group {_groupId} is loading its contacts; retry shortly"));
+            return;
+        }
+
+        _stashed++;
+        Stash.Stash();
+    }
+
+    // ---- layout and warm-up -----------------------------------------------------------------------------------
+
+    /// <summary>Starts a handle for every active member among the first rows, and stops those no longer active.</summary>
+    private void ApplyLayout(GroupLayout layout)
+    {
+        _groupCount = layout.GroupCount;
+        var active = layout.Rows.OrderBy(r => r.No).Take(_settings.MembersPerGroup).Where(r => r.Status == LocDbStatus.On).ToList();
+
+        foreach (var (no, member) in _members.Where(m => active.All(r => r.No != m.Key || r.Url != m.Value.Row.Url)).ToList())
+        {
+            _log.Info("group {0}: member {1} ({2}) leaves traffic", _groupId, no, DatabaseUrl.Mask(member.Row.Url));
+            Context.Stop(member.Handle);
+            _members.Remove(no);
+            foreach (var (seq, pending) in _pending.ToList())
+                if (pending.Awaiting.Remove(no) && pending.Awaiting.Count == 0)
+                    Complete(seq, pending);
+        }
+
+        foreach (var row in active)
+        {
+            if (_members.TryGetValue(row.No, out var known))
+            {
+                _members[row.No] = known with { Row = row };
+                continue;
+            }
+
+            if (!DatabaseUrl.TryParse(row.Url, out var url, out var error))
+            {
+                _log.Error("group {0}: member {1} has an unusable url: {2}", _groupId, row.No, error);
+                continue;
+            }
+
+            var database = new LocationDatabase(url!, _settings.StorageOptions, _settings.Table);
+            var handle = Context.ActorOf(DbHandle.Props(row.No, database, _settings.MaxBatchRows), $"member-{row.No}");
+            _members[row.No] = new Member(row, handle);
+            _log.Info("group {0}: member {1} ({2}) takes traffic", _groupId, row.No, url);
+        }
+    }
+
+    /// <summary>
+    /// Loads the group's contacts from the preferred readable member (p_usrloc's read order: the oldest failover
+    /// first, then the lower <c>no</c>); after a failure the next one, and when none is left, again a little later.
+    /// </summary>
+    private void StartWarmUp(int? after = null)
+    {
+        Become(WarmingUp);
+        var candidates = _members.Values.OrderBy(m => m.Row.Failover).ThenBy(m => m.Row.No).ToList();
+        if (after is { } failedNo)
+            candidates = candidates.SkipWhile(m => m.Row.No != failedNo).Skip(1).ToList();
+        if (candidates.Count == 0)
+        {
+            _log.Warning("group {0}: no member database can be read; retrying in {1}", _groupId, _settings.Retry);
+            Become(Unreadable);
+            _stashed = 0;
+            Stash.UnstashAll(); // they get "unavailable" now rather than a timeout later
+            Timers.StartSingleTimer("warm-up", RetryWarmUp.Instance, _settings.Retry);
+            return;
+        }
+
+        var source = candidates[0];
+        var token = ++_warmUp;
+        _contacts.Clear();
+        _foreignRows = 0;
+        var self = Self;
+        var database = new LocationDatabase(DatabaseUrl.Parse(source.Row.Url), _settings.StorageOptions, _settings.Table);
+        // Streams on a connection of its own; only messages come back, so the task never touches actor state.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var page = new List<ContactBinding>(WarmUpPageSize);
+                await foreach (var binding in database.StreamAllAsync())
+                {
+                    page.Add(binding);
+                    if (page.Count < WarmUpPageSize)
+                        continue;
+                    self.Tell(new WarmUpPage(token, page));
+                    page = new List<ContactBinding>(WarmUpPageSize);
+                }
+
+                self.Tell(new WarmUpPage(token, page));
+                self.Tell(new WarmUpDone(token, source.Row.No));
+            }
+            catch (StorageException e)
+            {
+                self.Tell(new WarmUpFailed(token, source.Row.No, e.Message));
+            }
+            finally
+            {
+                await database.DisposeAsync();
+            }
+        });
+    }
+
+    private void LoadPage(IReadOnlyList<ContactBinding> bindings)
+    {
+        foreach (var binding in bindings)
+        {
+            if (IsOurs(GroupContacts.KeyOf(binding)))
+                _contacts.Load(binding);
+            else
+                _foreignRows++;
+        }
+    }
+
+    private bool IsOurs(string key)
+    {
+        try
+        {
+            return Partitioner.GroupOf(key, _groupCount) == _groupId;
+        }
+        catch (InvalidPartitionKeyException)
+        {
+            return false;
+        }
+    }
+
+    // ---- internal messages ------------------------------------------------------------------------------------
+
+    private sealed record Member(LocDbRow Row, IActorRef Handle);
+
+    private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, HashSet<int> Awaiting, List<string> Failures);
+
+    private sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
+
+    private sealed record WarmUpDone(long Token, int MemberNo);
+
+    private sealed record WarmUpFailed(long Token, int MemberNo, string Reason);
+
+    private sealed class AskLayout
+    {
+        public static readonly AskLayout Instance = new();
+    }
+
+    private sealed class RetryWarmUp
+    {
+        public static readonly RetryWarmUp Instance = new();
+    }
+
+    private sealed class ExpireTick
+    {
+        public static readonly ExpireTick Instance = new();
+    }
+}

@@ -1,0 +1,64 @@
+using LocationActors.Domain.Aors;
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.Registrations;
+
+namespace LocationActors.Cluster.LocationGroups;
+
+/// <summary>
+/// A message for one location group: the shard extractor routes on <see cref="GroupId"/>, and
+/// <see cref="RequestId"/> lets a long-lived sender match the reply to its request.
+/// </summary>
+public interface IWithGroupId
+{
+    int GroupId { get; }
+
+    long RequestId { get; }
+}
+
+/// <summary>Every reply of a location group names the request it answers.</summary>
+public interface ILocationGroupReply
+{
+    long RequestId { get; }
+}
+
+/// <summary>Apply a REGISTER to an AOR of the group (per-contact expires already computed by the caller).</summary>
+public sealed record RegisterBindings(int GroupId, long RequestId, RegisterRequest Request) : IWithGroupId;
+
+/// <summary>The AOR's valid contacts, optionally only those that accept a method (Kamailio method bit).</summary>
+public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null) : IWithGroupId;
+
+/// <summary>Remove the AOR's bindings of one Contact URI.</summary>
+public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact) : IWithGroupId;
+
+/// <summary>Remove every binding of the AOR.</summary>
+public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor) : IWithGroupId;
+
+/// <summary>A page of the group's bindings, AORs in ordinal order after <see cref="After"/> (null = from the start).</summary>
+public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize) : IWithGroupId;
+
+/// <summary>The REGISTER was applied (and stored per the write policy) or refused; <see cref="Bindings"/> are the AOR's valid contacts.</summary>
+public sealed record RegisterResult(
+    long RequestId,
+    Aor Aor,
+    RegisterAction? Action,
+    RegisterRejection? Rejection,
+    string? Reason,
+    IReadOnlyList<ContactBinding> Bindings) : ILocationGroupReply;
+
+/// <summary>The AOR's valid contacts in Kamailio order (q descending, ties oldest first); empty = not found.</summary>
+public sealed record LookupResult(long RequestId, Aor Aor, IReadOnlyList<ContactBinding> Contacts) : ILocationGroupReply;
+
+/// <summary>How many bindings a removal deleted.</summary>
+public sealed record ContactsRemoved(long RequestId, Aor Aor, int Count) : ILocationGroupReply;
+
+/// <summary>One page of a dump; <see cref="Next"/> is the <c>After</c> of the next page, null at the end.</summary>
+public sealed record DumpPage(long RequestId, int GroupId, IReadOnlyList<ContactBinding> Bindings, string? Next) : ILocationGroupReply;
+
+/// <summary>The group cannot do this now (no member database takes writes, or a write failed): nothing was promised.</summary>
+public sealed record GroupUnavailable(long RequestId, int GroupId, string Reason) : ILocationGroupReply;
+
+/// <summary>The group is starting (loading its contacts) and its queue is full: retry shortly.</summary>
+public sealed record GroupBusy(long RequestId, int GroupId, string Reason) : ILocationGroupReply;
+
+/// <summary>The request itself is wrong (e.g. the AOR belongs to another group); retrying it will not help.</summary>
+public sealed record RequestRejected(long RequestId, string Reason) : ILocationGroupReply;

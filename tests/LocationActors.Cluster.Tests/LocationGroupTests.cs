@@ -1,0 +1,258 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Cluster.LocationGroups;
+using LocationActors.Domain.Aors;
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.LocDb;
+using LocationActors.Domain.Registrations;
+using LocationActors.Storage;
+using LocationActors.TestSupport;
+
+namespace LocationActors.Cluster.Tests;
+
+/// <summary>A <see cref="LocationGroup"/> with two real member databases on two MariaDB servers.</summary>
+[Collection(MariaDbCollection.Name)]
+public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsyncLifetime
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private readonly TestProbe _config = new TestKit().CreateTestProbe();
+    private long _now = BindingFields.Now;
+    private long _requestId;
+    private LocationDatabase _member1 = null!;
+    private LocationDatabase _member2 = null!;
+
+    public async Task InitializeAsync()
+    {
+        _member1 = await MemberAsync(1);
+        _member2 = await MemberAsync(2);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _member1.DisposeAsync();
+        await _member2.DisposeAsync();
+    }
+
+    private async Task<LocationDatabase> MemberAsync(int instance)
+    {
+        var db = new LocationDatabase(await servers.CreateDatabaseAsync(instance));
+        await db.CreateSchemaAsync();
+        return db;
+    }
+
+    private LocDbRow Row(int no, LocationDatabase db, LocDbStatus status = LocDbStatus.On) =>
+        new(1, no, db.Url.Original, status, 0, LocDbRow.DefaultTime, false, no);
+
+    private GroupLayout Layout(LocDbStatus second = LocDbStatus.On) => new(1, 1, [Row(1, _member1), Row(2, _member2, second)]);
+
+    /// <summary>Starts group 1 of 1; answers its layout request unless <paramref name="answer"/> is false.</summary>
+    private IActorRef StartGroup(bool answer = true, LocationGroupSettings? settings = null, GroupLayout? layout = null)
+    {
+        var group = Sys.ActorOf(LocationGroup.Props(1, settings ?? new LocationGroupSettings(RegistrarSettings.Default), _config.Ref,
+            new RuidGenerator(), () => Interlocked.Read(ref _now)));
+        _config.ExpectMsg<GetGroupLayout>(Wait);
+        if (answer)
+            group.Tell(layout ?? Layout(), _config.Ref);
+        return group;
+    }
+
+    private static Aor Aor(string user) => Domain.Aors.Aor.FromNormalized(user, RegistrarOptions.Default);
+
+    private RegisterBindings Register(string user, string callId, int cseq, params ContactUpdate[] contacts) =>
+        new(1, ++_requestId, new RegisterRequest(Aor(user), contacts, callId, cseq, UserAgent: "test"));
+
+    private static ContactUpdate Contact(string uri, long expires = 3600, int q = -1) => new(uri, expires, QValue.FromThousandths(q));
+
+    private T Ask<T>(IActorRef group, object message)
+    {
+        group.Tell(message, TestActor);
+        return ExpectMsg<T>(Wait);
+    }
+
+    [Fact]
+    public async Task A_registration_is_answered_from_memory_and_stored_on_every_member()
+    {
+        var group = StartGroup();
+
+        var result = Ask<RegisterResult>(group, Register("alice", "c1", 1, Contact("sip:alice@192.0.2.1", q: 500)));
+        Assert.Equal(RegisterAction.Inserted, result.Action);
+        var binding = Assert.Single(result.Bindings);
+
+        Assert.Equal([binding], Ask<LookupResult>(group, new LookupContacts(1, 99, Aor("alice"))).Contacts);
+        Assert.Equal([binding], await _member1.LoadAorAsync("alice", null));
+        Assert.Equal([binding], await _member2.LoadAorAsync("alice", null));
+    }
+
+    [Fact]
+    public async Task Registrar_rules_hold_through_the_group()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("bob", "c1", 10, Contact("sip:bob@a", q: 100), Contact("sip:bob@b", q: 900)));
+
+        var outOfOrder = Ask<RegisterResult>(group, Register("bob", "c1", 9, Contact("sip:bob@a")));
+        Assert.Equal(RegisterRejection.InvalidCSeq, outOfOrder.Rejection);
+
+        Interlocked.Add(ref _now, 5);
+        var retransmission = Ask<RegisterResult>(group, Register("bob", "c1", 10, Contact("sip:bob@a")));
+        Assert.True(retransmission.Action is not null);
+
+        var removal = Ask<RegisterResult>(group, Register("bob", "c1", 11, Contact("sip:bob@b", expires: 0)));
+        Assert.Equal(["sip:bob@a"], removal.Bindings.Select(b => b.Contact));
+        Assert.Equal(["sip:bob@a"], (await _member2.LoadAorAsync("bob", null)).Select(b => b.Contact));
+
+        var star = Ask<RegisterResult>(group, new RegisterBindings(1, 7, new RegisterRequest(Aor("bob"), [], "c1", 12, RemoveAll: true)));
+        Assert.Empty(star.Bindings);
+        Assert.Empty(await _member1.LoadAorAsync("bob", null));
+        Assert.Empty(Ask<LookupResult>(group, new LookupContacts(1, 8, Aor("bob"))).Contacts);
+    }
+
+    [Fact]
+    public void Max_contacts_is_enforced()
+    {
+        var group = StartGroup(settings: new LocationGroupSettings(new RegistrarSettings(MaxContacts: 1)));
+        Ask<RegisterResult>(group, Register("carl", "c1", 1, Contact("sip:carl@a")));
+
+        Assert.Equal(RegisterRejection.TooManyContacts, Ask<RegisterResult>(group, Register("carl", "c1", 2, Contact("sip:carl@b"))).Rejection);
+    }
+
+    [Fact]
+    public async Task Lookups_follow_q_order_and_removals_reach_the_databases()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("dora", "c1", 1, Contact("sip:dora@low", q: 100), Contact("sip:dora@none"), Contact("sip:dora@high", q: 1000)));
+
+        Assert.Equal(["sip:dora@high", "sip:dora@low", "sip:dora@none"],
+            Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("dora"))).Contacts.Select(c => c.Contact));
+
+        Assert.Equal(1, Ask<ContactsRemoved>(group, new RemoveContact(1, 2, Aor("dora"), "sip:dora@low")).Count);
+        Assert.Equal(2, (await _member1.LoadAorAsync("dora", null)).Count);
+        Assert.Equal(2, Ask<ContactsRemoved>(group, new RemoveAor(1, 3, Aor("dora"))).Count);
+        Assert.Empty(await _member2.LoadAorAsync("dora", null));
+    }
+
+    [Fact]
+    public async Task Expired_contacts_leave_memory_and_both_members()
+    {
+        var group = StartGroup(settings: new LocationGroupSettings(RegistrarSettings.Default, ExpiryInterval: TimeSpan.FromMilliseconds(200)));
+        Ask<RegisterResult>(group, Register("eve", "c1", 1, Contact("sip:eve@short", expires: 60), Contact("sip:eve@long", expires: 3600)));
+        // A row another writer (Kamailio) left behind, unknown to the group's memory.
+        await _member1.UpsertAsync([BindingFields.Sample("ghost") with { Expires = BindingFields.Now + 30 }]);
+
+        Interlocked.Add(ref _now, 61);
+
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.Equal(["sip:eve@long"], (await _member1.LoadAorAsync("eve", null)).Select(b => b.Contact));
+            Assert.Equal(["sip:eve@long"], (await _member2.LoadAorAsync("eve", null)).Select(b => b.Contact));
+            Assert.Empty(await _member1.LoadAorAsync("ghost", null));
+        }, Wait, TimeSpan.FromMilliseconds(200));
+        Assert.Equal(["sip:eve@long"], Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("eve"))).Contacts.Select(c => c.Contact));
+    }
+
+    [Fact]
+    public async Task Warm_up_loads_100000_contacts_from_the_preferred_member()
+    {
+        for (var start = 0; start < 100_000; start += 10_000)
+            await _member1.UpsertAsync(Enumerable.Range(start, 10_000).Select(i => BindingFields.Sample("w" + i, i)).ToList());
+        // Member 2 failed over more recently, so member 1 (older failover) is preferred; it has the data.
+        var layout = new GroupLayout(1, 1, [Row(1, _member1), Row(2, _member2) with { Failover = BindingFields.Now }]);
+
+        var group = StartGroup(layout: layout);
+
+        var contacts = Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("w99999"))).Contacts;
+        Assert.Equal("uloc-test-w99999-99999", Assert.Single(contacts).Ruid);
+        var total = 0;
+        string? after = null;
+        do
+        {
+            var page = Ask<DumpPage>(group, new DumpGroup(1, 2, after, 10_000));
+            total += page.Bindings.Count;
+            after = page.Next;
+        }
+        while (after is not null);
+        Assert.Equal(100_000, total);
+    }
+
+    [Fact]
+    public void Requests_wait_while_the_group_starts_and_beyond_the_bound_are_told_to_retry()
+    {
+        var group = StartGroup(answer: false, settings: new LocationGroupSettings(RegistrarSettings.Default, StashLimit: 2));
+
+        group.Tell(Register("fay", "c1", 1, Contact("sip:fay@a")), TestActor);
+        group.Tell(new LookupContacts(1, 100, Aor("fay")), TestActor);
+        group.Tell(new LookupContacts(1, 101, Aor("fay")), TestActor);
+        Assert.Equal(101, ExpectMsg<GroupBusy>(Wait).RequestId);
+
+        group.Tell(Layout(), _config.Ref);
+        // Both are answered; the lookup (from memory) may come before the REGISTER's reply, which waits for the databases.
+        var replies = new[] { ExpectMsg<ILocationGroupReply>(Wait), ExpectMsg<ILocationGroupReply>(Wait) };
+        Assert.Equal(RegisterAction.Inserted, replies.OfType<RegisterResult>().Single().Action);
+        Assert.Single(replies.OfType<LookupResult>().Single().Contacts);
+    }
+
+    [Fact]
+    public void Without_a_readable_member_the_group_answers_unavailable_until_one_comes_back()
+    {
+        var group = StartGroup(layout: new GroupLayout(1, 1, [Row(1, _member1, LocDbStatus.Off), Row(2, _member2, LocDbStatus.Maintenance)]));
+
+        Assert.Contains("cannot read any member", Ask<GroupUnavailable>(group, Register("gus", "c1", 1, Contact("sip:gus@a"))).Reason);
+        Assert.Contains("cannot read any member", Ask<GroupUnavailable>(group, new LookupContacts(1, 1, Aor("gus"))).Reason);
+
+        group.Tell(Layout(), _config.Ref);
+        AwaitAssert(() => Assert.Equal(RegisterAction.Inserted, Ask<ILocationGroupReply>(group, Register("gus", "c1", 1, Contact("sip:gus@a"))) switch
+        {
+            RegisterResult r => r.Action,
+            _ => null,
+        }), Wait);
+    }
+
+    [Fact]
+    public void With_every_member_gone_writes_are_unavailable_and_nothing_is_kept()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("gil", "c1", 1, Contact("sip:gil@a")));
+        group.Tell(new GroupLayout(1, 1, [Row(1, _member1, LocDbStatus.Off), Row(2, _member2, LocDbStatus.Maintenance)]), _config.Ref);
+
+        var reply = Ask<GroupUnavailable>(group, Register("gil", "c1", 2, Contact("sip:gil@b")));
+
+        Assert.Contains("no active member", reply.Reason);
+        Assert.Equal(["sip:gil@a"], Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("gil"))).Contacts.Select(c => c.Contact)); // still served
+    }
+
+    [Fact]
+    public async Task A_write_that_fails_on_a_member_is_not_reported_stored()
+    {
+        var group = StartGroup();
+        await servers.ExecuteAsync(2, "RENAME TABLE location TO location_away", _member2.Url.Database);
+
+        var reply = Ask<GroupUnavailable>(group, Register("hal", "c1", 1, Contact("sip:hal@a")));
+
+        Assert.Contains("member 2", reply.Reason);
+        await servers.ExecuteAsync(2, "RENAME TABLE location_away TO location", _member2.Url.Database);
+    }
+
+    [Fact]
+    public async Task A_member_in_maintenance_gets_no_writes()
+    {
+        var group = StartGroup();
+        group.Tell(Layout(second: LocDbStatus.Maintenance), _config.Ref);
+
+        Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("ivy", "c1", 1, Contact("sip:ivy@a"))).Action);
+
+        Assert.Single(await _member1.LoadAorAsync("ivy", null));
+        Assert.Empty(await _member2.LoadAorAsync("ivy", null));
+    }
+
+    [Fact]
+    public void Requests_for_another_group_are_refused()
+    {
+        var group = StartGroup(layout: new GroupLayout(1, 2, [Row(1, _member1), Row(2, _member2)]));
+
+        // With N = 2, 'alice' hashes to group 2 (spec §2).
+        Assert.Contains("does not belong to group 1", Ask<RequestRejected>(group, new LookupContacts(1, 1, Aor("alice"))).Reason);
+        Assert.Contains("request for group 2 reached group 1", Ask<RequestRejected>(group, new LookupContacts(2, 2, Aor("bob"))).Reason);
+        Assert.Empty(Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("bob"))).Contacts);
+    }
+}
