@@ -1,3 +1,4 @@
+using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.LocDb;
 
 namespace LocationActors.Cluster.ClusterConfig;
@@ -12,4 +13,4 @@ public sealed record GetGroupLayout(int GroupId) : IClusterConfigMessage;
 /// One group's <c>locdb</c> rows ordered by <c>no</c>, and N, the number of groups. Sent in answer to
 /// <see cref="GetGroupLayout"/> and pushed to the group whenever its rows change.
 /// </summary>
-public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows) : IClusterConfigMessage;
+public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows) : IClusterConfigMessage, IGroupMessage;

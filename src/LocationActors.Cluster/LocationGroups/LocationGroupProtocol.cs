@@ -4,14 +4,15 @@ using LocationActors.Domain.Registrations;
 
 namespace LocationActors.Cluster.LocationGroups;
 
-/// <summary>
-/// A message for one location group: the shard extractor routes on <see cref="GroupId"/>, and
-/// <see cref="RequestId"/> lets a long-lived sender match the reply to its request.
-/// </summary>
-public interface IWithGroupId
+/// <summary>A message for one location group: the shard extractor routes on <see cref="GroupId"/>.</summary>
+public interface IGroupMessage
 {
     int GroupId { get; }
+}
 
+/// <summary>A request to a location group; <see cref="RequestId"/> lets a long-lived sender match the reply to it.</summary>
+public interface IWithGroupId : IGroupMessage
+{
     long RequestId { get; }
 }
 

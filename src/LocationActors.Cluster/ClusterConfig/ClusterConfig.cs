@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Akka.Event;
+using LocationActors.Domain.LocDb;
+using LocationActors.Storage;
+
+namespace LocationActors.Cluster.ClusterConfig;
+
+/// <summary>
+/// The cluster's mirror of <c>locdb</c> (one per cluster, a singleton). It reads the table every poll interval and
+/// pushes a group's rows to that group whenever they change, so no request ever reads <c>locdb</c> (p_usrloc re-reads
+/// it on every operation). N, the number of groups, is computed once like p_usrloc does at start. When the master
+/// database cannot be read, the last good layout stays in force: traffic never depends on the master being up.
+/// </summary>
+public sealed class ClusterConfig : ReceiveActor, IWithTimers
+{
+    private readonly ClusterConfigSettings _settings;
+    private readonly IActorRef _groups;
+    private readonly MasterDatabase _master;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<(IActorRef Asker, int GroupId)> _waiting = [];
+
+    private Dictionary<int, IReadOnlyList<LocDbRow>> _rowsByGroup = new();
+    private int _groupCount;
+    private bool _polling;
+    private bool _masterDown;
+
+    /// <param name="settings">Where locdb is.</param>
+    /// <param name="groups">Where group layouts are pushed: the location-group shard region (routes by group id).</param>
+    public ClusterConfig(ClusterConfigSettings settings, IActorRef groups)
+    {
+        _settings = settings;
+        _groups = groups;
+        _master = new MasterDatabase(settings.MasterUrl, settings.Storage, settings.Table);
+
+        Receive<Poll>(_ => StartPoll());
+        Receive<LocDbRead>(read => Apply(read.Rows));
+        Receive<LocDbUnreadable>(failed =>
+        {
+            _polling = false;
+            if (!_masterDown)
+                _log.Warning("locdb cannot be read ({0}); keeping the last good layout of {1} groups", failed.Reason, _groupCount);
+            _masterDown = true;
+        });
+        Receive<GetGroupLayout>(ask =>
+        {
+            if (_groupCount == 0)
+                _waiting.Add((Sender, ask.GroupId));
+            else
+                Sender.Tell(LayoutOf(ask.GroupId));
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ClusterConfigSettings settings, IActorRef groups) =>
+        Akka.Actor.Props.Create(() => new ClusterConfig(settings, groups));
+
+    protected override void PreStart()
+    {
+        Self.Tell(Poll.Instance);
+        Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.Poll);
+    }
+
+    protected override void PostStop() => _master.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+
+    private void StartPoll()
+    {
+        if (_polling)
+            return;
+        _polling = true;
+        _master.ReadAllAsync().PipeTo(Self,
+            success: rows => new LocDbRead(rows),
+            failure: e => new LocDbUnreadable(e is StorageException s ? s.Message : e.ToString()));
+    }
+
+    private void Apply(IReadOnlyList<LocDbRow> rows)
+    {
+        _polling = false;
+        if (_masterDown)
+            _log.Info("locdb is readable again");
+        _masterDown = false;
+
+        if (_groupCount == 0)
+        {
+            LocDbLayout layout;
+            try
+            {
+                layout = LocDbLayout.FromRows(rows);
+            }
+            catch (InvalidOperationException e)
+            {
+                _log.Error("locdb: {0}; no group can start until it has one", e.Message);
+                return;
+            }
+
+            _groupCount = layout.GroupCount;
+            foreach (var problem in layout.Problems)
+                _log.Warning("locdb: {0}", problem);
+            _log.Info("locdb: {0} location groups", _groupCount);
+        }
+        else if (rows.Where(r => r.Status == LocDbStatus.On).Select(r => r.Id).DefaultIfEmpty(0).Max() is var n && n != _groupCount)
+        {
+            // p_usrloc fixes N at start too: changing it re-partitions every user, which needs a restart of everything.
+            _log.Warning("locdb now gives {0} groups, the cluster serves {1}; restart every node (and Kamailio) to change it", n, _groupCount);
+        }
+
+        var byGroup = rows.Where(r => r.Id >= 1 && r.Id <= _groupCount).GroupBy(r => r.Id)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<LocDbRow>)g.OrderBy(r => r.No).ToList());
+        for (var id = 1; id <= _groupCount; id++)
+        {
+            var now = byGroup.GetValueOrDefault(id) ?? [];
+            var before = _rowsByGroup.GetValueOrDefault(id);
+            if (before is null || !before.SequenceEqual(now))
+                _groups.Tell(new GroupLayout(id, _groupCount, now)); // also starts a group that is not running yet
+        }
+
+        _rowsByGroup = byGroup;
+        foreach (var (asker, groupId) in _waiting)
+            asker.Tell(LayoutOf(groupId));
+        _waiting.Clear();
+    }
+
+    private GroupLayout LayoutOf(int groupId) => new(groupId, _groupCount, _rowsByGroup.GetValueOrDefault(groupId) ?? []);
+
+    private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows);
+
+    private sealed record LocDbUnreadable(string Reason);
+
+    private sealed class Poll
+    {
+        public static readonly Poll Instance = new();
+    }
+}

@@ -1,0 +1,13 @@
+using LocationActors.Storage;
+
+namespace LocationActors.Cluster.ClusterConfig;
+
+/// <summary>Where <c>locdb</c> lives and how often it is read.</summary>
+/// <param name="MasterUrl">The master database.</param>
+/// <param name="Table">The <c>locdb</c> table name.</param>
+/// <param name="Storage">Timeouts and time zone.</param>
+/// <param name="PollInterval">How often <c>locdb</c> is read; an operator's status change reaches the groups within it.</param>
+public sealed record ClusterConfigSettings(DatabaseUrl MasterUrl, string Table = "locdb", StorageOptions? Storage = null, TimeSpan? PollInterval = null)
+{
+    public TimeSpan Poll => PollInterval ?? TimeSpan.FromSeconds(3);
+}

@@ -1,0 +1,118 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Domain.LocDb;
+using LocationActors.Storage;
+using LocationActors.TestSupport;
+
+namespace LocationActors.Cluster.Tests;
+
+/// <summary>The <c>locdb</c> mirror against a real master database.</summary>
+[Collection(MariaDbCollection.Name)]
+public sealed class ClusterConfigTests(MariaDbServers servers) : TestKit
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
+    private static LocDbRow Row(int id, int no, LocDbStatus status = LocDbStatus.On) =>
+        new(id, no, $"mysql://u:p@db{no}:3306/loc_g{id}", status, 0, LocDbRow.DefaultTime, false, no);
+
+    private async Task<MasterDatabase> MasterAsync(params LocDbRow[] rows)
+    {
+        var master = new MasterDatabase(await servers.CreateDatabaseAsync());
+        await master.CreateSchemaAsync();
+        foreach (var row in rows)
+            await master.UpsertRowAsync(row);
+        return master;
+    }
+
+    private IActorRef Start(MasterDatabase master, IActorRef groups) =>
+        Sys.ActorOf(ClusterConfig.ClusterConfig.Props(new ClusterConfigSettings(master.Url, PollInterval: Poll), groups));
+
+    [Fact]
+    public async Task Every_group_gets_its_rows_at_start_and_only_changed_groups_later()
+    {
+        await using var master = await MasterAsync(Row(1, 1), Row(1, 2), Row(2, 1), Row(2, 2), Row(2, 3) with { Spare = true });
+        var groups = CreateTestProbe();
+        Start(master, groups.Ref);
+
+        var first = new[] { groups.ExpectMsg<GroupLayout>(Wait), groups.ExpectMsg<GroupLayout>(Wait) }.OrderBy(l => l.GroupId).ToList();
+        Assert.Equal([1, 2], first.Select(l => l.GroupId));
+        Assert.All(first, l => Assert.Equal(2, l.GroupCount));
+        Assert.Equal([1, 2, 3], first[1].Rows.Select(r => r.No));
+        groups.ExpectNoMsg(Poll * 3); // nothing changed, nothing pushed
+
+        await master.SetStatusAsync(2, 2, LocDbStatus.Maintenance);
+
+        var changed = groups.ExpectMsg<GroupLayout>(Wait);
+        Assert.Equal(2, changed.GroupId);
+        Assert.Equal(LocDbStatus.Maintenance, changed.Rows[1].Status);
+        groups.ExpectNoMsg(Poll * 3);
+    }
+
+    [Fact]
+    public async Task Groups_that_ask_get_their_layout()
+    {
+        await using var master = await MasterAsync(Row(1, 1), Row(1, 2), Row(2, 1));
+        var config = Start(master, CreateTestProbe().Ref);
+
+        config.Tell(new GetGroupLayout(2), TestActor);
+
+        var layout = ExpectMsg<GroupLayout>(Wait);
+        Assert.Equal((2, 2), (layout.GroupId, layout.GroupCount));
+        Assert.Equal([Row(2, 1)], layout.Rows);
+    }
+
+    [Fact]
+    public async Task An_unreadable_master_keeps_the_last_good_layout()
+    {
+        await using var master = await MasterAsync(Row(1, 1), Row(1, 2));
+        var groups = CreateTestProbe();
+        var config = Start(master, groups.Ref);
+        groups.ExpectMsg<GroupLayout>(Wait);
+
+        await servers.ExecuteAsync(1, "RENAME TABLE locdb TO locdb_away", master.Url.Database);
+        try
+        {
+            groups.ExpectNoMsg(Poll * 3);
+            config.Tell(new GetGroupLayout(1), TestActor);
+            Assert.Equal(2, ExpectMsg<GroupLayout>(Wait).Rows.Count);
+        }
+        finally
+        {
+            await servers.ExecuteAsync(1, "RENAME TABLE locdb_away TO locdb", master.Url.Database);
+        }
+
+        await master.SetStatusAsync(1, 1, LocDbStatus.Off);
+        Assert.Equal(LocDbStatus.Off, groups.ExpectMsg<GroupLayout>(Wait).Rows[0].Status); // readable again: changes flow
+    }
+
+    [Fact]
+    public async Task The_group_count_is_fixed_at_start_like_p_usrloc()
+    {
+        await using var master = await MasterAsync(Row(1, 1), Row(2, 1));
+        var groups = CreateTestProbe();
+        var config = Start(master, groups.Ref);
+        groups.ExpectMsg<GroupLayout>(Wait);
+        groups.ExpectMsg<GroupLayout>(Wait);
+
+        await master.UpsertRowAsync(Row(3, 1));
+        groups.ExpectNoMsg(Poll * 3); // a third group needs a restart of everything, as with p_usrloc
+
+        config.Tell(new GetGroupLayout(1), TestActor);
+        Assert.Equal(2, ExpectMsg<GroupLayout>(Wait).GroupCount);
+    }
+
+    [Fact]
+    public async Task Groups_asking_before_the_first_read_are_answered_after_it()
+    {
+        await using var master = await MasterAsync();
+        var config = Start(master, CreateTestProbe().Ref);
+        config.Tell(new GetGroupLayout(1), TestActor);
+        ExpectNoMsg(Poll * 3); // no active row: no layout yet
+
+        await master.UpsertRowAsync(Row(1, 1));
+
+        Assert.Equal(1, ExpectMsg<GroupLayout>(Wait).GroupCount);
+    }
+}
