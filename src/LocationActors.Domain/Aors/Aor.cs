@@ -71,6 +71,13 @@ public sealed record Aor
         return new Aor(value, username, domain);
     }
 
+    /// <summary>
+    /// The AOR of a stored row: its <c>username</c> and <c>domain</c> columns (domain null without <c>use_domain</c>).
+    /// Also how an AOR travels between processes.
+    /// </summary>
+    public static Aor FromColumns(string username, string? domain) =>
+        new(domain is null ? username : string.Concat(username, "@", domain), username, domain);
+
     /// <summary>Used by <see cref="AorNormalizer"/>, which has already validated the parts.</summary>
     internal static Aor Create(string username, string? domain) =>
         new(domain is null ? username : string.Concat(username, "@", domain), SplitUser(username, domain), SplitDomain(username, domain));
