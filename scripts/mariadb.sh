@@ -126,21 +126,6 @@ sql_quote() {
     printf '%s' "$s"
 }
 
-# Percent-encode a value for the userinfo part of a URL. Generated passwords
-# are alphanumeric and pass through unchanged; this only matters for a
-# user-supplied LA_DB_PASSWORD.
-url_encode() {
-    local s=$1 out="" c i
-    for ((i = 0; i < ${#s}; i++)); do
-        c=${s:i:1}
-        case $c in
-            [A-Za-z0-9._~-]) out+=$c ;;
-            *) out+=$(printf '%%%02X' "'$c") ;;
-        esac
-    done
-    printf '%s' "$out"
-}
-
 # One KEY=VALUE line for the env file. Plain values are written unquoted so
 # that naive KEY=VALUE parsers (test harnesses) can read the file too;
 # anything else is shell-quoted so that `source` stays safe.
@@ -334,6 +319,9 @@ answers_select1() {
 load_password() {
     local pwfile="$LA_DB_DIR/password" pw=""
     if [[ -n "${LA_DB_PASSWORD:-}" ]]; then
+        # It goes into mysql:// URLs verbatim (Kamailio does not decode them).
+        [[ "$LA_DB_PASSWORD" =~ ^[A-Za-z0-9._~-]{1,80}$ ]] ||
+            die "LA_DB_PASSWORD may only hold letters, digits and . _ ~ - (it is used verbatim in database URLs)"
         return 0
     fi
     if [[ -s "$pwfile" ]]; then
@@ -364,10 +352,10 @@ cmd_install() {
     ((EUID == 0)) || die "MariaDB is not installed and installing it needs root (apt-get install mariadb-server mariadb-client)"
     command -v apt-get >/dev/null 2>&1 || die "MariaDB is not installed and apt-get is not available; install mariadb-server and mariadb-client manually"
     log "installing mariadb-server and mariadb-client via apt-get"
-    apt-get update -qq
+    apt-get -o DPkg::Lock::Timeout=300 update -qq
     # The Debian package may try to start its system service; our instances
     # run with --no-defaults on their own ports and do not care.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq mariadb-server mariadb-client
     have_binaries || die "mariadbd/mariadb-install-db/mariadb still not found after installation"
 }
 
@@ -523,8 +511,10 @@ ensure_user() {
 write_env() {
     local envf="$LA_DB_DIR/env" i port host user pw
     host=$(client_host)
-    user=$(url_encode "$LA_DB_USER")
-    pw=$(url_encode "$LA_DB_PASSWORD")
+    # Kamailio's db URLs (and LocationActors') are not percent-decoded, so the
+    # values go in as they are; load_password only accepts URL-safe ones.
+    user=$LA_DB_USER
+    pw=$LA_DB_PASSWORD
     {
         echo "# Written by scripts/mariadb.sh up; source it to reach the test databases."
         env_line LA_DB_DIR "$LA_DB_DIR"
@@ -554,8 +544,9 @@ cmd_up() {
     [[ "$LA_DB_USER" =~ ^[A-Za-z0-9_]{1,80}$ ]] || die "LA_DB_USER must match ^[A-Za-z0-9_]+$"
     LA_DB_INSTANCES=$((10#$LA_DB_INSTANCES))
 
-    have_binaries || cmd_install
+    # Under the lock, so two test processes starting at once do not both run apt-get.
     take_lock
+    have_binaries || cmd_install
     [[ -e "$LA_DB_DIR/$MARKER" ]] || : >"$LA_DB_DIR/$MARKER"
     load_password create
 

@@ -40,12 +40,11 @@ trap cleanup EXIT
 
 ensure_packages kamailio-mysql-modules kamailio-sqlite-modules || { echo "0 passed, 1 failed"; exit 1; }
 
-# Reuse instances that already run (a developer's); otherwise start them here and stop them at the end.
-db_status="$(scripts/mariadb.sh status 2>/dev/null || true)"
-if ! grep -q ' running' <<<"$db_status" || grep -Eq 'stopped|frozen' <<<"$db_status"; then
-  scripts/mariadb.sh up >&2 || { say "could not start MariaDB"; echo "0 passed, 1 failed"; exit 1; }
-  started_db=1
-fi
+# Instances under an existing LA_DB_DIR are a developer's: `up` reuses (or restarts) them and they stay. Only a
+# folder this run creates is stopped and removed at the end.
+db_dir="${LA_DB_DIR:-${TMPDIR:-/tmp}/locationactors-mariadb}"
+[ -e "$db_dir" ] || started_db=1
+scripts/mariadb.sh up >&2 || { say "could not start MariaDB"; echo "0 passed, 1 failed"; exit 1; }
 
 dotnet test LocationActors.sln -c "$configuration" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

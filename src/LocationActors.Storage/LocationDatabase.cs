@@ -41,10 +41,14 @@ public sealed class LocationDatabase : SqlDatabase
 
     /// <summary>
     /// Inserts or replaces bindings by ruid, many rows per statement; a batch larger than one statement runs in one
-    /// transaction, so it is stored whole or not at all. Every binding is validated first: an over-long value fails
-    /// the call with <see cref="StorageErrorKind.InvalidData"/> before anything is written.
+    /// transaction. Every binding is validated first: an over-long value fails the call with
+    /// <see cref="StorageErrorKind.InvalidData"/> before anything is written. When the server refuses a row the
+    /// checks cannot foresee (a character its column's charset lacks, a trigger), the batch is retried row by row so
+    /// that one bad row does not take the others down: the rows it refused are returned, everything else is stored.
+    /// Connection, timeout and schema failures throw: then nothing of the batch is known to be stored.
     /// </summary>
-    public Task UpsertAsync(IReadOnlyList<ContactBinding> bindings, CancellationToken ct = default)
+    /// <returns>The rows the server refused (empty when all are stored).</returns>
+    public Task<IReadOnlyList<RowFailure>> UpsertAsync(IReadOnlyList<ContactBinding> bindings, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(bindings);
         var operation = $"upsert {bindings.Count} contact(s) into {Table}";
@@ -53,27 +57,55 @@ public sealed class LocationDatabase : SqlDatabase
                 throw new StorageException(StorageErrorKind.InvalidData, Url.ToString(), operation,
                     $"{binding.Username} {binding.Contact}: {problem}");
         if (bindings.Count == 0)
-            return Task.CompletedTask;
+            return Task.FromResult<IReadOnlyList<RowFailure>>([]);
 
         return RunAsync(operation, async (connection, token) =>
         {
-            var chunk = Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement);
-            await using var transaction = bindings.Count > chunk ? await connection.BeginTransactionAsync(token) : null;
-            for (var start = 0; start < bindings.Count; start += chunk)
+            try
             {
-                var count = Math.Min(chunk, bindings.Count - start);
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = _replaceSql.GetOrAdd(count, BuildReplace);
-                for (var row = 0; row < count; row++)
-                    AddRow(command, row, bindings[start + row]);
-                await command.ExecuteNonQueryAsync(token);
+                await ReplaceAsync(connection, bindings, token);
+                return (IReadOnlyList<RowFailure>)[];
             }
+            catch (DbException e) when (IsRowRefusal(e, connection))
+            {
+                var failures = new List<RowFailure>();
+                foreach (var binding in bindings)
+                {
+                    try
+                    {
+                        await ReplaceAsync(connection, [binding], token);
+                    }
+                    catch (DbException rowError) when (IsRowRefusal(rowError, connection))
+                    {
+                        failures.Add(new RowFailure(binding.Ruid, Failure($"upsert {binding.Ruid} into {Table}", rowError, connection)));
+                    }
+                }
 
-            if (transaction is not null)
-                await transaction.CommitAsync(token);
-            return 0;
+                return failures;
+            }
         }, ct);
+    }
+
+    private bool IsRowRefusal(Exception e, DbConnection connection) =>
+        Classify(e, connection) is StorageErrorKind.InvalidData or StorageErrorKind.Statement;
+
+    private async Task ReplaceAsync(DbConnection connection, IReadOnlyList<ContactBinding> bindings, CancellationToken token)
+    {
+        var chunk = Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement);
+        await using var transaction = bindings.Count > chunk ? await connection.BeginTransactionAsync(token) : null;
+        for (var start = 0; start < bindings.Count; start += chunk)
+        {
+            var count = Math.Min(chunk, bindings.Count - start);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = _replaceSql.GetOrAdd(count, BuildReplace);
+            for (var row = 0; row < count; row++)
+                AddRow(command, row, bindings[start + row]);
+            await command.ExecuteNonQueryAsync(token);
+        }
+
+        if (transaction is not null)
+            await transaction.CommitAsync(token);
     }
 
     /// <summary>Deletes bindings by ruid (p_usrloc with <c>db_ops_ruid=1</c>); returns the number of rows removed.</summary>
@@ -85,9 +117,12 @@ public sealed class LocationDatabase : SqlDatabase
         return RunAsync($"delete {ruids.Count} contact(s) by ruid from {Table}", async (connection, token) =>
         {
             var removed = 0;
-            foreach (var chunk in ruids.Chunk(Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement)))
+            var chunks = ruids.Chunk(Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement)).ToList();
+            await using var transaction = chunks.Count > 1 ? await connection.BeginTransactionAsync(token) : null; // all or nothing
+            foreach (var chunk in chunks)
             {
                 await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
                 var names = new StringBuilder();
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -99,6 +134,8 @@ public sealed class LocationDatabase : SqlDatabase
                 removed += await command.ExecuteNonQueryAsync(token);
             }
 
+            if (transaction is not null)
+                await transaction.CommitAsync(token);
             return removed;
         }, ct);
     }
@@ -153,7 +190,10 @@ public sealed class LocationDatabase : SqlDatabase
     /// <summary>
     /// Every binding of the table, page by page on a connection of its own (the handle stays free for writes), in
     /// row-id order. Memory stays bounded by <see cref="StorageOptions.StreamPageSize"/> however large the table.
-    /// A row replaced while the scan runs gets a higher id and is therefore seen again rather than missed.
+    /// On MariaDB a row replaced or inserted while the scan runs gets a higher id (AUTO_INCREMENT never reuses
+    /// one), so it is seen again rather than missed. SQLite's rowid (Kamailio's schema has no AUTOINCREMENT) may
+    /// reuse the highest id after a delete: a scan there must not race writers, which the embedded single-host
+    /// setup guarantees (a group does not write while it loads).
     /// </summary>
     public async IAsyncEnumerable<ContactBinding> StreamAllAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
@@ -281,3 +321,6 @@ public sealed class LocationDatabase : SqlDatabase
 
     private sealed record Page(IReadOnlyList<ContactBinding> Bindings, int RowCount, long LastId);
 }
+
+/// <summary>A row the database refused to store, and why.</summary>
+public sealed record RowFailure(string Ruid, StorageException Error);

@@ -39,15 +39,34 @@ public abstract class SqlDatabase : IAsyncDisposable
 
     private protected abstract SchemaScript Schema { get; }
 
-    /// <summary>Creates the table (and Kamailio's <c>version</c> table) if missing; safe to run on a live database.</summary>
+    /// <summary>
+    /// Creates the table (and Kamailio's <c>version</c> table) if missing; safe on a live database, and safe when
+    /// several nodes start at once (the script runs under a lock: MariaDB's GET_LOCK, SQLite's write transaction).
+    /// </summary>
     public Task CreateSchemaAsync(CancellationToken ct = default) =>
         RunAsync("create schema", async (connection, token) =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = Schema.Render(Dialect, Table);
-            await command.ExecuteNonQueryAsync(token);
+            await ExecuteAsync(connection, Dialect.SchemaLock, token);
+            try
+            {
+                await ExecuteAsync(connection, Schema.Render(Dialect, Table), token);
+                await ExecuteAsync(connection, Dialect.SchemaUnlock, token);
+            }
+            catch
+            {
+                await ExecuteAsync(connection, Dialect.SchemaUnlockAfterFailure, CancellationToken.None);
+                throw;
+            }
+
             return 0;
         }, ct);
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
+    }
 
     /// <summary>
     /// Succeeds only if the database answers and the table is usable: a reachable server with a missing or broken
@@ -62,15 +81,31 @@ public abstract class SqlDatabase : IAsyncDisposable
             return 0;
         }, ct);
 
-    /// <summary>Runs one operation on this handle's connection, translating failures.</summary>
-    private protected async Task<T> RunAsync<T>(string operation, Func<DbConnection, CancellationToken, Task<T>> body, CancellationToken ct)
+    /// <summary>
+    /// Runs one operation on this handle's connection, translating failures. A kept connection can have died
+    /// meanwhile (the server's idle timeout, a restart): when it fails as a connection, an idempotent operation runs
+    /// once more on a new one, as Kamailio's db_mysql reconnects, so a stale connection is not counted as a failure.
+    /// </summary>
+    private protected async Task<T> RunAsync<T>(string operation, Func<DbConnection, CancellationToken, Task<T>> body, CancellationToken ct,
+        bool idempotent = true)
     {
         if (Interlocked.Exchange(ref _busy, 1) == 1)
             throw new InvalidOperationException($"{Url}: '{operation}' started while another operation runs; a handle runs one at a time");
         try
         {
+            var reused = _connection is { State: System.Data.ConnectionState.Open };
             var connection = await OpenAsync(ct);
-            return await body(connection, ct);
+            try
+            {
+                return await body(connection, ct);
+            }
+            catch (Exception e) when (reused && idempotent && e is not (StorageException or OperationCanceledException)
+                                      && Classify(e, connection) == StorageErrorKind.Connection)
+            {
+                await DropConnectionAsync();
+                connection = await OpenAsync(ct);
+                return await body(connection, ct);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -103,7 +138,7 @@ public abstract class SqlDatabase : IAsyncDisposable
         }
         catch (Exception e) when (e is not StorageException and not OperationCanceledException)
         {
-            throw new StorageException(Dialect.Classify(e), Url.ToString(), operation, e.Message, e);
+            throw Failure(operation, e, connection);
         }
     }
 
@@ -130,9 +165,22 @@ public abstract class SqlDatabase : IAsyncDisposable
         return connection;
     }
 
-    private async Task<StorageException> TranslateAsync(string operation, Exception e)
+    /// <summary>The driver's verdict; a misuse error on a connection that is no longer open means the connection broke.</summary>
+    private protected StorageErrorKind Classify(Exception e, DbConnection? connection)
     {
         var kind = Dialect.Classify(e);
+        return kind == StorageErrorKind.Statement && e is InvalidOperationException && connection?.State != System.Data.ConnectionState.Open
+            ? StorageErrorKind.Connection
+            : kind;
+    }
+
+    /// <summary>A <see cref="StorageException"/> for a driver failure, naming this database.</summary>
+    private protected StorageException Failure(string operation, Exception e, DbConnection? connection) =>
+        new(Classify(e, connection), Url.ToString(), operation, e.Message, e);
+
+    private async Task<StorageException> TranslateAsync(string operation, Exception e)
+    {
+        var kind = Classify(e, _connection);
         if (kind is StorageErrorKind.Connection or StorageErrorKind.Timeout)
             await DropConnectionAsync();
         return new StorageException(kind, Url.ToString(), operation, e.Message, e);

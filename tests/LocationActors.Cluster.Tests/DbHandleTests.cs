@@ -114,6 +114,32 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
     }
 
     [Fact]
+    public async Task A_row_the_database_refuses_fails_only_the_write_that_carried_it()
+    {
+        var (handle, reader) = await StartAsync();
+        await using var _ = reader;
+        var refused = BindingFields.Sample("zed", 2);
+        await servers.ExecuteAsync(1, $"CREATE TRIGGER refuse_row BEFORE INSERT ON location FOR EACH ROW IF NEW.ruid = '{refused.Ruid}' THEN " +
+                                      "SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406, MESSAGE_TEXT = 'refused'; END IF", reader.Url.Database);
+        var blocker = BindingFields.Sample("first", 0);
+
+        handle.Tell(Upsert(1, blocker)); // in flight while the next three queue into one batch
+        handle.Tell(Upsert(2, BindingFields.Sample("yan", 1)));
+        handle.Tell(Upsert(3, refused));
+        handle.Tell(Upsert(4, BindingFields.Sample("xia", 3)));
+
+        var replies = new List<object>();
+        while (replies.OfType<RowsWritten>().Sum(w => w.Seqs.Count) + replies.OfType<RowsWriteFailed>().Sum(f => f.Seqs.Count) < 4)
+            replies.Add(ExpectMsg<object>(TimeSpan.FromSeconds(10)));
+
+        var failed = Assert.Single(replies.OfType<RowsWriteFailed>());
+        Assert.Equal([3L], failed.Seqs);
+        Assert.Equal(StorageErrorKind.InvalidData, failed.Error.Kind);
+        Assert.Equal([1L, 2L, 4L], replies.OfType<RowsWritten>().SelectMany(w => w.Seqs).Order());
+        Assert.Equal(3, await reader.CountAsync());
+    }
+
+    [Fact]
     public async Task Expired_rows_are_swept_in_bounded_statements_between_writes()
     {
         var (handle, reader) = await StartAsync(maxBatchRows: 10);

@@ -20,6 +20,10 @@ public class AorNormalizerTests
     [InlineData("sip:+4930123;npdi@example.com;user=phone", "+4930123")] // phone2tel drops them
     [InlineData("sip:alice@[2001:db8::1]:5060", "alice")]
     [InlineData("sip:alice@example.com?subject=x", "alice")]
+    [InlineData("sip:*21#@example.com", "*21#")]                   // Kamailio takes almost any character in the user
+    [InlineData("sip:a\"b<c>@example.com", "a\"b<c>")]
+    [InlineData("sip:+4930123;npdi@example.com;user=Phone", "+4930123;npdi")] // phone2tel needs the value "phone" exactly
+    [InlineData("sip:+4930123;npdi@example.com;USER=phone", "+4930123")]
     public void Without_use_domain_the_aor_is_the_normalised_user(string uri, string expected)
     {
         var aor = AorNormalizer.Normalize(uri, NoDomain);
@@ -77,7 +81,14 @@ public class AorNormalizerTests
     [InlineData("sip:alice@", AorError.MissingHost)]
     [InlineData("sip:alice@:5060", AorError.MissingHost)]
     [InlineData("sip:al ice@example.com", AorError.InvalidCharacter)]
-    [InlineData("sip:al<ice@example.com", AorError.InvalidCharacter)]
+    [InlineData("sip:al[ice@example.com", AorError.InvalidCharacter)]
+    [InlineData("sip:alice@ex_ample.com", AorError.InvalidCharacter)]  // '_' needs Kamailio's uri_host_extra_chars
+    [InlineData("sip:alice@-example.com", AorError.InvalidCharacter)]
+    [InlineData("sip:alice@.example.com", AorError.InvalidCharacter)]
+    [InlineData("sip:alice@[2001:db8::zz]", AorError.InvalidCharacter)]
+    [InlineData("sip:alice@host;x=a@b", AorError.InvalidCharacter)]
+    [InlineData("sip:alice@host:70000", AorError.InvalidCharacter)]
+    [InlineData("sip:alice@host:50x0", AorError.InvalidCharacter)]
     [InlineData("sip:alice@exa mple.com", AorError.InvalidCharacter)]
     [InlineData("sip:alice@[2001:db8::1", AorError.InvalidCharacter)]
     [InlineData("sip:müller@example.com", AorError.NonAscii)]

@@ -39,6 +39,7 @@ public class LocDbLayoutTests
     public void No_active_row_means_no_layout()
     {
         Assert.Throws<InvalidOperationException>(() => LocDbLayout.FromRows([Row(1, 1, LocDbStatus.Off)]));
+        Assert.Contains("group ids start at 1", Assert.Throws<InvalidOperationException>(() => LocDbLayout.FromRows([Row(0, 1)])).Message);
     }
 
     [Fact]

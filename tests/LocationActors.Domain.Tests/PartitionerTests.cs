@@ -69,7 +69,6 @@ public class PartitionerTests
     [Fact]
     public void Long_keys_are_hashed_like_short_ones()
     {
-        var key = new string('a', 2000);
-        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(System.Text.Encoding.ASCII.GetBytes(key)), Partitioner.Crc32Of(key));
+        Assert.Equal(2819833401u, Partitioner.Crc32Of(new string('a', 2000))); // zlib.crc32(b"a" * 2000)
     }
 }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.Encoding;
 using LocationActors.Storage;
 using LocationActors.TestSupport;
 
@@ -12,20 +15,45 @@ public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : Locat
 
     protected override Task ExecuteAsync(DatabaseUrl url, string sql) => servers.ExecuteAsync(1, sql, url.Database);
 
+    // Kamailio's db_mysql: DATETIME as wall-clock text (UTC here).
+    protected override string RawTime(long unixSeconds) => DbTimeCodec.Utc.ToDbText(unixSeconds);
+
+    protected override string TimeLiteral(long unixSeconds) => $"'{DbTimeCodec.Utc.ToDbText(unixSeconds)}'";
+
+    protected override Task RefuseRuidAsync(DatabaseUrl url, string ruid) => servers.ExecuteAsync(1,
+        $"CREATE TRIGGER refuse_row BEFORE INSERT ON location FOR EACH ROW IF NEW.ruid = '{ruid}' THEN " +
+        "SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406, MESSAGE_TEXT = 'refused by the test trigger'; END IF", url.Database);
+
     [Fact]
-    public async Task A_lost_connection_is_a_transient_error_and_the_next_call_reconnects()
+    public async Task Times_are_written_as_wall_clock_of_the_configured_zone()
+    {
+        var berlin = StorageOptions.Default with { Times = new DbTimeCodec(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")) };
+        await using var db = await NewLocationDatabaseAsync(berlin);
+        var binding = Binding("lena") with { Expires = Now + 3600 };
+        await db.UpsertAsync([binding, Binding("mike") with { Expires = ContactBinding.Permanent }]);
+
+        Assert.Equal([["2026-01-01 02:00:00"], ["1970-01-01 01:00:00"]],
+            (await QueryAsync(db.Url, "SELECT expires FROM location ORDER BY username")).Select(Normalise));
+        Assert.Equal([binding], await db.LoadAorAsync("lena", null));
+        Assert.Equal(0, await db.DeleteExpiredAsync(Now + 3600 - 1, 10)); // still valid a second before
+        Assert.Equal(1, await db.DeleteExpiredAsync(Now + 3600, 10));
+    }
+
+
+    [Fact]
+    public async Task A_connection_the_server_dropped_is_replaced_without_an_error()
     {
         await using var db = await NewLocationDatabaseAsync();
         await db.UpsertAsync([Binding("nina")]);
+        // What the server's idle timeout or a restart does to a kept connection.
         var ids = await servers.QueryAsync(db.Url, $"SELECT id FROM information_schema.processlist WHERE db = '{db.Url.Database}' AND id <> CONNECTION_ID()");
+        Assert.NotEmpty(ids);
         foreach (var id in ids)
             await servers.ExecuteAsync(1, $"KILL CONNECTION {id[0]}");
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => db.CountAsync());
-
-        Assert.Equal(StorageErrorKind.Connection, error.Kind);
-        Assert.True(error.IsTransient);
         Assert.Equal(1, await db.CountAsync());
+        await db.UpsertAsync([Binding("nina", 2)]);
+        Assert.Equal(2, await db.CountAsync());
     }
 
     [Fact]
@@ -54,21 +82,29 @@ public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : Locat
     }
 
     [Fact]
-    public async Task A_lax_server_would_truncate_so_long_values_never_reach_it()
+    public async Task Over_long_values_never_reach_a_server_that_might_truncate_them()
     {
-        await using var db = await NewLocationDatabaseAsync();
-        await servers.ExecuteAsync(1, "SET GLOBAL sql_mode = ''"); // a server configured without strict mode
-        try
-        {
-            await using var lax = new LocationDatabase(db.Url);
-            var error = await Assert.ThrowsAsync<StorageException>(() => lax.UpsertAsync([Binding("omar") with { CallId = new string('c', 300) }]));
-            Assert.Equal(StorageErrorKind.InvalidData, error.Kind);
-            Assert.Equal(0, await lax.CountAsync());
-        }
-        finally
-        {
-            await servers.ExecuteAsync(1, "SET GLOBAL sql_mode = DEFAULT");
-        }
+        // Nothing listens on port 1: had the value been sent, the error would be a connection error.
+        await using var db = new LocationDatabase(DatabaseUrl.Parse("mysql://u:p@127.0.0.1:1/loc"));
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => db.UpsertAsync([Binding("omar") with { CallId = new string('c', 300) }]));
+
+        Assert.Equal(StorageErrorKind.InvalidData, error.Kind);
+        Assert.Contains("CallId has 300 characters", error.Message);
+    }
+
+    [Fact]
+    public async Task Nodes_creating_the_schema_at_once_do_not_collide()
+    {
+        var url = await servers.CreateDatabaseAsync();
+        var handles = Enumerable.Range(0, 6).Select(_ => new LocationDatabase(url)).ToList();
+
+        await Task.WhenAll(handles.Select(h => h.CreateSchemaAsync()));
+
+        Assert.Equal([["location", "9"], ["version", "1"]],
+            (await servers.QueryAsync(url, "SELECT table_name, table_version FROM version ORDER BY table_name")).Select(Normalise));
+        foreach (var handle in handles)
+            await handle.DisposeAsync();
     }
 }
 
@@ -82,6 +118,48 @@ public sealed class SqliteLocationDatabaseTests : LocationDatabaseContract, IDis
 
     protected override Task ExecuteAsync(DatabaseUrl url, string sql) => SqliteFolder.ExecuteAsync(url, sql);
 
+    // Kamailio's db_sqlite: DATETIME as the Julian day of the UTC time, a REAL.
+    protected override string RawTime(long unixSeconds) => JulianDay(unixSeconds).ToString(CultureInfo.InvariantCulture);
+
+    protected override string TimeLiteral(long unixSeconds) => JulianDay(unixSeconds).ToString("R", CultureInfo.InvariantCulture);
+
+    protected override Task RefuseRuidAsync(DatabaseUrl url, string ruid) => SqliteFolder.ExecuteAsync(url,
+        $"CREATE TRIGGER refuse_row BEFORE INSERT ON location WHEN NEW.ruid = '{ruid}' BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END");
+
+    private static double JulianDay(long unixSeconds) => ((unixSeconds - 0.5) / 86400.0) + 2440587.5; // db_sqlite's timet_to_sqlite
+
+    [Fact]
+    public async Task Times_are_utc_julian_days_whatever_the_zone()
+    {
+        var berlin = StorageOptions.Default with { Times = new DbTimeCodec(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")) };
+        await using var db = await NewLocationDatabaseAsync(berlin);
+        var binding = Binding("lena") with { Expires = BindingFields.Now + 3600 };
+        await db.UpsertAsync([binding]);
+
+        Assert.Equal([["2461041.5416608797"]], await QueryAsync(db.Url, "SELECT expires FROM location"));
+        Assert.Equal([binding], await db.LoadAorAsync("lena", null));
+    }
+
+    [Fact]
+    public async Task Column_defaults_written_as_text_are_read()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        await ExecuteAsync(db.Url, "INSERT INTO location (ruid, username, contact, callid) VALUES ('r1', 'dflt', 'sip:d@x', 'c')");
+
+        var binding = Assert.Single(await db.LoadAorAsync("dflt", null));
+        Assert.Equal(DbTimeCodec.Utc.FromDbText("2030-05-28 21:32:15"), binding.Expires);
+    }
+
+    [Fact]
+    public async Task Expiry_compares_times_as_numbers()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        await db.UpsertAsync([Binding("p") with { Expires = ContactBinding.Permanent }, Binding("q") with { Expires = BindingFields.Now - 1 }]);
+        await ExecuteAsync(db.Url, "INSERT INTO location (ruid, username, contact, callid) VALUES ('r1', 'dflt', 'sip:d@x', 'c')");
+
+        Assert.Equal(1, await db.DeleteExpiredAsync(BindingFields.Now, 10));
+        Assert.Equal(2, await db.CountAsync()); // the permanent one and the text default (2030) stay
+    }
     [Fact]
     public async Task An_unopenable_file_is_a_connection_error_that_names_it()
     {

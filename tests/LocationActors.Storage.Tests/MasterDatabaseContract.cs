@@ -1,3 +1,4 @@
+using LocationActors.Domain.Encoding;
 using LocationActors.Domain.LocDb;
 using LocationActors.Storage;
 using LocationActors.TestSupport;
@@ -12,6 +13,9 @@ public abstract class MasterDatabaseContract
     protected abstract Task<DatabaseUrl> NewDatabaseAsync();
 
     protected abstract Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql);
+
+    /// <summary>A DATETIME value as this backend's Kamailio driver stores it, printed as a query returns it.</summary>
+    protected abstract string RawTime(long unixSeconds);
 
     private async Task<MasterDatabase> SeededAsync()
     {
@@ -72,7 +76,7 @@ public abstract class MasterDatabaseContract
         Assert.True(on.IsRecovering(Now + 20, expireTime: 3600));
 
         Assert.True(await master.ResetFailoverAsync(1, 2));
-        Assert.Equal([["1901-12-13 20:45:52"]], await QueryAsync(master.Url, "SELECT failover FROM locdb WHERE id = 1 AND no = 2"));
+        Assert.Equal([[RawTime(LocDbRow.ZeroTime)]], await QueryAsync(master.Url, "SELECT failover FROM locdb WHERE id = 1 AND no = 2"));
         Assert.False((await master.ReadGroupAsync(1))[1].IsRecovering(Now + 20, 3600));
 
         Assert.False(await master.IncrementErrorsAsync(7, 7)); // no such row
@@ -83,7 +87,7 @@ public abstract class MasterDatabaseContract
     {
         await using var master = await SeededAsync();
 
-        Assert.Equal([["1900-01-01 00:00:01"]], await QueryAsync(master.Url, "SELECT failover FROM locdb WHERE id = 1 AND no = 1"));
+        Assert.Equal([[RawTime(LocDbRow.DefaultTime)]], await QueryAsync(master.Url, "SELECT failover FROM locdb WHERE id = 1 AND no = 1"));
         Assert.Equal(LocDbRow.DefaultTime, (await master.ReadGroupAsync(1))[0].Failover);
     }
 
@@ -136,6 +140,9 @@ public sealed class MariaDbMasterDatabaseTests(MariaDbServers servers) : MasterD
     protected override Task<DatabaseUrl> NewDatabaseAsync() => servers.CreateDatabaseAsync();
 
     protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => servers.QueryAsync(url, sql);
+
+    // Kamailio's db_mysql: wall-clock text; the ZERO marker is "1901-12-13 20:45:52" (EncodingTests).
+    protected override string RawTime(long unixSeconds) => DbTimeCodec.Utc.ToDbText(unixSeconds);
 }
 
 public sealed class SqliteMasterDatabaseTests : MasterDatabaseContract, IDisposable
@@ -145,6 +152,10 @@ public sealed class SqliteMasterDatabaseTests : MasterDatabaseContract, IDisposa
     protected override Task<DatabaseUrl> NewDatabaseAsync() => Task.FromResult(_folder.NewDatabase());
 
     protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => SqliteFolder.QueryAsync(url, sql);
+
+    // Kamailio's db_sqlite: Julian days of the UTC time.
+    protected override string RawTime(long unixSeconds) =>
+        (((unixSeconds - 0.5) / 86400.0) + 2440587.5).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose() => _folder.Dispose();
 }

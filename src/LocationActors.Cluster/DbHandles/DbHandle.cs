@@ -39,8 +39,9 @@ public sealed class DbHandle : ReceiveActor
         Receive<BatchDone>(done =>
         {
             _busy = false;
-            Context.Parent.Tell(done.Reply);
-            if (done.Reply is ExpiredRowsDeleted { Count: var count } && count >= _maxBatchRows)
+            foreach (var reply in done.Replies)
+                Context.Parent.Tell(reply);
+            if (done.Replies is [ExpiredRowsDeleted { Count: var count }] && count >= _maxBatchRows)
                 _queue.Enqueue(done.Again!); // more to delete: go on after the writes that queued meanwhile
             StartNext();
         });
@@ -97,14 +98,24 @@ public sealed class DbHandle : ReceiveActor
             var upserts = last.Values.OfType<ContactBinding>().ToList();
             if (deletes.Count > 0)
                 await _database.DeleteByRuidAsync(deletes);
-            if (upserts.Count > 0)
-                await _database.UpsertAsync(upserts);
-            return new BatchDone(new RowsWritten(_memberNo, seqs));
+            var refused = upserts.Count > 0 ? await _database.UpsertAsync(upserts) : [];
+            if (refused.Count == 0)
+                return new BatchDone([new RowsWritten(_memberNo, seqs)]);
+
+            // The database refused some rows and stored the rest: only the writes that carried a refused row failed.
+            var refusedRuids = refused.ToDictionary(f => f.Ruid, f => f.Error);
+            var failed = batch.Where(w => w.Upserts.Any(b => refusedRuids.ContainsKey(b.Ruid))).ToList();
+            _log.Warning("member {0} ({1}): {2} row(s) refused: {3}", _memberNo, _database.Url, refused.Count, refused[0].Error.Message);
+            var replies = new List<object> { new RowsWriteFailed(_memberNo, failed.Select(w => w.Seq).ToList(), refused[0].Error) };
+            var stored = seqs.Except(failed.Select(w => w.Seq)).ToList();
+            if (stored.Count > 0)
+                replies.Add(new RowsWritten(_memberNo, stored));
+            return new BatchDone(replies);
         }
         catch (StorageException e)
         {
             _log.Warning("member {0} ({1}): {2} write(s) failed: {3}", _memberNo, _database.Url, seqs.Count, e.Message);
-            return new BatchDone(new RowsWriteFailed(_memberNo, seqs, e));
+            return new BatchDone([new RowsWriteFailed(_memberNo, seqs, e)]);
         }
     }
 
@@ -114,15 +125,15 @@ public sealed class DbHandle : ReceiveActor
         try
         {
             var deleted = await _database.DeleteExpiredAsync(now, _maxBatchRows);
-            return new BatchDone(new ExpiredRowsDeleted(_memberNo, deleted), new DeleteExpiredRows(now));
+            return new BatchDone([new ExpiredRowsDeleted(_memberNo, deleted)], new DeleteExpiredRows(now));
         }
         catch (StorageException e)
         {
             _log.Warning("member {0} ({1}): deleting expired rows failed: {2}", _memberNo, _database.Url, e.Message);
-            return new BatchDone(new ExpiredRowsDeleted(_memberNo, 0));
+            return new BatchDone([new ExpiredRowsDeleted(_memberNo, 0)]);
         }
     }
 
-    /// <summary>A statement finished; <see cref="Reply"/> goes to the group, <see cref="Again"/> continues a sweep.</summary>
-    private sealed record BatchDone(object Reply, DeleteExpiredRows? Again = null);
+    /// <summary>A statement finished; <see cref="Replies"/> go to the group, <see cref="Again"/> continues a sweep.</summary>
+    private sealed record BatchDone(IReadOnlyList<object> Replies, DeleteExpiredRows? Again = null);
 }

@@ -68,7 +68,10 @@ public static class AorNormalizer
         throw new AorFormatException(AorError.UnsupportedScheme, uri, "only sip: and sips: URIs name a registrable user");
     }
 
-    /// <summary>Splits <c>host[:port][;params][?headers]</c>; returns the host and the parameter section.</summary>
+    /// <summary>
+    /// Splits <c>host[:port][;params][?headers]</c> and checks it as Kamailio's <c>parse_uri</c> does: a hostname of
+    /// letters, digits, '-' and '.' (not starting with '-' or '.'), or an IPv6 reference in brackets; a numeric port.
+    /// </summary>
     private static (string Host, string Params) SplitHost(string uri, string hostPart)
     {
         int end;
@@ -89,16 +92,19 @@ public static class AorNormalizer
         var host = hostPart[..end];
         if (host.Length == 0)
             throw new AorFormatException(AorError.MissingHost, uri, "the URI has no host");
-        foreach (var c in host)
-        {
-            if (c > 0x7E)
-                throw new AorFormatException(AorError.NonAscii, uri,
-                    "non-ASCII characters are not accepted (p_usrloc's partition hash is undefined for them)");
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '[' or ']' or ':'))
-                throw new AorFormatException(AorError.InvalidCharacter, uri, $"'{Printable(c)}' is not allowed in a host");
-        }
+        CheckHost(uri, host);
 
         var afterHost = hostPart[end..];
+        if (afterHost.Contains('@'))
+            throw new AorFormatException(AorError.InvalidCharacter, uri, "'@' is not allowed after the host");
+        if (afterHost.StartsWith(':'))
+        {
+            var portEnd = afterHost.IndexOfAny([';', '?']);
+            var port = portEnd < 0 ? afterHost[1..] : afterHost[1..portEnd];
+            if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535)
+                throw new AorFormatException(AorError.InvalidCharacter, uri, $"'{port}' is not a port number");
+        }
+
         var paramStart = afterHost.IndexOf(';');
         if (paramStart < 0)
             return (host, "");
@@ -106,20 +112,43 @@ public static class AorNormalizer
         return (host, headers > paramStart ? afterHost[paramStart..headers] : afterHost[paramStart..]);
     }
 
+    private static void CheckHost(string uri, string host)
+    {
+        foreach (var c in host)
+            if (c > 0x7E)
+                throw new AorFormatException(AorError.NonAscii, uri,
+                    "non-ASCII characters are not accepted (p_usrloc's partition hash is undefined for them)");
+
+        if (host[0] == '[')
+        {
+            foreach (var c in host[1..^1])
+                if (!(char.IsAsciiHexDigit(c) || c is ':' or '.'))
+                    throw new AorFormatException(AorError.InvalidCharacter, uri, $"'{Printable(c)}' is not allowed in an IPv6 host");
+            return;
+        }
+
+        if (host[0] is '-' or '.')
+            throw new AorFormatException(AorError.InvalidCharacter, uri, $"a host cannot start with '{host[0]}'");
+        foreach (var c in host)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+                throw new AorFormatException(AorError.InvalidCharacter, uri, $"'{Printable(c)}' is not allowed in a host");
+    }
+
+    // Kamailio's phone2tel applies to user=phone exactly: the name in any case, the value "phone" as written.
     private static bool HasUserPhone(string uriParams)
     {
         foreach (var p in uriParams.Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = p.IndexOf('=');
-            if (eq > 0 && p.AsSpan(0, eq).Trim().Equals("user", StringComparison.OrdinalIgnoreCase)
-                       && p.AsSpan(eq + 1).Trim().Equals("phone", StringComparison.OrdinalIgnoreCase))
+            if (eq > 0 && p.AsSpan(0, eq).Equals("user", StringComparison.OrdinalIgnoreCase) && p.AsSpan(eq + 1).SequenceEqual("phone"))
                 return true;
         }
 
         return false;
     }
 
-    // RFC 3261 user = 1*( unreserved / escaped / user-unreserved ).
+    // Kamailio's parse_uri takes almost any character in the user part; '[' and ']' are refused, and so are spaces
+    // and control characters, which cannot appear in a well-formed SIP header anyway.
     private static void CheckUserCharacters(string uri, string user)
     {
         foreach (var c in user)
@@ -127,10 +156,7 @@ public static class AorNormalizer
             if (c > 0x7E)
                 throw new AorFormatException(AorError.NonAscii, uri,
                     "non-ASCII characters are not accepted (p_usrloc's partition hash is undefined for them)");
-            var allowed = char.IsAsciiLetterOrDigit(c)
-                          || c is '-' or '_' or '.' or '!' or '~' or '*' or '\'' or '(' or ')' or '%'
-                          || c is '&' or '=' or '+' or '$' or ',' or ';' or '?' or '/';
-            if (!allowed)
+            if (c <= 0x20 || c is '[' or ']')
                 throw new AorFormatException(AorError.InvalidCharacter, uri, $"'{Printable(c)}' is not allowed in a user part");
         }
     }

@@ -43,6 +43,8 @@ public sealed class LocDbLayout
             throw new InvalidOperationException("locdb has no row with status=1, so the number of location groups is undefined");
 
         var groupCount = active.Max(r => r.Id);
+        if (groupCount < 1)
+            throw new InvalidOperationException($"locdb's highest active group id is {groupCount}; group ids start at 1");
         var byGroup = all.GroupBy(r => r.Id)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<LocDbRow>)g.OrderBy(r => r.No).ToList());
 

@@ -35,6 +35,13 @@ internal abstract class SqlDialect
     /// <summary>DELETE of at most <c>@limit</c> rows matching <paramref name="where"/>.</summary>
     public abstract string DeleteLimited(string table, string where);
 
+    /// <summary>Runs before a schema script so concurrent starts do not race; paired with <see cref="SchemaUnlock"/>.</summary>
+    public abstract string SchemaLock { get; }
+
+    public abstract string SchemaUnlock { get; }
+
+    public abstract string SchemaUnlockAfterFailure { get; }
+
     /// <summary>Maps a driver exception onto the kinds callers act on.</summary>
     public abstract StorageErrorKind Classify(Exception exception);
 
@@ -43,7 +50,6 @@ internal abstract class SqlDialect
     {
         TimeoutException => StorageErrorKind.Timeout,
         IOException or System.Net.Sockets.SocketException or EndOfStreamException => StorageErrorKind.Connection,
-        InvalidOperationException => StorageErrorKind.Connection,
         _ => null,
     };
 }

@@ -39,10 +39,23 @@ internal sealed class SqliteDialect : SqlDialect
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    // Kamailio's db_sqlite keeps DATETIME as 'YYYY-MM-DD HH:MM:SS' text, which also sorts and compares correctly.
-    public override object TimeValue(long unixSeconds, DbTimeCodec times) => times.ToDbText(unixSeconds);
+    public override string SchemaLock => "BEGIN IMMEDIATE";
 
-    public override long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times) => times.FromDbText(reader.GetString(ordinal));
+    public override string SchemaUnlock => "COMMIT";
+
+    public override string SchemaUnlockAfterFailure => "ROLLBACK";
+
+    // Kamailio's db_sqlite binds DATETIME as a Julian day number of the UTC time (dbase.c: timet_to_sqlite), whatever
+    // the host's zone, so the configured zone does not apply here. Numbers compare correctly in SQL too.
+    private const double UnixEpochJulianDay = 2440587.5;
+
+    public override object TimeValue(long unixSeconds, DbTimeCodec times) => ((unixSeconds - 0.5) / 86400.0) + UnixEpochJulianDay;
+
+    // Column defaults ('2030-05-28 21:32:15') are text; rows written by Kamailio or by us are Julian days.
+    public override long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times) =>
+        reader.GetFieldType(ordinal) == typeof(string)
+            ? DbTimeCodec.Utc.FromDbText(reader.GetString(ordinal))
+            : (long)Math.Round((86400.0 * (reader.GetDouble(ordinal) - UnixEpochJulianDay)) + 0.5, MidpointRounding.AwayFromZero);
 
     public override string DeleteLimited(string table, string where) =>
         $"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {where} LIMIT @limit)";
