@@ -4,7 +4,9 @@ using Akka.Configuration;
 using LocationActors.Domain.Encoding;
 using LocationActors.Domain.LocDb;
 using LocationActors.Node.Check;
+using Akka.Actor;
 using LocationActors.Node.Configuration;
+using LocationActors.Node.Hosting;
 using LocationActors.Storage;
 
 namespace LocationActors.Node;
@@ -26,8 +28,39 @@ public static class Program
         };
         check.SetAction((result, ct) => CheckAsync(result.GetValue(configOption), output, error, ct));
 
-        var root = new RootCommand("LocationActors cluster node") { check };
+        var runConfig = new Option<string?>("--config", "-c") { Description = configOption.Description };
+        var run = new Command("run", "join the cluster and serve location groups until stopped (Ctrl-C or SIGTERM)") { runConfig };
+        run.SetAction((result, _) => RunAsync(result.GetValue(runConfig), output, error));
+
+        var root = new RootCommand("LocationActors cluster node") { run, check };
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static async Task<int> RunAsync(string? configPath, TextWriter output, TextWriter error)
+    {
+        NodeHost host;
+        try
+        {
+            var config = NodeConfig.Load(configPath);
+            host = await NodeHost.StartAsync(NodeSettings.FromConfig(config), config);
+        }
+        catch (Exception e) when (e is ConfigurationException or StorageException)
+        {
+            error.WriteLine($"node: {e.Message}");
+            return 2;
+        }
+
+        var self = Akka.Cluster.Cluster.Get(host.System).SelfAddress;
+        output.WriteLine($"node: {self} started; Ctrl-C stops it");
+        // Ctrl-C leaves the cluster gracefully (groups hand over), as SIGTERM does through the CLR shutdown hook.
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            _ = CoordinatedShutdown.Get(host.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        };
+        await host.System.WhenTerminated;
+        output.WriteLine($"node: {self} stopped");
+        return 0;
     }
 
     private static async Task<int> CheckAsync(string? configPath, TextWriter output, TextWriter error, CancellationToken ct)

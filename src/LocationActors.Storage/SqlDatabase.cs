@@ -43,13 +43,15 @@ public abstract class SqlDatabase : IAsyncDisposable
     /// Creates the table (and Kamailio's <c>version</c> table) if missing; safe on a live database, and safe when
     /// several nodes start at once (the script runs under a lock: MariaDB's GET_LOCK, SQLite's write transaction).
     /// </summary>
-    public Task CreateSchemaAsync(CancellationToken ct = default) =>
-        RunAsync("create schema", async (connection, token) =>
+    public Task CreateSchemaAsync(CancellationToken ct = default) => CreateSchemaAsync(Schema, Table, ct);
+
+    private protected Task CreateSchemaAsync(SchemaScript script, string table, CancellationToken ct) =>
+        RunAsync($"create {table} schema", async (connection, token) =>
         {
             await ExecuteAsync(connection, Dialect.SchemaLock, token);
             try
             {
-                await ExecuteAsync(connection, Schema.Render(Dialect, Table), token);
+                await ExecuteAsync(connection, script.Render(Dialect, table), token);
                 await ExecuteAsync(connection, Dialect.SchemaUnlock, token);
             }
             catch

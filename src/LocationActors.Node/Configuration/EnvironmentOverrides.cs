@@ -23,7 +23,22 @@ public static class EnvironmentOverrides
         ["LA_DB_COMMAND_TIMEOUT"] = "location.storage.command-timeout",
         ["LA_DB_MAX_ROWS_PER_STATEMENT"] = "location.storage.max-rows-per-statement",
         ["LA_DB_STREAM_PAGE_SIZE"] = "location.storage.stream-page-size",
+        ["LA_MATCHING_MODE"] = "location.groups.matching-mode",
+        ["LA_MAX_CONTACTS"] = "location.groups.max-contacts",
+        ["LA_CSEQ_DELAY"] = "location.groups.cseq-delay",
+        ["LA_EXPIRY_INTERVAL"] = "location.groups.expiry-interval",
+        ["LA_STASH_LIMIT"] = "location.groups.stash-limit",
+        ["LA_MAX_BATCH_ROWS"] = "location.groups.max-batch-rows",
+        ["LA_WARM_UP_RETRY"] = "location.groups.warm-up-retry",
+        ["LA_LOCDB_POLL_INTERVAL"] = "location.cluster-config.poll-interval",
+        ["LA_LOG_LEVEL"] = "akka.loglevel",
+        ["LA_NODE_HOST"] = "akka.remote.dot-netty.tcp.hostname",
+        ["LA_NODE_PORT"] = "akka.remote.dot-netty.tcp.port",
+        ["LA_SEED_NODES"] = "akka.cluster.seed-nodes",
     };
+
+    /// <summary>Keys whose value is a list, given comma-separated in the environment.</summary>
+    private static readonly HashSet<string> ListKeys = ["akka.cluster.seed-nodes"];
 
     /// <summary>The config with every set variable's value in place of its key's.</summary>
     public static Config Apply(Config config, Func<string, string?>? environment = null)
@@ -43,7 +58,9 @@ public static class EnvironmentOverrides
                 node = (Dictionary<string, object>)child;
             }
 
-            node[segments[^1]] = value;
+            node[segments[^1]] = ListKeys.Contains(path)
+                ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : value;
         }
 
         // FromObject quotes the values itself, so a value can never change the config's structure.
