@@ -71,6 +71,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             ApplyLayout(layout);
             StartWarmUp();
         });
+        Receive<GetGroupStatus>(status => Sender.Tell(Status(status, "starting")));
         Receive<IWithGroupId>(StashOrRefuse);
     }
 
@@ -94,6 +95,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             StartWarmUp(after: failed.MemberNo);
         });
         Receive<RetryWarmUp>(_ => StartWarmUp());
+        Receive<GetGroupStatus>(status => Sender.Tell(Status(status, "loading")));
         Receive<IWithGroupId>(StashOrRefuse);
     }
 
@@ -108,6 +110,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 StartWarmUp();
         });
         Receive<RetryWarmUp>(_ => StartWarmUp());
+        Receive<GetGroupStatus>(status => Sender.Tell(Status(status, "unreadable")));
         Receive<IWithGroupId>(message =>
             Sender.Tell(new GroupUnavailable(message.RequestId, _groupId, $"group {_groupId} cannot read any member database yet")));
     }
@@ -139,6 +142,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             var (bindings, next) = _contacts.Page(dump.After, Math.Clamp(dump.PageSize, 1, 10_000));
             Sender.Tell(new DumpPage(dump.RequestId, _groupId, bindings, next));
         });
+        Receive<GetGroupStatus>(status => status.GroupId == _groupId, status => Sender.Tell(Status(status, "serving")));
         Receive<IWithGroupId>(other => Sender.Tell(Misrouted(other)));
         Receive<RowsWritten>(written => Acknowledge(written.MemberNo, written.Seqs, null));
         Receive<RowsWriteFailed>(failed => Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message));
@@ -227,6 +231,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var member in _members.Values)
             member.Handle.Tell(new DeleteExpiredRows(now));
     }
+
+    private GroupStatus Status(GetGroupStatus request, string state) => new(request.RequestId, _groupId,
+        Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), state, _contacts.AorCount, _contacts.BindingCount,
+        _members.Keys.Order().ToList());
 
     private bool WhenMine(IWithGroupId message) => message.GroupId == _groupId && AorOf(message) is { } aor && BelongsHere(aor);
 

@@ -37,6 +37,16 @@ public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor) : IWithGrou
 /// <summary>A page of the group's bindings, AORs in ordinal order after <see cref="After"/> (null = from the start).</summary>
 public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize) : IWithGroupId;
 
+/// <summary>What the group is doing: where it runs, how many contacts it holds, which members take writes.</summary>
+public sealed record GetGroupStatus(int GroupId, long RequestId) : IWithGroupId;
+
+/// <summary>The answer to <see cref="GetGroupStatus"/>.</summary>
+/// <param name="Node">Address of the node that hosts the group, e.g. <c>akka.tcp://location@127.0.0.1:4053</c>.</param>
+/// <param name="State">starting, loading, serving or unreadable.</param>
+/// <param name="ActiveMembers">The <c>locdb.no</c> of every member that takes writes.</param>
+public sealed record GroupStatus(long RequestId, int GroupId, string Node, string State, int AorCount, long ContactCount,
+    IReadOnlyList<int> ActiveMembers) : ILocationGroupReply;
+
 /// <summary>The REGISTER was applied (and stored per the write policy) or refused; <see cref="Bindings"/> are the AOR's valid contacts.</summary>
 public sealed record RegisterResult(
     long RequestId,

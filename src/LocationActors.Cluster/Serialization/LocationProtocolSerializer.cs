@@ -28,6 +28,8 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
         [typeof(RemoveContact)] = "rm-contact",
         [typeof(RemoveAor)] = "rm-aor",
         [typeof(DumpGroup)] = "dump",
+        [typeof(GetGroupStatus)] = "get-status",
+        [typeof(GroupStatus)] = "status",
         [typeof(RegisterResult)] = "reg-result",
         [typeof(LookupResult)] = "lookup-result",
         [typeof(ContactsRemoved)] = "removed",
@@ -70,6 +72,8 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
 [JsonSerializable(typeof(RemoveContact))]
 [JsonSerializable(typeof(RemoveAor))]
 [JsonSerializable(typeof(DumpGroup))]
+[JsonSerializable(typeof(GetGroupStatus))]
+[JsonSerializable(typeof(GroupStatus))]
 [JsonSerializable(typeof(RegisterResult))]
 [JsonSerializable(typeof(LookupResult))]
 [JsonSerializable(typeof(ContactsRemoved))]

@@ -1,0 +1,132 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using LocationActors.Cluster;
+using LocationActors.Cluster.LocationGroups;
+using LocationActors.Domain.Aors;
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.LocDb;
+using LocationActors.Domain.Partitioning;
+using LocationActors.Domain.Registrations;
+using LocationActors.Node.Configuration;
+using LocationActors.Storage;
+using LocationActors.TestSupport;
+using Xunit.Abstractions;
+
+namespace LocationActors.Node.Tests;
+
+/// <summary>
+/// Three node processes on loopback with real MariaDB: registrations spread over both groups, the node hosting
+/// group 1 is killed with SIGKILL, its group restarts on another node, loads its contacts from the databases, and
+/// every registration made before the kill is found again.
+/// </summary>
+[Collection(MariaDbCollection.Name)]
+public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Users = 200;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private readonly NodeProcesses _nodes = new(3);
+    private ActorSystem _client = null!;
+    private IActorRef _groups = null!;
+    private long _requestId;
+
+    public async Task InitializeAsync()
+    {
+        var master = await servers.CreateDatabaseAsync(1);
+        await using var masterDb = new MasterDatabase(master);
+        await masterDb.CreateSchemaAsync();
+        foreach (var (id, no, instance) in new[] { (1, 1, 1), (1, 2, 2), (2, 1, 2), (2, 2, 1) })
+        {
+            var url = await servers.CreateDatabaseAsync(instance);
+            await using var member = new LocationDatabase(url);
+            await member.CreateSchemaAsync();
+            await masterDb.UpsertRowAsync(new LocDbRow(id, no, url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
+        }
+
+        foreach (var port in _nodes.Ports)
+            _nodes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = master.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
+
+        // The test joins the cluster as a client member (no location role) and talks to the groups through a proxy.
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.remote.dot-netty.tcp.port = 0
+            akka.cluster.roles = ["client"]
+            akka.cluster.seed-nodes = [{{string.Join(",", _nodes.Ports.Select(p => $"\"akka.tcp://location@127.0.0.1:{p}\""))}}]
+            akka.loglevel = WARNING
+            akka.coordinated-shutdown.exit-clr = off
+            """).WithFallback(NodeConfig.Load(environment: _ => null)).WithFallback(ClusterSharding.DefaultConfig());
+        _client = ActorSystem.Create(ClusterConstants.SystemName, config);
+        _groups = await ClusterSharding.Get(_client).StartProxyAsync(ClusterConstants.GroupShardTypeName, ClusterConstants.LocationRole,
+            new GroupMessageExtractor());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.Terminate();
+        _nodes.Dispose();
+    }
+
+    private static Aor User(int i) => Aor.FromNormalized("4930" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), RegistrarOptions.Default);
+
+    private static string ContactOf(int i) => $"sip:{User(i)}@192.0.2.{i % 250 + 1}:5060";
+
+    /// <summary>Asks until a reply of the wanted kind comes (sharding drops messages during hand-off; groups may be starting).</summary>
+    private async Task<T> AskUntilAsync<T>(Func<long, IWithGroupId> request, DateTime deadline) where T : class
+    {
+        object? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await _groups.Ask<object>(request(Interlocked.Increment(ref _requestId)), TimeSpan.FromSeconds(3));
+                if (last is T wanted)
+                    return wanted;
+            }
+            catch (AskTimeoutException)
+            {
+                last = "timeout";
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no {typeof(T).Name} before the deadline; last answer: {last}\n{_nodes.Logs()}");
+    }
+
+    [Fact]
+    public async Task Groups_of_a_killed_node_restart_elsewhere_with_every_registration()
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        for (var i = 0; i < Users; i++)
+        {
+            var user = User(i);
+            var register = new RegisterRequest(user, [new ContactUpdate(ContactOf(i), 3600, QValue.Unspecified)], $"call-{i}", 1, UserAgent: "test");
+            var result = await AskUntilAsync<RegisterResult>(id => new RegisterBindings(Partitioner.GroupOf(user, 2), id, register), deadline);
+            // A retry after a lost reply is a retransmission: accepted again, stored once.
+            Assert.Equal([ContactOf(i)], result.Bindings.Select(b => b.Contact));
+        }
+
+        var before = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+        var inGroup1 = Enumerable.Range(0, Users).Count(i => Partitioner.GroupOf(User(i), 2) == 1);
+        Assert.Equal(inGroup1, before.ContactCount);
+        var victim = int.Parse(before.Node[(before.Node.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        output.WriteLine($"group 1 ran on {before.Node} with {before.ContactCount} contacts; killing it");
+
+        _nodes.Kill(victim);
+        var killedAt = DateTime.UtcNow;
+
+        deadline = DateTime.UtcNow + Deadline;
+        var after = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+        while (after.Node == before.Node || after.State != "serving")
+            after = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+        output.WriteLine($"group 1 serving on {after.Node} {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s after the kill");
+        Assert.Equal(inGroup1, after.ContactCount);
+
+        for (var i = 0; i < Users; i++)
+        {
+            var user = User(i);
+            var found = await AskUntilAsync<LookupResult>(id => new LookupContacts(Partitioner.GroupOf(user, 2), id, user), deadline);
+            Assert.Equal([ContactOf(i)], found.Contacts.Select(c => c.Contact));
+        }
+    }
+}
