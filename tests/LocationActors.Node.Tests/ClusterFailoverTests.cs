@@ -62,8 +62,8 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
 
     public async Task DisposeAsync()
     {
-        await _client.Terminate();
-        _nodes.Dispose();
+        _nodes.Dispose(); // first: whatever happens below, no node outlives the test
+        await _client.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
     }
 
     private static Aor User(int i) => Aor.FromNormalized("4930" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), RegistrarOptions.Default);

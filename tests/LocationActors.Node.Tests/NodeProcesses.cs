@@ -36,6 +36,8 @@ public sealed class NodeProcesses : IDisposable
         info.Environment["LA_NODE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["LA_SEED_NODES"] = SeedNodes;
         info.Environment["LA_NODE_CONFIG"] = null;
+        // Should this test host crash before it can kill them, the nodes notice and exit on their own.
+        info.Environment["LA_EXIT_WITH_PARENT"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var process = Process.Start(info)!;
         var writer = new StreamWriter(log) { AutoFlush = true };
