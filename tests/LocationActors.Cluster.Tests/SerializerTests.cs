@@ -33,7 +33,7 @@ public sealed class SerializerTests : TestKit
         new RemoveAor(1, 47, Alice),
         new DumpGroup(1, 48, "alice@example.com", 500),
         new GetGroupStatus(2, 60),
-        new GroupStatus(61, 2, "akka.tcp://location@127.0.0.1:4053", "serving", 10, 12, [1, 2]),
+        new GroupStatus(61, 2, "akka.tcp://location@127.0.0.1:4053", "serving", 10, 12, [1, 2], ["akka.tcp://location@127.0.0.1:4053"], ["akka.tcp://location@127.0.0.1:4053"]),
         new RegisterResult(49, Alice, RegisterAction.Updated, null, null, [Full]),
         new RegisterResult(50, Alice, null, RegisterRejection.InvalidCSeq, "CSeq 1 is not above 2", []),
         new LookupResult(51, Alice, [Full, Full with { Ruid = "r2", Q = QValue.Unspecified, Methods = null }]),

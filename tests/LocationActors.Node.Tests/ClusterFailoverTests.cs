@@ -1,7 +1,9 @@
 using Akka.Actor;
-using Akka.Cluster.Sharding;
+using System.Collections.Immutable;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
-using LocationActors.Cluster;
+using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
@@ -47,17 +49,20 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
         foreach (var port in _nodes.Ports)
             _nodes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = master.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
 
-        // The test joins the cluster as a client member (no location role) and talks to the groups through a proxy.
-        var config = ConfigurationFactory.ParseString($$"""
+        // Like a proxy, the test is not a cluster member: it reaches the groups through the cluster client.
+        var config = ConfigurationFactory.ParseString("""
+            akka.actor.provider = remote
             akka.remote.dot-netty.tcp.port = 0
-            akka.cluster.roles = ["client"]
-            akka.cluster.seed-nodes = [{{string.Join(",", _nodes.Ports.Select(p => $"\"akka.tcp://location@127.0.0.1:{p}\""))}}]
+            akka.extensions = []
             akka.loglevel = WARNING
             akka.coordinated-shutdown.exit-clr = off
-            """).WithFallback(NodeConfig.Load(environment: _ => null)).WithFallback(ClusterSharding.DefaultConfig());
-        _client = ActorSystem.Create(ClusterConstants.SystemName, config);
-        _groups = await ClusterSharding.Get(_client).StartProxyAsync(ClusterConstants.GroupShardTypeName, ClusterConstants.LocationRole,
-            new GroupMessageExtractor());
+            akka.cluster.client { heartbeat-interval = 1s, acceptable-heartbeat-pause = 3s }
+            """).WithFallback(NodeConfig.Load(environment: _ => null)).WithFallback(ClusterClientReceptionist.DefaultConfig())
+            .WithFallback(DistributedPubSub.DefaultConfig()); // binds the serializer of the Send envelope
+        _client = ActorSystem.Create("test-client", config);
+        var contacts = _nodes.Ports.Select(p => ActorPath.Parse($"akka.tcp://location@127.0.0.1:{p}/system/receptionist")).ToImmutableHashSet();
+        _groups = _client.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(_client).WithInitialContacts(contacts)), "cluster-client");
+        await Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
@@ -78,7 +83,9 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
         {
             try
             {
-                last = await _groups.Ask<object>(request(Interlocked.Increment(ref _requestId)), TimeSpan.FromSeconds(3));
+                last = await _groups.Ask<object>(
+                    new ClusterClient.Send(GroupsGateway.Path, request(Interlocked.Increment(ref _requestId)), localAffinity: true),
+                    TimeSpan.FromSeconds(3));
                 if (last is T wanted)
                     return wanted;
             }
@@ -106,7 +113,15 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
             Assert.Equal([ContactOf(i)], result.Bindings.Select(b => b.Contact));
         }
 
+        // Kill only once every node knows all three are Up: a node that still thinks it is joining does not count
+        // towards the majority, and two such survivors would rightly down themselves.
         var before = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+        while (before.UpNodes.Count < 3 || before.SeenBy.Count < 3)
+        {
+            await Task.Delay(500);
+            before = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+        }
+
         var inGroup1 = Enumerable.Range(0, Users).Count(i => Partitioner.GroupOf(User(i), 2) == 1);
         Assert.Equal(inGroup1, before.ContactCount);
         var victim = int.Parse(before.Node[(before.Node.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);

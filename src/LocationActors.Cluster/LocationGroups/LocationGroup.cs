@@ -232,9 +232,14 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             member.Handle.Tell(new DeleteExpiredRows(now));
     }
 
-    private GroupStatus Status(GetGroupStatus request, string state) => new(request.RequestId, _groupId,
-        Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), state, _contacts.AorCount, _contacts.BindingCount,
-        _members.Keys.Order().ToList());
+    private GroupStatus Status(GetGroupStatus request, string state)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var up = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(ClusterConstants.LocationRole))
+            .Select(m => m.Address.ToString()).Order().ToList();
+        return new GroupStatus(request.RequestId, _groupId, cluster.SelfAddress.ToString(), state, _contacts.AorCount, _contacts.BindingCount,
+            _members.Keys.Order().ToList(), up, cluster.State.SeenBy.Select(a => a.ToString()).Order().ToList());
+    }
 
     private bool WhenMine(IWithGroupId message) => message.GroupId == _groupId && AorOf(message) is { } aor && BelongsHere(aor);
 

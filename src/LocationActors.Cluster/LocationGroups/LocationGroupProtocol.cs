@@ -44,8 +44,10 @@ public sealed record GetGroupStatus(int GroupId, long RequestId) : IWithGroupId;
 /// <param name="Node">Address of the node that hosts the group, e.g. <c>akka.tcp://location@127.0.0.1:4053</c>.</param>
 /// <param name="State">starting, loading, serving or unreadable.</param>
 /// <param name="ActiveMembers">The <c>locdb.no</c> of every member that takes writes.</param>
+/// <param name="UpNodes">The location nodes the hosting node sees as Up (the cluster as it knows it).</param>
+/// <param name="SeenBy">The nodes known to have seen that same membership: when it equals every member, the view has converged.</param>
 public sealed record GroupStatus(long RequestId, int GroupId, string Node, string State, int AorCount, long ContactCount,
-    IReadOnlyList<int> ActiveMembers) : ILocationGroupReply;
+    IReadOnlyList<int> ActiveMembers, IReadOnlyList<string> UpNodes, IReadOnlyList<string> SeenBy) : ILocationGroupReply;
 
 /// <summary>The REGISTER was applied (and stored per the write policy) or refused; <see cref="Bindings"/> are the AOR's valid contacts.</summary>
 public sealed record RegisterResult(

@@ -1,10 +1,13 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
 using LocationActors.Cluster;
+using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Contacts;
 using LocationActors.Node.Configuration;
@@ -37,6 +40,8 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
         var system = ActorSystem.Create(ClusterConstants.SystemName, WithPersistence(config, settings.Location.MasterDbUrl)
             .WithFallback(ClusterSharding.DefaultConfig())
             .WithFallback(ClusterSingleton.DefaultConfig())
+            .WithFallback(ClusterClientReceptionist.DefaultConfig())
+            .WithFallback(DistributedPubSub.DefaultConfig())
             .WithFallback(SqlPersistence.DefaultConfiguration));
 
         var configProxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{ClusterConstants.ClusterConfigName}",
@@ -47,6 +52,9 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
             entityId => LocationGroup.Props(int.Parse(entityId, CultureInfo.InvariantCulture), settings.Groups, configProxy, ruids),
             ClusterShardingSettings.Create(system).WithRole(ClusterConstants.LocationRole),
             new GroupMessageExtractor());
+        // Proxies are not cluster members: they reach the groups through the cluster client and this gateway.
+        var gateway = system.ActorOf(GroupsGateway.Props(groups), GroupsGateway.Name);
+        ClusterClientReceptionist.Get(system).RegisterService(gateway);
         system.ActorOf(ClusterSingletonManager.Props(
             Cluster.ClusterConfig.ClusterConfig.Props(settings.ClusterConfig, groups),
             PoisonPill.Instance,
