@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.LocDb;
 using LocationActors.Storage;
 using LocationActors.TestSupport;
@@ -101,6 +102,27 @@ public sealed class ClusterConfigTests(MariaDbServers servers) : TestKit
 
         config.Tell(new GetGroupLayout(1), TestActor);
         Assert.Equal(2, ExpectMsg<GroupLayout>(Wait).GroupCount);
+    }
+
+    [Fact]
+    public async Task Every_domain_gets_its_layouts()
+    {
+        await using var master = await MasterAsync(Row(1, 1), Row(2, 1));
+        var groups = CreateTestProbe();
+        var cfaUrl = DatabaseUrl.Parse("mysql://u:p@cfa-db/cfa");
+        var domains = new[]
+        {
+            new UsrlocDomain("location", DomainKind.Cluster), new UsrlocDomain("aliases", DomainKind.Cluster),
+            new UsrlocDomain("cfa", DomainKind.Single, cfaUrl),
+        };
+        Sys.ActorOf(ClusterConfig.ClusterConfig.Props(new ClusterConfigSettings(master.Url, PollInterval: Poll, Domains: domains), groups.Ref));
+
+        var layouts = Enumerable.Range(0, 5).Select(_ => groups.ExpectMsg<GroupLayout>(Wait)).OrderBy(l => l.Table).ThenBy(l => l.GroupId).ToList();
+
+        Assert.Equal(["aliases/1", "aliases/2", "cfa/0", "location/1", "location/2"], layouts.Select(l => $"{l.Table}/{l.GroupId}"));
+        Assert.Equal([new LocDbRow(0, 1, cfaUrl.Original, LocDbStatus.On, 0, LocDbRow.ZeroTime, false, 0)], layouts[2].Rows);
+        Assert.Equal(layouts[0].Rows, layouts[3].Rows);
+        groups.ExpectNoMsg(Poll * 3);
     }
 
     [Fact]

@@ -246,13 +246,33 @@ public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsync
     }
 
     [Fact]
+    public async Task A_single_domain_group_serves_every_aor_from_its_one_database()
+    {
+        var cfa = new LocationDatabase(_member2.Url, table: "cfa");
+        await cfa.CreateSchemaAsync();
+        var group = Sys.ActorOf(LocationGroup.Props(UsrlocDomain.SingleGroupId,
+            new LocationGroupSettings(RegistrarSettings.Default, Table: "cfa"), _config.Ref, new RuidGenerator(), () => Interlocked.Read(ref _now)));
+        Assert.Equal(new GetGroupLayout(0, "cfa"), _config.ExpectMsg<GetGroupLayout>(Wait));
+        group.Tell(new GroupLayout(0, 2, [new LocDbRow(0, 1, cfa.Url.Original, LocDbStatus.On, 0, LocDbRow.ZeroTime, false, 0)], "cfa"), _config.Ref);
+
+        foreach (var user in new[] { "alice", "bob" }) // groups 2 and 1 of the partitioned domain: both here
+            Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group,
+                new RegisterBindings(0, 1, new RegisterRequest(Aor(user), [Contact($"sip:{user}@cfa")], "c", 1), "cfa")).Action);
+
+        Assert.Equal(2, await cfa.CountAsync());
+        Assert.Equal(0, await _member2.CountAsync()); // the location table of the same database is another domain
+        await cfa.DisposeAsync();
+    }
+
+    [Fact]
     public void Requests_for_another_group_are_refused()
     {
         var group = StartGroup(layout: new GroupLayout(1, 2, [Row(1, _member1), Row(2, _member2)]));
 
         // With N = 2, 'alice' hashes to group 2 (spec §2).
         Assert.Contains("does not belong to group 1", Ask<RequestRejected>(group, new LookupContacts(1, 1, Aor("alice"))).Reason);
-        Assert.Contains("request for group 2 reached group 1", Ask<RequestRejected>(group, new LookupContacts(2, 2, Aor("bob"))).Reason);
+        Assert.Contains("request for location group 2 reached location group 1", Ask<RequestRejected>(group, new LookupContacts(2, 2, Aor("bob"))).Reason);
+        Assert.Contains("request for cfa group 1", Ask<RequestRejected>(group, new LookupContacts(1, 4, Aor("bob"), Table: "cfa")).Reason);
         Assert.Empty(Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("bob"))).Contacts);
     }
 }

@@ -29,6 +29,7 @@ public sealed class SerializerTests : TestKit
         new RegisterBindings(2, 43, new RegisterRequest(Aor.FromColumns("bob", null), [], "c", 1, RemoveAll: true)),
         new LookupContacts(1, 44, Alice, 1),
         new LookupContacts(1, 45, Alice),
+        new LookupContacts(0, 62, Alice, Table: "cfa"),
         new RemoveContact(1, 46, Alice, "sip:alice@192.0.2.1"),
         new RemoveAor(1, 47, Alice),
         new DumpGroup(1, 48, "alice@example.com", 500),
@@ -44,6 +45,7 @@ public sealed class SerializerTests : TestKit
         new GroupBusy(56, 1, "loading"),
         new RequestRejected(57, "wrong group"),
         new GetGroupLayout(3),
+        new GetGroupLayout(0, "cfa"),
         new GroupLayout(3, 4, [new LocDbRow(3, 1, "mysql://u:p@db/loc", LocDbStatus.Maintenance, 5, LocDbRow.ZeroTime, true, 2)]),
     };
 

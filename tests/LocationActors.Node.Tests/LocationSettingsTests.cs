@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Node.Configuration;
 using LocationActors.Storage;
@@ -23,7 +24,8 @@ public sealed class LocationSettingsTests : IDisposable
         var settings = LocationSettings.FromConfig(NodeConfig.Load(environment: NoEnvironment));
 
         Assert.Equal("sqlite://data/master.db", settings.MasterDbUrl.Original);
-        Assert.Equal(("locdb", "location", 2), (settings.LocDbTable, settings.LocationTable, settings.MembersPerGroup));
+        Assert.Equal(("locdb", 2), (settings.LocDbTable, settings.MembersPerGroup));
+        Assert.Equal([new UsrlocDomain("location", DomainKind.Cluster)], settings.Domains);
         Assert.Equal(RegistrarOptions.Default, settings.Registrar);
         var defaults = StorageOptions.Default;
         Assert.Equal(TimeZoneInfo.Utc, settings.Storage.Times.Zone);
@@ -42,7 +44,7 @@ public sealed class LocationSettingsTests : IDisposable
             ["LA_REALM_PREFIX"] = "sip.",
             ["LA_TIME_ZONE"] = "Europe/Berlin",
             ["LA_DB_COMMAND_TIMEOUT"] = "750ms",
-            ["LA_LOCATION_TABLE"] = "cfa",
+            ["LA_DOMAINS"] = "location=cluster,cfa=single",
         });
 
         var settings = LocationSettings.FromConfig(NodeConfig.Load(environment: environment));
@@ -52,7 +54,8 @@ public sealed class LocationSettingsTests : IDisposable
         Assert.Equal(new RegistrarOptions(UseDomain: true, RealmPrefix: "sip."), settings.Registrar);
         Assert.Equal("Europe/Berlin", settings.Storage.Times.Zone.Id);
         Assert.Equal(TimeSpan.FromMilliseconds(750), settings.Storage.CommandTimeout);
-        Assert.Equal("cfa", settings.LocationTable);
+        Assert.Equal([new UsrlocDomain("location", DomainKind.Cluster), new UsrlocDomain("cfa", DomainKind.Single, settings.MasterDbUrl)],
+            settings.Domains); // a single domain without a url lives on the default database, the master by default
     }
 
     [Fact]
@@ -69,7 +72,10 @@ public sealed class LocationSettingsTests : IDisposable
     [InlineData("location { master-db-url = \"\" }", "location.master-db-url is not set")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", members-per-group = 0 }", "members-per-group must be at least 1")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", time-zone = \"Mars/Olympus\" }", "'Mars/Olympus' is not a known IANA time zone")]
-    [InlineData("location { master-db-url = \"sqlite://x.db\", table = \"loc; drop\" }", "location.table: 'loc; drop' is not a table name")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", domains = \"loc;drop=cluster\" }", "location.domains: 'loc;drop' is not a table name")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", domains = \"location=spread\" }", "type 'spread' is neither cluster nor single")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", domains = \"cfa=single;postgres://x/y\" }", "domain cfa: ")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", default-db-url = \"nope\" }", "location.default-db-url: ")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", storage.command-timeout = 0s }", "command-timeout must be positive")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", storage.stream-page-size = 0 }", "stream-page-size must be at least 1")]
     [InlineData("other { }", "the 'location' section is missing")]

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.LocDb;
 using LocationActors.Storage;
 
@@ -17,7 +18,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private readonly IActorRef _groups;
     private readonly MasterDatabase _master;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly List<(IActorRef Asker, int GroupId)> _waiting = [];
+    private readonly List<(IActorRef Asker, GetGroupLayout Ask)> _waiting = [];
 
     private Dictionary<int, IReadOnlyList<LocDbRow>> _rowsByGroup = new();
     private int _groupCount;
@@ -44,9 +45,9 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         Receive<GetGroupLayout>(ask =>
         {
             if (_groupCount == 0)
-                _waiting.Add((Sender, ask.GroupId));
+                _waiting.Add((Sender, ask));
             else
-                Sender.Tell(LayoutOf(ask.GroupId));
+                Sender.Tell(LayoutOf(ask.GroupId, ask.Table));
         });
     }
 
@@ -104,23 +105,44 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
             _log.Warning("locdb now gives {0} groups, the cluster serves {1}; restart every node (and Kamailio) to change it", n, _groupCount);
         }
 
+        var firstLoad = _rowsByGroup.Count == 0;
         var byGroup = rows.Where(r => r.Id >= 1 && r.Id <= _groupCount).GroupBy(r => r.Id)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<LocDbRow>)g.OrderBy(r => r.No).ToList());
-        for (var id = 1; id <= _groupCount; id++)
+        var changed = Enumerable.Range(1, _groupCount)
+            .Where(id => _rowsByGroup.GetValueOrDefault(id) is not { } before || !before.SequenceEqual(byGroup.GetValueOrDefault(id) ?? []))
+            .ToList();
+        _rowsByGroup = byGroup;
+
+        // Pushing a layout also starts a group that is not running yet, so every group runs from the first read on.
+        foreach (var domain in _settings.UsrlocDomains)
         {
-            var now = byGroup.GetValueOrDefault(id) ?? [];
-            var before = _rowsByGroup.GetValueOrDefault(id);
-            if (before is null || !before.SequenceEqual(now))
-                _groups.Tell(new GroupLayout(id, _groupCount, now)); // also starts a group that is not running yet
+            if (domain.Kind == DomainKind.Cluster)
+                foreach (var id in changed)
+                    _groups.Tell(LayoutOf(id, domain.Table));
+            else if (firstLoad)
+                _groups.Tell(LayoutOf(UsrlocDomain.SingleGroupId, domain.Table));
         }
 
-        _rowsByGroup = byGroup;
-        foreach (var (asker, groupId) in _waiting)
-            asker.Tell(LayoutOf(groupId));
+        foreach (var (asker, ask) in _waiting)
+            asker.Tell(LayoutOf(ask.GroupId, ask.Table));
         _waiting.Clear();
     }
 
-    private GroupLayout LayoutOf(int groupId) => new(groupId, _groupCount, _rowsByGroup.GetValueOrDefault(groupId) ?? []);
+    /// <summary>
+    /// A group's rows; for a single domain one row naming its database (group 0, member 1, always on), so its
+    /// group works like any other. An unknown table gets no rows: its group stays unavailable.
+    /// </summary>
+    private GroupLayout LayoutOf(int groupId, string table)
+    {
+        var domain = _settings.UsrlocDomains.FirstOrDefault(d => d.Table == table);
+        return domain switch
+        {
+            { Kind: DomainKind.Single, Url: { } url } when groupId == UsrlocDomain.SingleGroupId =>
+                new GroupLayout(groupId, _groupCount, [new LocDbRow(groupId, 1, url.Original, LocDbStatus.On, 0, LocDbRow.ZeroTime, false, 0)], table),
+            { Kind: DomainKind.Cluster } => new GroupLayout(groupId, _groupCount, _rowsByGroup.GetValueOrDefault(groupId) ?? [], table),
+            _ => new GroupLayout(groupId, _groupCount, [], table),
+        };
+    }
 
     private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows);
 

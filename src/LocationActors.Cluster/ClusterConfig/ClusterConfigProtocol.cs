@@ -7,10 +7,10 @@ namespace LocationActors.Cluster.ClusterConfig;
 public interface IClusterConfigMessage;
 
 /// <summary>A group asks for its rows (at start, and whenever it wants to be sure).</summary>
-public sealed record GetGroupLayout(int GroupId) : IClusterConfigMessage;
+public sealed record GetGroupLayout(int GroupId, string Table = UsrlocDomain.DefaultTable) : IClusterConfigMessage;
 
 /// <summary>
-/// One group's <c>locdb</c> rows ordered by <c>no</c>, and N, the number of groups. Sent in answer to
+/// One group's <c>locdb</c> rows ordered by <c>no</c> (for a single domain: one row naming its database), and N. Sent in answer to
 /// <see cref="GetGroupLayout"/> and pushed to the group whenever its rows change.
 /// </summary>
-public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows) : IClusterConfigMessage, IGroupMessage;
+public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows, string Table = UsrlocDomain.DefaultTable) : IClusterConfigMessage, IGroupMessage;

@@ -1,3 +1,4 @@
+using LocationActors.Cluster.LocationGroups;
 using LocationActors.Storage;
 
 namespace LocationActors.Cluster.ClusterConfig;
@@ -7,7 +8,11 @@ namespace LocationActors.Cluster.ClusterConfig;
 /// <param name="Table">The <c>locdb</c> table name.</param>
 /// <param name="Storage">Timeouts and time zone.</param>
 /// <param name="PollInterval">How often <c>locdb</c> is read; an operator's status change reaches the groups within it.</param>
-public sealed record ClusterConfigSettings(DatabaseUrl MasterUrl, string Table = "locdb", StorageOptions? Storage = null, TimeSpan? PollInterval = null)
+/// <param name="Domains">The usrloc domains (tables); default: <c>location</c> partitioned over the groups.</param>
+public sealed record ClusterConfigSettings(DatabaseUrl MasterUrl, string Table = "locdb", StorageOptions? Storage = null, TimeSpan? PollInterval = null,
+    IReadOnlyList<UsrlocDomain>? Domains = null)
 {
     public TimeSpan Poll => PollInterval ?? TimeSpan.FromSeconds(3);
+
+    public IReadOnlyList<UsrlocDomain> UsrlocDomains => Domains ?? [new UsrlocDomain(UsrlocDomain.DefaultTable, DomainKind.Cluster)];
 }

@@ -14,7 +14,14 @@ public sealed class GroupsGateway : ReceiveActor
 
     public const string Name = "location-groups";
 
-    public GroupsGateway(IActorRef groups) => Receive<IGroupMessage>(message => groups.Forward(message));
+    public GroupsGateway(IActorRef groups, IReadOnlyCollection<string> tables)
+    {
+        // An unknown table would start a group that can never serve: refuse it here, with the reason.
+        Receive<IWithGroupId>(message => !tables.Contains(message.Table), message =>
+            Sender.Tell(new RequestRejected(message.RequestId, $"unknown usrloc domain '{message.Table}'; known: {string.Join(", ", tables)}")));
+        Receive<IGroupMessage>(message => groups.Forward(message));
+    }
 
-    public static Props Props(IActorRef groups) => Akka.Actor.Props.Create(() => new GroupsGateway(groups));
+    public static Props Props(IActorRef groups, IReadOnlyCollection<string> tables) =>
+        Akka.Actor.Props.Create(() => new GroupsGateway(groups, tables));
 }

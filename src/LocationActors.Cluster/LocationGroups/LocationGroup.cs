@@ -22,6 +22,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private const int WarmUpPageSize = 1000;
 
     private readonly int _groupId;
+    private readonly string _table;
     private readonly LocationGroupSettings _settings;
     private readonly IActorRef _clusterConfig;
     private readonly RuidGenerator _ruids;
@@ -40,6 +41,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     public LocationGroup(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null)
     {
         _groupId = groupId;
+        _table = settings.Table;
         _settings = settings;
         _clusterConfig = clusterConfig;
         _ruids = ruids;
@@ -56,7 +58,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     protected override void PreStart()
     {
-        _clusterConfig.Tell(new GetGroupLayout(_groupId));
+        _clusterConfig.Tell(new GetGroupLayout(_groupId, _table));
         Timers.StartPeriodicTimer("layout", AskLayout.Instance, _settings.Retry);
     }
 
@@ -64,8 +66,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     private void WaitingForLayout()
     {
-        Receive<AskLayout>(_ => _clusterConfig.Tell(new GetGroupLayout(_groupId)));
-        Receive<GroupLayout>(layout => layout.GroupId == _groupId, layout =>
+        Receive<AskLayout>(_ => _clusterConfig.Tell(new GetGroupLayout(_groupId, _table)));
+        Receive<GroupLayout>(IsMine, layout =>
         {
             Timers.Cancel("layout");
             ApplyLayout(layout);
@@ -78,11 +80,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private void WarmingUp()
     {
         Receive<AskLayout>(_ => { }); // a tick that was already queued when the layout arrived
-        Receive<GroupLayout>(layout => layout.GroupId == _groupId, ApplyLayout);
+        Receive<GroupLayout>(IsMine, ApplyLayout);
         Receive<WarmUpPage>(page => page.Token == _warmUp, page => LoadPage(page.Bindings));
         Receive<WarmUpDone>(done => done.Token == _warmUp, done =>
         {
-            _log.Info("group {0}: loaded {1} contacts of {2} AORs from member {3}{4}", _groupId, _contacts.BindingCount, _contacts.AorCount,
+            _log.Info("{0} group {1}: loaded {2} contacts of {3} AORs from member {4}{5}", _table, _groupId, _contacts.BindingCount, _contacts.AorCount,
                 done.MemberNo, _foreignRows > 0 ? $" ({_foreignRows} rows of other groups ignored)" : "");
             Become(Serving);
             _stashed = 0;
@@ -103,7 +105,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private void Unreadable()
     {
         Receive<AskLayout>(_ => { });
-        Receive<GroupLayout>(layout => layout.GroupId == _groupId, layout =>
+        Receive<GroupLayout>(IsMine, layout =>
         {
             ApplyLayout(layout);
             if (_members.Count > 0)
@@ -119,7 +121,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<AskLayout>(_ => { });
         Receive<RetryWarmUp>(_ => { });
-        Receive<GroupLayout>(layout => layout.GroupId == _groupId, ApplyLayout);
+        Receive<GroupLayout>(IsMine, ApplyLayout);
         Receive<RegisterBindings>(WhenMine, HandleRegister);
         Receive<LookupContacts>(WhenMine, lookup =>
             Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit))));
@@ -137,12 +139,12 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             Write(Sender, new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), remove.RequestId, [], gone,
                 () => _contacts.Set(remove.Aor.Value, AorBindings.Empty));
         });
-        Receive<DumpGroup>(dump => dump.GroupId == _groupId, dump =>
+        Receive<DumpGroup>(IsMine, dump =>
         {
             var (bindings, next) = _contacts.Page(dump.After, Math.Clamp(dump.PageSize, 1, 10_000));
             Sender.Tell(new DumpPage(dump.RequestId, _groupId, bindings, next));
         });
-        Receive<GetGroupStatus>(status => status.GroupId == _groupId, status => Sender.Tell(Status(status, "serving")));
+        Receive<GetGroupStatus>(IsMine, status => Sender.Tell(Status(status, "serving")));
         Receive<IWithGroupId>(other => Sender.Tell(Misrouted(other)));
         Receive<RowsWritten>(written => Acknowledge(written.MemberNo, written.Seqs, null));
         Receive<RowsWriteFailed>(failed => Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message));
@@ -241,22 +243,12 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             _members.Keys.Order().ToList(), up, cluster.State.SeenBy.Select(a => a.ToString()).Order().ToList());
     }
 
-    private bool WhenMine(IWithGroupId message) => message.GroupId == _groupId && AorOf(message) is { } aor && BelongsHere(aor);
+    private bool IsMine(IGroupMessage message) => message.GroupId == _groupId && message.Table == _table;
 
-    private bool BelongsHere(Aor aor)
-    {
-        try
-        {
-            return Partitioner.GroupOf(aor, _groupCount) == _groupId;
-        }
-        catch (InvalidPartitionKeyException)
-        {
-            return false;
-        }
-    }
+    private bool WhenMine(IWithGroupId message) => IsMine(message) && AorOf(message) is { } aor && IsOurs(aor.Value);
 
-    private RequestRejected Misrouted(IWithGroupId message) => message.GroupId != _groupId
-        ? new RequestRejected(message.RequestId, $"request for group {message.GroupId} reached group {_groupId}")
+    private RequestRejected Misrouted(IWithGroupId message) => !IsMine(message)
+        ? new RequestRejected(message.RequestId, $"request for {message.Table} group {message.GroupId} reached {_table} group {_groupId}")
         : new RequestRejected(message.RequestId, $"AOR {AorOf(message)} does not belong to group {_groupId} of {_groupCount}");
 
     private static Aor? AorOf(IWithGroupId message) => message switch
@@ -385,8 +377,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         }
     }
 
+    /// <summary>Whether an AOR key is this group's: every key is, in a single (unpartitioned) domain.</summary>
     private bool IsOurs(string key)
     {
+        if (_groupId == UsrlocDomain.SingleGroupId)
+            return true;
         try
         {
             return Partitioner.GroupOf(key, _groupCount) == _groupId;

@@ -4,10 +4,15 @@ using LocationActors.Domain.Registrations;
 
 namespace LocationActors.Cluster.LocationGroups;
 
-/// <summary>A message for one location group: the shard extractor routes on <see cref="GroupId"/>.</summary>
+/// <summary>
+/// A message for one location group of one usrloc domain (table): the shard extractor routes on both. A single
+/// (unpartitioned) domain has one group, <see cref="UsrlocDomain.SingleGroupId"/>.
+/// </summary>
 public interface IGroupMessage
 {
     int GroupId { get; }
+
+    string Table { get; }
 }
 
 /// <summary>A request to a location group; <see cref="RequestId"/> lets a long-lived sender match the reply to it.</summary>
@@ -23,22 +28,22 @@ public interface ILocationGroupReply
 }
 
 /// <summary>Apply a REGISTER to an AOR of the group (per-contact expires already computed by the caller).</summary>
-public sealed record RegisterBindings(int GroupId, long RequestId, RegisterRequest Request) : IWithGroupId;
+public sealed record RegisterBindings(int GroupId, long RequestId, RegisterRequest Request, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
 
 /// <summary>The AOR's valid contacts, optionally only those that accept a method (Kamailio method bit).</summary>
-public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null) : IWithGroupId;
+public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
 
 /// <summary>Remove the AOR's bindings of one Contact URI.</summary>
-public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact) : IWithGroupId;
+public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
 
 /// <summary>Remove every binding of the AOR.</summary>
-public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor) : IWithGroupId;
+public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
 
 /// <summary>A page of the group's bindings, AORs in ordinal order after <see cref="After"/> (null = from the start).</summary>
-public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize) : IWithGroupId;
+public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
 
 /// <summary>What the group is doing: where it runs, how many contacts it holds, which members take writes.</summary>
-public sealed record GetGroupStatus(int GroupId, long RequestId) : IWithGroupId;
+public sealed record GetGroupStatus(int GroupId, long RequestId, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
 
 /// <summary>The answer to <see cref="GetGroupStatus"/>.</summary>
 /// <param name="Node">Address of the node that hosts the group, e.g. <c>akka.tcp://location@127.0.0.1:4053</c>.</param>

@@ -1,3 +1,4 @@
+using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.LocDb;
 using LocationActors.Node.Configuration;
 using LocationActors.Storage;
@@ -59,17 +60,24 @@ public static class LayoutCheck
         return new LayoutReport(layout, groups);
     }
 
+    /// <summary>Probes every partitioned table on the member; the rows are their sum.</summary>
     private static async Task<MemberReport> ProbeAsync(LocDbRow row, LocationSettings settings, CancellationToken ct)
     {
-        try
+        long rows = 0;
+        foreach (var domain in settings.Domains.Where(d => d.Kind == DomainKind.Cluster))
         {
-            await using var db = new LocationDatabase(DatabaseUrl.Parse(row.Url), settings.Storage, settings.LocationTable);
-            await db.ProbeAsync(ct);
-            return new MemberReport(row, true, await db.CountAsync(ct), null);
+            try
+            {
+                await using var db = new LocationDatabase(DatabaseUrl.Parse(row.Url), settings.Storage, domain.Table);
+                await db.ProbeAsync(ct);
+                rows += await db.CountAsync(ct);
+            }
+            catch (StorageException e)
+            {
+                return new MemberReport(row, true, null, $"{e.Kind}: {domain.Table}: {e.InnerException?.Message ?? e.Message}");
+            }
         }
-        catch (StorageException e)
-        {
-            return new MemberReport(row, true, null, $"{e.Kind}: {e.InnerException?.Message ?? e.Message}");
-        }
+
+        return new MemberReport(row, true, rows, null);
     }
 }

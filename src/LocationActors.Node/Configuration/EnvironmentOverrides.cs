@@ -13,7 +13,8 @@ public static class EnvironmentOverrides
     {
         ["LA_MASTER_DB_URL"] = "location.master-db-url",
         ["LA_LOCDB_TABLE"] = "location.locdb-table",
-        ["LA_LOCATION_TABLE"] = "location.table",
+        ["LA_DOMAINS"] = "location.domains",
+        ["LA_DEFAULT_DB_URL"] = "location.default-db-url",
         ["LA_MEMBERS_PER_GROUP"] = "location.members-per-group",
         ["LA_TIME_ZONE"] = "location.time-zone",
         ["LA_USE_DOMAIN"] = "location.use-domain",

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Encoding;
 using LocationActors.Storage;
@@ -12,7 +13,7 @@ namespace LocationActors.Node.Configuration;
 public sealed record LocationSettings(
     DatabaseUrl MasterDbUrl,
     string LocDbTable,
-    string LocationTable,
+    IReadOnlyList<UsrlocDomain> Domains,
     int MembersPerGroup,
     RegistrarOptions Registrar,
     StorageOptions Storage)
@@ -43,11 +44,25 @@ public sealed record LocationSettings(
             throw new ConfigurationException($"{Section}.time-zone: '{zoneId}' is not a known IANA time zone");
         }
 
+        var defaultUrlText = c.GetString("default-db-url", "");
+        var defaultUrl = master!;
+        if (defaultUrlText.Length > 0 && !DatabaseUrl.TryParse(defaultUrlText, out defaultUrl, out var defaultError))
+            throw new ConfigurationException($"{Section}.default-db-url: {defaultError}");
+        IReadOnlyList<UsrlocDomain> domains;
+        try
+        {
+            domains = UsrlocDomain.ParseList(c.GetString("domains", "location=cluster"), defaultUrl!);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigurationException($"{Section}.domains: {e.Message}");
+        }
+
         var storage = c.GetConfig("storage");
         return new LocationSettings(
             master!,
             TableName(c, "locdb-table", "locdb"),
-            TableName(c, "table", "location"),
+            domains,
             members,
             new RegistrarOptions(c.GetBoolean("use-domain"), c.GetBoolean("case-sensitive"), c.GetString("realm-prefix", "")),
             new StorageOptions

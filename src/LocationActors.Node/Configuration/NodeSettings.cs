@@ -31,13 +31,13 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 registrar,
                 location.MembersPerGroup,
                 location.Storage,
-                location.LocationTable,
+                UsrlocDomain.DefaultTable, // each group entity gets its own table (NodeHost)
                 Positive(groups, "expiry-interval", TimeSpan.FromSeconds(30)),
                 AtLeast(groups, "stash-limit", 10_000, 1),
                 AtLeast(groups, "max-batch-rows", 1000, 1),
                 Positive(groups, "warm-up-retry", TimeSpan.FromSeconds(2))),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
-                Positive(config.GetConfig("location.cluster-config"), "poll-interval", TimeSpan.FromSeconds(3))));
+                Positive(config.GetConfig("location.cluster-config"), "poll-interval", TimeSpan.FromSeconds(3)), location.Domains));
     }
 
     private static TimeSpan Positive(Config? c, string key, TimeSpan fallback)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Client;
@@ -49,11 +48,15 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
         var ruids = new RuidGenerator();
         var groups = await ClusterSharding.Get(system).StartAsync(
             ClusterConstants.GroupShardTypeName,
-            entityId => LocationGroup.Props(int.Parse(entityId, CultureInfo.InvariantCulture), settings.Groups, configProxy, ruids),
+            entityId =>
+            {
+                var (table, groupId) = GroupMessageExtractor.Parse(entityId);
+                return LocationGroup.Props(groupId, settings.Groups with { Table = table }, configProxy, ruids);
+            },
             ClusterShardingSettings.Create(system).WithRole(ClusterConstants.LocationRole),
             new GroupMessageExtractor());
         // Proxies are not cluster members: they reach the groups through the cluster client and this gateway.
-        var gateway = system.ActorOf(GroupsGateway.Props(groups), GroupsGateway.Name);
+        var gateway = system.ActorOf(GroupsGateway.Props(groups, settings.Location.Domains.Select(d => d.Table).ToList()), GroupsGateway.Name);
         ClusterClientReceptionist.Get(system).RegisterService(gateway);
         system.ActorOf(ClusterSingletonManager.Props(
             Cluster.ClusterConfig.ClusterConfig.Props(settings.ClusterConfig, groups),
