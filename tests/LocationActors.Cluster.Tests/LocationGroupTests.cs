@@ -109,6 +109,42 @@ public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsync
     }
 
     [Fact]
+    public async Task Bad_requests_are_refused_nothing_is_stored_and_the_group_keeps_serving()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("kim", "c1", 1, Contact("sip:kim@a")));
+
+        Assert.Equal(RegisterRejection.InvalidContact,
+            Ask<RegisterResult>(group, Register("kim", "c1", 2, Contact("sip:kim@" + new string('x', 600)))).Rejection);
+        Assert.Contains("needs a request with an AOR",
+            Ask<RequestRejected>(group, new RegisterBindings(1, 3, new RegisterRequest(Domain.Aors.Aor.FromColumns("", null), [Contact("sip:x@y")], "c", 1)))
+                .Reason);
+        Assert.Contains("needs a request", Ask<RequestRejected>(group, new RegisterBindings(1, 4, null!)).Reason);
+        Assert.Equal(RegisterRejection.InvalidRequest,
+            Ask<RegisterResult>(group, new RegisterBindings(1, 5, new RegisterRequest(Aor("kim"), null!, "c1", 3))).Rejection);
+
+        Assert.Equal(["sip:kim@a"], Ask<LookupResult>(group, new LookupContacts(1, 6, Aor("kim"))).Contacts.Select(c => c.Contact));
+        Assert.Equal(["sip:kim@a"], (await _member1.LoadAorAsync("kim", null)).Select(b => b.Contact));
+        Assert.Equal(1, await _member2.CountAsync());
+    }
+
+    [Fact]
+    public async Task Rows_written_through_the_group_are_p_usrlocs_rows()
+    {
+        var group = StartGroup();
+        var first = Ask<RegisterResult>(group, Register("lou", "c1", 1, Contact("sip:lou@192.0.2.7:5060", expires: 600))).Bindings[0];
+        Interlocked.Add(ref _now, 30);
+        var again = Ask<RegisterResult>(group, Register("lou", "c1", 2, Contact("sip:lou@192.0.2.7:5060", expires: 600, q: 800))).Bindings[0];
+
+        Assert.Equal(first.Ruid, again.Ruid); // the ruid is kept across updates, so REPLACE updates the same row
+        Assert.StartsWith("uloc-", again.Ruid);
+        var row = Assert.Single(await servers.QueryAsync(_member1.Url,
+            "SELECT ruid, username, domain, contact, expires, q, callid, cseq, last_modified, user_agent, methods, reg_id, server_id FROM location"));
+        Assert.Equal(new string?[] { again.Ruid, "lou", null, "sip:lou@192.0.2.7:5060", "2026-01-01 00:10:30", "0.8", "c1", "2",
+            "2026-01-01 00:00:30", "test", null, "0", "0" }, row);
+    }
+
+    [Fact]
     public void Max_contacts_is_enforced()
     {
         var group = StartGroup(settings: new LocationGroupSettings(new RegistrarSettings(MaxContacts: 1)));

@@ -263,6 +263,25 @@ public class RegistrarTests
         Assert.False(outcome.HasWrites);
     }
 
+    [Theory]
+    [InlineData("", 1, "sip:a@x", 60, false, "the Call-ID is empty")]
+    [InlineData("c", -1, "sip:a@x", 60, false, "CSeq -1 is negative")]
+    [InlineData("c", 1, "", 60, false, "a contact has no URI")]
+    [InlineData("c", 1, "sip:a@x", -5, false, "expires -5 is negative")]
+    [InlineData("c", 1, "sip:a@x", 60, true, "'*' removes every contact")]
+    public void Malformed_requests_are_refused_with_the_reason(string callId, int cseq, string uri, long expires, bool star, string reason)
+    {
+        var current = Registered("sip:a@1");
+        var request = new RegisterRequest(Alice, [Contact(uri, expires)], callId, cseq, RemoveAll: star);
+
+        var outcome = Apply(current, request);
+
+        Assert.Equal(RegisterRejection.InvalidRequest, outcome.Rejection);
+        Assert.Contains(reason, outcome.Reason);
+        Assert.Same(current, outcome.Bindings);
+        Assert.False(outcome.HasWrites);
+    }
+
     [Fact]
     public void A_contact_too_long_for_its_column_is_refused()
     {

@@ -122,6 +122,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         Receive<AskLayout>(_ => { });
         Receive<RetryWarmUp>(_ => { });
         Receive<GroupLayout>(IsMine, ApplyLayout);
+        Receive<RegisterBindings>(register => string.IsNullOrEmpty(register.Request?.Aor?.Username),
+            register => Sender.Tell(new RequestRejected(register.RequestId, "a REGISTER needs a request with an AOR")));
         Receive<RegisterBindings>(WhenMine, HandleRegister);
         Receive<LookupContacts>(WhenMine, lookup =>
             Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit))));
@@ -253,7 +255,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     private static Aor? AorOf(IWithGroupId message) => message switch
     {
-        RegisterBindings r => r.Request.Aor,
+        RegisterBindings r => r.Request?.Aor,
         LookupContacts l => l.Aor,
         RemoveContact r => r.Aor,
         RemoveAor r => r.Aor,

@@ -22,6 +22,9 @@ public enum RegisterRejection
 
     /// <summary>A value that cannot be stored, e.g. longer than its column (SIP 400).</summary>
     InvalidContact,
+
+    /// <summary>The request is incomplete or contradictory (no Call-ID, a negative expires, contacts with <c>*</c>; SIP 400).</summary>
+    InvalidRequest,
 }
 
 /// <summary>

@@ -30,4 +30,34 @@ public sealed record RegisterRequest(
     string? Path = null,
     string? UserAgent = null,
     string? Socket = null,
-    bool RemoveAll = false);
+    bool RemoveAll = false)
+{
+    /// <summary>
+    /// What makes the request unusable, or null. Requests arrive over the network, so nothing here is taken for
+    /// granted: every field a REGISTER must have, in the ranges the registrar accepts.
+    /// </summary>
+    public string? Validate()
+    {
+        if (Aor is null || string.IsNullOrEmpty(Aor.Username))
+            return "the AOR is empty";
+        if (string.IsNullOrEmpty(CallId))
+            return "the Call-ID is empty";
+        if (CSeq < 0)
+            return $"CSeq {CSeq} is negative";
+        if (Contacts is null)
+            return "the contact list is missing";
+        if (RemoveAll && Contacts.Count > 0)
+            return "'*' removes every contact and cannot come with other contacts";
+        foreach (var contact in Contacts)
+        {
+            if (contact is null || string.IsNullOrEmpty(contact.Uri))
+                return "a contact has no URI";
+            if (contact.Expires < 0)
+                return $"{contact.Uri}: expires {contact.Expires} is negative";
+            if (contact.Expires > ContactBinding.MaxTime / 2)
+                return $"{contact.Uri}: expires {contact.Expires} is beyond any date a database can hold";
+        }
+
+        return null;
+    }
+}

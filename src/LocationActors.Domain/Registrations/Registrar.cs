@@ -25,6 +25,9 @@ public static class Registrar
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(newRuid);
 
+        if (request.Validate() is { } invalid)
+            return RegisterOutcome.Reject(RegisterRejection.InvalidRequest, invalid, current);
+
         var expired = current.Where(b => !b.IsValidAt(now)).Select(b => b.Ruid).ToList();
 
         if (request.RemoveAll)
