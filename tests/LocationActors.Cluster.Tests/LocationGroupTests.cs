@@ -145,6 +145,25 @@ public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsync
     }
 
     [Fact]
+    public async Task A_new_call_id_updates_and_an_instance_moves_its_binding()
+    {
+        var group = StartGroup();
+        var first = Ask<RegisterResult>(group, Register("mia", "c1", 10, Contact("sip:mia@a"))).Bindings.Single();
+
+        var newCall = Ask<RegisterResult>(group, Register("mia", "c2", 1, Contact("sip:mia@a", expires: 120))).Bindings.Single();
+        Assert.Equal((first.Ruid, "c2", 1), (newCall.Ruid, newCall.CallId, newCall.CSeq)); // lower CSeq is fine on a new Call-ID
+
+        ContactUpdate Device(string uri, int regId) => new(uri, 3600, QValue.Unspecified, Instance: "<urn:uuid:mia-phone>", RegId: regId);
+        var flow = Ask<RegisterResult>(group, Register("mia", "c3", 1, Device("sip:mia@wifi", 1))).Bindings.Single(b => b.Instance is not null);
+        var moved = Ask<RegisterResult>(group, Register("mia", "c3", 2, Device("sip:mia@lte", 1))).Bindings.Single(b => b.Instance is not null);
+        Assert.Equal((flow.Ruid, "sip:mia@lte"), (moved.Ruid, moved.Contact)); // same instance and reg-id: same binding
+        var second = Ask<RegisterResult>(group, Register("mia", "c3", 3, Device("sip:mia@wifi", 2))).Bindings.Where(b => b.Instance is not null);
+        Assert.Equal(2, second.Count()); // another reg-id is another flow
+
+        Assert.Equal(["sip:mia@a", "sip:mia@lte", "sip:mia@wifi"], (await _member2.LoadAorAsync("mia", null)).Select(b => b.Contact).Order());
+    }
+
+    [Fact]
     public void Max_contacts_is_enforced()
     {
         var group = StartGroup(settings: new LocationGroupSettings(new RegistrarSettings(MaxContacts: 1)));
