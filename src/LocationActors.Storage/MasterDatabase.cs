@@ -92,41 +92,46 @@ public sealed class MasterDatabase : SqlDatabase
     public Task<bool> DeleteRowAsync(int id, int no, CancellationToken ct = default) =>
         UpdateAsync($"delete {Table} row ({id},{no})", $"DELETE FROM {QuotedTable} WHERE id = @id AND no = @no", id, no, ct);
 
-    /// <summary>p_usrloc's error count: <c>errors = errors + 1</c>. False if the row does not exist.</summary>
+    /// <summary>
+    /// p_usrloc's error count: <c>errors = errors + 1</c>. False if the row does not exist. Not repeated after a
+    /// lost connection: the first attempt may have counted already.
+    /// </summary>
     public Task<bool> IncrementErrorsAsync(int id, int no, CancellationToken ct = default) =>
-        UpdateAsync($"count an error of ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET errors = errors + 1 WHERE id = @id AND no = @no", id, no, ct);
+        UpdateAsync($"count an error of ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET errors = errors + 1 WHERE id = @id AND no = @no", id, no, ct,
+            idempotent: false);
 
     /// <summary>Turns a member off after too many errors: <c>status = 0, failover = now</c>.</summary>
     public Task<bool> DeactivateAsync(int id, int no, long now, CancellationToken ct = default) =>
         UpdateAsync($"turn off ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET status = 0, failover = @now WHERE id = @id AND no = @no",
-            id, no, ct, ("@now", Dialect.TimeValue(now, Options.Times)));
+            id, no, ct, [("@now", Dialect.TimeValue(now, Options.Times))]);
 
     /// <summary>Turns a member on again, as p_usrloc's watcher does: <c>status = 1, failover = now, errors = 0</c>.</summary>
     public Task<bool> ReactivateAsync(int id, int no, long now, CancellationToken ct = default) =>
         UpdateAsync($"turn on ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET status = 1, failover = @now, errors = 0 WHERE id = @id AND no = @no",
-            id, no, ct, ("@now", Dialect.TimeValue(now, Options.Times)));
+            id, no, ct, [("@now", Dialect.TimeValue(now, Options.Times))]);
 
     /// <summary>Ends a member's recovery window: <c>failover</c> = p_usrloc's ZERO marker.</summary>
     public Task<bool> ResetFailoverAsync(int id, int no, CancellationToken ct = default) =>
         UpdateAsync($"reset failover of ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET failover = @zero WHERE id = @id AND no = @no",
-            id, no, ct, ("@zero", Dialect.TimeValue(LocDbRow.ZeroTime, Options.Times)));
+            id, no, ct, [("@zero", Dialect.TimeValue(LocDbRow.ZeroTime, Options.Times))]);
 
     /// <summary>An operator's status change (maintenance = 2, back to 0 for the watcher), without touching the rest.</summary>
     public Task<bool> SetStatusAsync(int id, int no, LocDbStatus status, CancellationToken ct = default) =>
         UpdateAsync($"set status of ({id},{no}) to {(int)status} in {Table}", $"UPDATE {QuotedTable} SET status = @status WHERE id = @id AND no = @no",
-            id, no, ct, ("@status", (int)status));
+            id, no, ct, [("@status", (int)status)]);
 
-    private Task<bool> UpdateAsync(string operation, string sql, int id, int no, CancellationToken ct, params (string Name, object Value)[] extra) =>
+    private Task<bool> UpdateAsync(string operation, string sql, int id, int no, CancellationToken ct, (string Name, object Value)[]? extra = null,
+        bool idempotent = true) =>
         RunAsync(operation, async (connection, token) =>
         {
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             Add(command, "@id", id);
             Add(command, "@no", no);
-            foreach (var (name, value) in extra)
+            foreach (var (name, value) in extra ?? [])
                 Add(command, name, value);
             return await command.ExecuteNonQueryAsync(token) > 0;
-        }, ct);
+        }, ct, idempotent);
 
     private async Task<IReadOnlyList<LocDbRow>> ReadRowsAsync(DbCommand command, CancellationToken ct)
     {

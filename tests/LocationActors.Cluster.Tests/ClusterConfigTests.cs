@@ -126,6 +126,62 @@ public sealed class ClusterConfigTests(MariaDbServers servers) : TestKit
     }
 
     [Fact]
+    public async Task Member_changes_are_written_as_p_usrloc_writes_them_and_pushed_at_once()
+    {
+        await using var master = await MasterAsync(Row(1, 1), Row(1, 2));
+        var groups = CreateTestProbe();
+        var config = Sys.ActorOf(ClusterConfig.ClusterConfig.Props(
+            new ClusterConfigSettings(master.Url, PollInterval: TimeSpan.FromMinutes(10)), groups.Ref)); // no polling: pushes come from the changes
+        groups.ExpectMsg<GroupLayout>(Wait);
+
+        config.Tell(new ChangeMember(1, 2, MemberChange.CountError, "timeout"), TestActor);
+        config.Tell(new ChangeMember(1, 2, MemberChange.CountError, "timeout"), TestActor);
+        Assert.True(ExpectMsg<MemberChanged>(Wait).Found);
+        ExpectMsg<MemberChanged>(Wait);
+        Assert.Equal(2, (await master.ReadGroupAsync(1))[1].Errors);
+
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        config.Tell(new ChangeMember(1, 2, MemberChange.TurnOff, "too many errors"), TestActor);
+        ExpectMsg<MemberChanged>(Wait);
+        var off = (await master.ReadGroupAsync(1))[1];
+        Assert.Equal((LocDbStatus.Off, 2), (off.Status, off.Errors));
+        Assert.InRange(off.Failover, before, before + 60);
+        await AwaitAssertAsync(() => Assert.Equal(LocDbStatus.Off, groups.ExpectMsg<GroupLayout>(TimeSpan.FromSeconds(1)).Rows[1].Status), Wait);
+
+        config.Tell(new ChangeMember(1, 2, MemberChange.TurnOn, "answers again"), TestActor);
+        ExpectMsg<MemberChanged>(Wait);
+        Assert.Equal((LocDbStatus.On, 0), ((await master.ReadGroupAsync(1))[1].Status, (await master.ReadGroupAsync(1))[1].Errors));
+
+        config.Tell(new ChangeMember(1, 2, MemberChange.EndRecovery, "resynced"), TestActor);
+        ExpectMsg<MemberChanged>(Wait);
+        Assert.Equal(LocDbRow.ZeroTime, (await master.ReadGroupAsync(1))[1].Failover);
+
+        config.Tell(new ChangeMember(1, 1, MemberChange.Maintenance, "operator"), TestActor);
+        ExpectMsg<MemberChanged>(Wait);
+        Assert.Equal(LocDbStatus.Maintenance, (await master.ReadGroupAsync(1))[0].Status);
+
+        config.Tell(new ChangeMember(9, 9, MemberChange.CountError, "no such row"), TestActor);
+        Assert.False(ExpectMsg<MemberChanged>(Wait).Found);
+    }
+
+    [Fact]
+    public async Task Changes_wait_while_the_master_is_down_and_are_written_after()
+    {
+        await using var master = await MasterAsync(Row(1, 1));
+        var config = Start(master, CreateTestProbe().Ref);
+        config.Tell(new GetGroupLayout(1), TestActor);
+        ExpectMsg<GroupLayout>(Wait);
+
+        await servers.ExecuteAsync(1, "RENAME TABLE locdb TO locdb_away", master.Url.Database);
+        config.Tell(new ChangeMember(1, 1, MemberChange.CountError, "timeout"), TestActor);
+        ExpectNoMsg(Poll * 3);
+        await servers.ExecuteAsync(1, "RENAME TABLE locdb_away TO locdb", master.Url.Database);
+
+        Assert.True(ExpectMsg<MemberChanged>(Wait).Found);
+        Assert.Equal(1, (await master.ReadGroupAsync(1))[0].Errors);
+    }
+
+    [Fact]
     public async Task Groups_asking_before_the_first_read_are_answered_after_it()
     {
         await using var master = await MasterAsync();

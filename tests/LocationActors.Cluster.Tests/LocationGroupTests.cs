@@ -285,6 +285,8 @@ public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsync
         var reply = Ask<GroupUnavailable>(group, Register("hal", "c1", 1, Contact("sip:hal@a")));
 
         Assert.Contains("member 2", reply.Reason);
+        var counted = _config.ExpectMsg<ChangeMember>(Wait); // the locdb mirror counts the error, as p_usrloc does
+        Assert.Equal((1, 2, MemberChange.CountError), (counted.GroupId, counted.No, counted.Change));
         await servers.ExecuteAsync(2, "RENAME TABLE location_away TO location", _member2.Url.Database);
     }
 

@@ -46,6 +46,8 @@ public sealed class SerializerTests : TestKit
         new RequestRejected(57, "wrong group"),
         new GetGroupLayout(3),
         new GetGroupLayout(0, "cfa"),
+        new ChangeMember(1, 2, MemberChange.TurnOff, "50 errors"),
+        new MemberChanged(1, 2, MemberChange.TurnOff, true),
         new GroupLayout(3, 4, [new LocDbRow(3, 1, "mysql://u:p@db/loc", LocDbStatus.Maintenance, 5, LocDbRow.ZeroTime, true, 2)]),
     };
 

@@ -20,9 +20,10 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<(IActorRef Asker, GetGroupLayout Ask)> _waiting = [];
 
+    private readonly Queue<(ChangeMember Change, IActorRef ReplyTo)> _changes = new();
     private Dictionary<int, IReadOnlyList<LocDbRow>> _rowsByGroup = new();
     private int _groupCount;
-    private bool _polling;
+    private bool _busy; // the master handle runs one statement at a time: a read or a change
     private bool _masterDown;
 
     /// <param name="settings">Where locdb is.</param>
@@ -34,13 +35,45 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         _master = new MasterDatabase(settings.MasterUrl, settings.Storage, settings.Table);
 
         Receive<Poll>(_ => StartPoll());
-        Receive<LocDbRead>(read => Apply(read.Rows));
+        Receive<LocDbRead>(read =>
+        {
+            _busy = false;
+            Apply(read.Rows);
+            StartChange();
+        });
         Receive<LocDbUnreadable>(failed =>
         {
-            _polling = false;
+            _busy = false;
             if (!_masterDown)
                 _log.Warning("locdb cannot be read ({0}); keeping the last good layout of {1} groups", failed.Reason, _groupCount);
             _masterDown = true;
+        });
+        Receive<ChangeMember>(change =>
+        {
+            if (_changes.Count >= MaxQueuedChanges)
+            {
+                var dropped = _changes.Dequeue();
+                _log.Warning("locdb: {0} changes wait for the master; dropping the oldest ({1} of {2}/{3})", MaxQueuedChanges,
+                    dropped.Change.Change, dropped.Change.GroupId, dropped.Change.No);
+            }
+
+            _changes.Enqueue((change, Sender));
+            StartChange();
+        });
+        Receive<ChangeWritten>(written =>
+        {
+            _busy = false;
+            var (change, replyTo) = _changes.Dequeue();
+            _log.Info("locdb: {0} of group {1} member {2} ({3})", change.Change, change.GroupId, change.No, change.Reason);
+            replyTo.Tell(new MemberChanged(change.GroupId, change.No, change.Change, written.Found));
+            StartPoll(); // push the new state to the group now rather than at the next tick
+        });
+        Receive<ChangeFailed>(failed =>
+        {
+            _busy = false;
+            if (!_masterDown)
+                _log.Warning("locdb cannot be written ({0}); {1} change(s) wait for the master", failed.Reason, _changes.Count);
+            _masterDown = true; // retried after the next successful read
         });
         Receive<GetGroupLayout>(ask =>
         {
@@ -64,11 +97,35 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _master.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
 
+    /// <summary>Changes waiting while the master is down; p_usrloc simply skips them (mdb_availability_control).</summary>
+    private const int MaxQueuedChanges = 1000;
+
+    private void StartChange()
+    {
+        if (_busy || _masterDown || _changes.Count == 0)
+            return;
+        _busy = true;
+        var (change, _) = _changes.Peek();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var write = change.Change switch
+        {
+            MemberChange.CountError => _master.IncrementErrorsAsync(change.GroupId, change.No),
+            MemberChange.TurnOff => _master.DeactivateAsync(change.GroupId, change.No, now),
+            MemberChange.TurnOn => _master.ReactivateAsync(change.GroupId, change.No, now),
+            MemberChange.EndRecovery => _master.ResetFailoverAsync(change.GroupId, change.No),
+            MemberChange.Maintenance => _master.SetStatusAsync(change.GroupId, change.No, LocDbStatus.Maintenance),
+            _ => Task.FromResult(false),
+        };
+        write.PipeTo(Self,
+            success: found => new ChangeWritten(found),
+            failure: e => new ChangeFailed(e is StorageException s ? s.Message : e.ToString()));
+    }
+
     private void StartPoll()
     {
-        if (_polling)
+        if (_busy)
             return;
-        _polling = true;
+        _busy = true;
         _master.ReadAllAsync().PipeTo(Self,
             success: rows => new LocDbRead(rows),
             failure: e => new LocDbUnreadable(e is StorageException s ? s.Message : e.ToString()));
@@ -76,7 +133,6 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     private void Apply(IReadOnlyList<LocDbRow> rows)
     {
-        _polling = false;
         if (_masterDown)
             _log.Info("locdb is readable again");
         _masterDown = false;
@@ -147,6 +203,10 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows);
 
     private sealed record LocDbUnreadable(string Reason);
+
+    private sealed record ChangeWritten(bool Found);
+
+    private sealed record ChangeFailed(string Reason);
 
     private sealed class Poll
     {

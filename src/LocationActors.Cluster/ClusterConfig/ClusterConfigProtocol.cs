@@ -14,3 +14,31 @@ public sealed record GetGroupLayout(int GroupId, string Table = UsrlocDomain.Def
 /// <see cref="GetGroupLayout"/> and pushed to the group whenever its rows change.
 /// </summary>
 public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows, string Table = UsrlocDomain.DefaultTable) : IClusterConfigMessage, IGroupMessage;
+
+/// <summary>The <c>locdb</c> changes a member can go through, each written exactly as p_usrloc writes it (spec §3).</summary>
+public enum MemberChange
+{
+    /// <summary>A handled database error: <c>errors = errors + 1</c>.</summary>
+    CountError,
+
+    /// <summary>Off after too many errors: <c>status = 0, failover = now</c>.</summary>
+    TurnOff,
+
+    /// <summary>On again after the watcher's probe: <c>status = 1, failover = now, errors = 0</c>.</summary>
+    TurnOn,
+
+    /// <summary>Recovery finished: <c>failover</c> = the ZERO marker.</summary>
+    EndRecovery,
+
+    /// <summary>An operator takes the member out of all traffic: <c>status = 2</c>.</summary>
+    Maintenance,
+}
+
+/// <summary>
+/// Asks the locdb mirror — the only writer of <c>locdb</c> — to record a change of one member. Groups send it for
+/// their databases' errors, operators for maintenance. The write waits while the master database is down.
+/// </summary>
+public sealed record ChangeMember(int GroupId, int No, MemberChange Change, string Reason) : IClusterConfigMessage;
+
+/// <summary>The change is in <c>locdb</c> (<see cref="Found"/> false: no such row), and the layouts were re-read.</summary>
+public sealed record MemberChanged(int GroupId, int No, MemberChange Change, bool Found) : IClusterConfigMessage;

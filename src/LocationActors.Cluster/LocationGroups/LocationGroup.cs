@@ -149,7 +149,14 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         Receive<GetGroupStatus>(IsMine, status => Sender.Tell(Status(status, "serving")));
         Receive<IWithGroupId>(other => Sender.Tell(Misrouted(other)));
         Receive<RowsWritten>(written => Acknowledge(written.MemberNo, written.Seqs, null));
-        Receive<RowsWriteFailed>(failed => Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message));
+        Receive<RowsWriteFailed>(failed =>
+        {
+            // A database that failed (not a row it refused) counts against the member in locdb, as in p_usrloc.
+            if (failed.Error.Kind is not StorageErrorKind.InvalidData)
+                _clusterConfig.Tell(new ChangeMember(_groupId, failed.MemberNo, MemberChange.CountError, failed.Error.Message));
+            Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message);
+        });
+        Receive<MemberChanged>(_ => { }); // the new state arrives with the next layout
         Receive<ExpiredRowsDeleted>(deleted =>
         {
             if (deleted.Count > 0)

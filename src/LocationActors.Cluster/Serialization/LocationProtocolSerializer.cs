@@ -39,6 +39,8 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
         [typeof(RequestRejected)] = "rejected",
         [typeof(GetGroupLayout)] = "get-layout",
         [typeof(GroupLayout)] = "layout",
+        [typeof(ChangeMember)] = "change-member",
+        [typeof(MemberChanged)] = "member-changed",
     };
 
     private static readonly Dictionary<string, Type> TypeOf = ManifestOf.ToDictionary(p => p.Value, p => p.Key);
@@ -83,6 +85,8 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
 [JsonSerializable(typeof(RequestRejected))]
 [JsonSerializable(typeof(GetGroupLayout))]
 [JsonSerializable(typeof(GroupLayout))]
+[JsonSerializable(typeof(ChangeMember))]
+[JsonSerializable(typeof(MemberChanged))]
 internal sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>An AOR travels as its two columns, so the receiver rebuilds exactly the same value.</summary>
