@@ -60,8 +60,13 @@ public sealed class ClusterConfigTests(MariaDbServers servers) : TestKit
         config.Tell(new GetGroupLayout(2), TestActor);
 
         var layout = ExpectMsg<GroupLayout>(Wait);
-        Assert.Equal((2, 2), (layout.GroupId, layout.GroupCount));
+        Assert.Equal((2, 2, true), (layout.GroupId, layout.GroupCount, layout.Exists));
         Assert.Equal([Row(2, 1)], layout.Rows);
+
+        config.Tell(new GetGroupLayout(3), TestActor);
+        Assert.False(ExpectMsg<GroupLayout>(Wait).Exists); // beyond N
+        config.Tell(new GetGroupLayout(1, "nope"), TestActor);
+        Assert.False(ExpectMsg<GroupLayout>(Wait).Exists); // unknown table
     }
 
     [Fact]

@@ -14,14 +14,21 @@ namespace LocationActors.Cluster.Tests;
 
 /// <summary>A <see cref="LocationGroup"/> with two real member databases on two MariaDB servers.</summary>
 [Collection(MariaDbCollection.Name)]
-public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsyncLifetime
+public sealed class LocationGroupTests : TestKit, IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private readonly TestProbe _config = new TestKit().CreateTestProbe();
+    private readonly MariaDbServers servers;
+    private readonly TestProbe _config;
     private long _now = BindingFields.Now;
     private long _requestId;
     private LocationDatabase _member1 = null!;
     private LocationDatabase _member2 = null!;
+
+    public LocationGroupTests(MariaDbServers servers)
+    {
+        this.servers = servers;
+        _config = CreateTestProbe();
+    }
 
     public async Task InitializeAsync()
     {
@@ -241,10 +248,12 @@ public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsync
         Assert.Equal(101, ExpectMsg<GroupBusy>(Wait).RequestId);
 
         group.Tell(Layout(), _config.Ref);
-        // Both are answered; the lookup (from memory) may come before the REGISTER's reply, which waits for the databases.
+        // Both are answered. The lookup is served from memory at once, which holds only what is stored, so it may
+        // come before the REGISTER is stored (and then finds nothing yet).
         var replies = new[] { ExpectMsg<ILocationGroupReply>(Wait), ExpectMsg<ILocationGroupReply>(Wait) };
         Assert.Equal(RegisterAction.Inserted, replies.OfType<RegisterResult>().Single().Action);
-        Assert.Single(replies.OfType<LookupResult>().Single().Contacts);
+        Assert.Single(replies.OfType<LookupResult>());
+        Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 102, Aor("fay"))).Contacts);
     }
 
     [Fact]
@@ -287,7 +296,82 @@ public sealed class LocationGroupTests(MariaDbServers servers) : TestKit, IAsync
         Assert.Contains("member 2", reply.Reason);
         var counted = _config.ExpectMsg<ChangeMember>(Wait); // the locdb mirror counts the error, as p_usrloc does
         Assert.Equal((1, 2, MemberChange.CountError), (counted.GroupId, counted.No, counted.Change));
+        Assert.Empty(Ask<LookupResult>(group, new LookupContacts(1, 2, Aor("hal"))).Contacts); // memory holds only what is stored
+
         await servers.ExecuteAsync(2, "RENAME TABLE location_away TO location", _member2.Url.Database);
+        // The phone's retransmission is not mistaken for a copy of a stored REGISTER: it is stored now.
+        Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("hal", "c1", 1, Contact("sip:hal@a"))).Action);
+        Assert.Single(await _member2.LoadAorAsync("hal", null));
+    }
+
+    [Fact]
+    public async Task Registers_of_one_aor_in_flight_apply_one_after_the_other()
+    {
+        var group = StartGroup();
+
+        group.Tell(Register("ned", "c1", 1, Contact("sip:ned@a")), TestActor);
+        group.Tell(Register("ned", "c1", 2, Contact("sip:ned@b")), TestActor);
+        group.Tell(Register("ned", "c1", 3, Contact("sip:ned@a", expires: 0)), TestActor);
+
+        Assert.Equal(["sip:ned@a"], ExpectMsg<RegisterResult>(Wait).Bindings.Select(b => b.Contact));
+        Assert.Equal(["sip:ned@a", "sip:ned@b"], ExpectMsg<RegisterResult>(Wait).Bindings.Select(b => b.Contact).Order());
+        Assert.Equal(["sip:ned@b"], ExpectMsg<RegisterResult>(Wait).Bindings.Select(b => b.Contact));
+        Assert.Equal(["sip:ned@b"], (await _member1.LoadAorAsync("ned", null)).Select(b => b.Contact));
+    }
+
+    [Fact]
+    public async Task A_member_leaving_before_confirming_a_write_fails_it()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("oto", "c1", 1, Contact("sip:oto@a"))); // handles connected
+        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member1.Url));
+        await locker.OpenAsync();
+        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
+            await lockTable.ExecuteNonQueryAsync();
+
+        group.Tell(Register("oto", "c1", 2, Contact("sip:oto@b")), TestActor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // waits on member 1's lock
+        group.Tell(Layout() with { Rows = [Row(1, _member1, LocDbStatus.Off), Row(2, _member2)] }, _config.Ref);
+
+        Assert.Contains("member 1: left traffic", ExpectMsg<GroupUnavailable>(Wait).Reason);
+        Assert.Equal(["sip:oto@a"], Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("oto"))).Contacts.Select(c => c.Contact));
+        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
+            await unlock.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task A_member_moved_to_another_database_keeps_working()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("pam", "c1", 1, Contact("sip:pam@a")));
+        await using var moved = await MemberAsync(1);
+
+        group.Tell(new GroupLayout(1, 1, [Row(1, _member1), Row(2, moved)]), _config.Ref);
+
+        Assert.Equal(RegisterAction.Updated, Ask<RegisterResult>(group, Register("pam", "c1", 2, Contact("sip:pam@a"))).Action);
+        Assert.Single(await moved.LoadAorAsync("pam", null));
+    }
+
+    [Fact]
+    public void A_group_locdb_does_not_have_refuses_requests()
+    {
+        var group = StartGroup(answer: false);
+        group.Tell(new LookupContacts(1, 1, Aor("quin")), TestActor);
+
+        group.Tell(new GroupLayout(1, 1, [], Exists: false), _config.Ref);
+
+        Assert.Contains("does not exist", ExpectMsg<RequestRejected>(Wait).Reason);
+        Assert.Contains("does not exist", Ask<RequestRejected>(group, new LookupContacts(1, 2, Aor("quin"))).Reason);
+    }
+
+    [Fact]
+    public void The_group_count_a_group_started_with_stays()
+    {
+        var group = StartGroup(); // N = 1: every AOR is group 1's
+        group.Tell(new GroupLayout(1, 2, [Row(1, _member1), Row(2, _member2)]), _config.Ref);
+
+        // With N = 2 'alice' would be group 2's; the running group keeps N = 1 and serves her.
+        Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("alice", "c1", 1, Contact("sip:alice@a"))).Action);
     }
 
     [Fact]

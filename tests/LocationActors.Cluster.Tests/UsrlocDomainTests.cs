@@ -39,19 +39,37 @@ public sealed class UsrlocDomainTests : TestKit
     }
 
     [Fact]
-    public void The_gateway_refuses_unknown_domains_and_forwards_the_rest()
+    public void The_gateway_refuses_what_cannot_be_a_group_and_forwards_the_rest()
     {
         var region = CreateTestProbe();
-        var gateway = Sys.ActorOf(GroupsGateway.Props(region.Ref, ["location", "cfa"]));
+        var gateway = Sys.ActorOf(GroupsGateway.Props(region.Ref,
+            [new UsrlocDomain("location", DomainKind.Cluster), new UsrlocDomain("cfa", DomainKind.Single, Default)]));
         var alice = Aor.FromColumns("alice", null);
 
         gateway.Tell(new LookupContacts(1, 7, alice, Table: "nope"), TestActor);
         Assert.Contains("unknown usrloc domain 'nope'; known: location, cfa", ExpectMsg<RequestRejected>().Reason);
+        gateway.Tell(new LookupContacts(0, 9, alice), TestActor);
+        Assert.Contains("group ids start at 1, not 0", ExpectMsg<RequestRejected>().Reason);
+        gateway.Tell(new LookupContacts(-5, 10, alice), TestActor);
+        Assert.Contains("not -5", ExpectMsg<RequestRejected>().Reason);
+        gateway.Tell(new LookupContacts(2, 11, alice, Table: "cfa"), TestActor);
+        Assert.Contains("domain cfa is not partitioned", ExpectMsg<RequestRejected>().Reason);
+        gateway.Tell(new Cluster.ClusterConfig.GroupLayout(1, 7, [])); // layouts come from the locdb mirror only
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         var lookup = new LookupContacts(0, 8, alice, Table: "cfa");
         gateway.Tell(lookup, TestActor);
         Assert.Equal(lookup, region.ExpectMsg<LookupContacts>());
         Assert.Equal(TestActor, region.LastSender); // forwarded: the group answers the asker directly
+    }
+
+    [Fact]
+    public void Ids_that_cannot_name_a_group_are_not_routed()
+    {
+        var extractor = new GroupMessageExtractor();
+        Assert.Null(extractor.EntityId(new LookupContacts(-1, 1, Aor.FromColumns("a", null))));
+        Assert.Null(extractor.EntityId(new LookupContacts(1, 1, Aor.FromColumns("a", null), Table: "a/b")));
+        Assert.Null(extractor.EntityId("not a group message"));
     }
 
     [Theory]

@@ -52,9 +52,9 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         {
             if (_changes.Count >= MaxQueuedChanges)
             {
-                var dropped = _changes.Dequeue();
-                _log.Warning("locdb: {0} changes wait for the master; dropping the oldest ({1} of {2}/{3})", MaxQueuedChanges,
-                    dropped.Change.Change, dropped.Change.GroupId, dropped.Change.No);
+                // The head may be in flight, so the newest gives way; the sender hears nothing and may retry.
+                _log.Warning("locdb: {0} changes wait for the master; dropping {1} of {2}/{3}", MaxQueuedChanges, change.Change, change.GroupId, change.No);
+                return;
             }
 
             _changes.Enqueue((change, Sender));
@@ -78,7 +78,10 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         Receive<GetGroupLayout>(ask =>
         {
             if (_groupCount == 0)
-                _waiting.Add((Sender, ask));
+            {
+                if (!_waiting.Contains((Sender, ask))) // groups ask again every few seconds while they wait
+                    _waiting.Add((Sender, ask));
+            }
             else
                 Sender.Tell(LayoutOf(ask.GroupId, ask.Table));
         });
@@ -186,7 +189,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     /// <summary>
     /// A group's rows; for a single domain one row naming its database (group 0, member 1, always on), so its
-    /// group works like any other. An unknown table gets no rows: its group stays unavailable.
+    /// group works like any other. A group that does not exist (an unknown table, an id beyond N) is told so.
     /// </summary>
     private GroupLayout LayoutOf(int groupId, string table)
     {
@@ -195,8 +198,9 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         {
             { Kind: DomainKind.Single, Url: { } url } when groupId == UsrlocDomain.SingleGroupId =>
                 new GroupLayout(groupId, _groupCount, [new LocDbRow(groupId, 1, url.Original, LocDbStatus.On, 0, LocDbRow.ZeroTime, false, 0)], table),
-            { Kind: DomainKind.Cluster } => new GroupLayout(groupId, _groupCount, _rowsByGroup.GetValueOrDefault(groupId) ?? [], table),
-            _ => new GroupLayout(groupId, _groupCount, [], table),
+            { Kind: DomainKind.Cluster } when groupId >= 1 && groupId <= _groupCount =>
+                new GroupLayout(groupId, _groupCount, _rowsByGroup.GetValueOrDefault(groupId) ?? [], table),
+            _ => new GroupLayout(groupId, _groupCount, [], table, Exists: false),
         };
     }
 

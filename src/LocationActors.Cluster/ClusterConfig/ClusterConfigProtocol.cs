@@ -13,7 +13,9 @@ public sealed record GetGroupLayout(int GroupId, string Table = UsrlocDomain.Def
 /// One group's <c>locdb</c> rows ordered by <c>no</c> (for a single domain: one row naming its database), and N. Sent in answer to
 /// <see cref="GetGroupLayout"/> and pushed to the group whenever its rows change.
 /// </summary>
-public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows, string Table = UsrlocDomain.DefaultTable) : IClusterConfigMessage, IGroupMessage;
+/// <param name="Exists">False when no such group exists (an id beyond N, an unknown table): the group then stops for good.</param>
+public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows, string Table = UsrlocDomain.DefaultTable, bool Exists = true)
+    : IClusterConfigMessage, IGroupMessage;
 
 /// <summary>The <c>locdb</c> changes a member can go through, each written exactly as p_usrloc writes it (spec §3).</summary>
 public enum MemberChange

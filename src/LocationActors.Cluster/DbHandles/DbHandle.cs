@@ -18,6 +18,7 @@ public sealed class DbHandle : ReceiveActor
     private readonly int _maxBatchRows;
     private readonly Queue<object> _queue = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private Task _inFlight = Task.CompletedTask;
     private bool _busy;
 
     public DbHandle(int memberNo, LocationDatabase database, int maxBatchRows)
@@ -53,7 +54,13 @@ public sealed class DbHandle : ReceiveActor
     public static Props Props(int memberNo, LocationDatabase database, int maxBatchRows = 1000) =>
         Akka.Actor.Props.Create(() => new DbHandle(memberNo, database, maxBatchRows));
 
-    protected override void PostStop() => _database.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+    /// <summary>The connection is closed once the statement in flight (if any) ends; the mailbox never waits for it.</summary>
+    protected override void PostStop()
+    {
+        var inFlight = _inFlight;
+        var database = _database;
+        _ = inFlight.ContinueWith(_ => database.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
+    }
 
     private void StartNext()
     {
@@ -63,7 +70,7 @@ public sealed class DbHandle : ReceiveActor
         if (_queue.Peek() is DeleteExpiredRows expire)
         {
             _queue.Dequeue();
-            DeleteExpiredAsync(expire.Now).PipeTo(Self);
+            _inFlight = DeleteExpiredAsync(expire.Now).PipeTo(Self);
             return;
         }
 
@@ -76,7 +83,7 @@ public sealed class DbHandle : ReceiveActor
             _queue.Dequeue();
         }
 
-        WriteAsync(batch).PipeTo(Self);
+        _inFlight = WriteAsync(batch).PipeTo(Self);
     }
 
     private async Task<BatchDone> WriteAsync(IReadOnlyList<WriteRows> batch)
@@ -112,10 +119,12 @@ public sealed class DbHandle : ReceiveActor
                 replies.Add(new RowsWritten(_memberNo, stored));
             return new BatchDone(replies);
         }
-        catch (StorageException e)
+        catch (Exception e)
         {
-            _log.Warning("member {0} ({1}): {2} write(s) failed: {3}", _memberNo, _database.Url, seqs.Count, e.Message);
-            return new BatchDone([new RowsWriteFailed(_memberNo, seqs, e)]);
+            // Whatever failed, every write of the batch gets an answer: the group must never wait forever.
+            var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "write", e.Message, e);
+            _log.Warning("member {0} ({1}): {2} write(s) failed: {3}", _memberNo, _database.Url, seqs.Count, error.Message);
+            return new BatchDone([new RowsWriteFailed(_memberNo, seqs, error)]);
         }
     }
 
@@ -127,7 +136,7 @@ public sealed class DbHandle : ReceiveActor
             var deleted = await _database.DeleteExpiredAsync(now, _maxBatchRows);
             return new BatchDone([new ExpiredRowsDeleted(_memberNo, deleted)], new DeleteExpiredRows(now));
         }
-        catch (StorageException e)
+        catch (Exception e)
         {
             _log.Warning("member {0} ({1}): deleting expired rows failed: {2}", _memberNo, _database.Url, e.Message);
             return new BatchDone([new ExpiredRowsDeleted(_memberNo, 0)]);

@@ -14,14 +14,28 @@ public sealed class GroupsGateway : ReceiveActor
 
     public const string Name = "location-groups";
 
-    public GroupsGateway(IActorRef groups, IReadOnlyCollection<string> tables)
+    public GroupsGateway(IActorRef groups, IReadOnlyCollection<UsrlocDomain> domains)
     {
-        // An unknown table would start a group that can never serve: refuse it here, with the reason.
-        Receive<IWithGroupId>(message => !tables.Contains(message.Table), message =>
-            Sender.Tell(new RequestRejected(message.RequestId, $"unknown usrloc domain '{message.Table}'; known: {string.Join(", ", tables)}")));
-        Receive<IGroupMessage>(message => groups.Forward(message));
+        // Outsiders send requests only (never layouts), for a known domain and a group id that can exist in it: a
+        // bad id would start, and be remembered as, a group that can never serve.
+        Receive<IWithGroupId>(message =>
+        {
+            var domain = domains.FirstOrDefault(d => d.Table == message.Table);
+            string? problem = domain switch
+            {
+                null => $"unknown usrloc domain '{message.Table}'; known: {string.Join(", ", domains.Select(d => d.Table))}",
+                { Kind: DomainKind.Single } when message.GroupId != UsrlocDomain.SingleGroupId =>
+                    $"domain {message.Table} is not partitioned: its group is {UsrlocDomain.SingleGroupId}, not {message.GroupId}",
+                { Kind: DomainKind.Cluster } when message.GroupId < 1 => $"group ids start at 1, not {message.GroupId}",
+                _ => null,
+            };
+            if (problem is null)
+                groups.Forward(message);
+            else
+                Sender.Tell(new RequestRejected(message.RequestId, problem));
+        });
     }
 
-    public static Props Props(IActorRef groups, IReadOnlyCollection<string> tables) =>
-        Akka.Actor.Props.Create(() => new GroupsGateway(groups, tables));
+    public static Props Props(IActorRef groups, IReadOnlyCollection<UsrlocDomain> domains) =>
+        Akka.Actor.Props.Create(() => new GroupsGateway(groups, domains));
 }

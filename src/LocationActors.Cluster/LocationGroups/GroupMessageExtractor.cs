@@ -9,7 +9,9 @@ namespace LocationActors.Cluster.LocationGroups;
 /// </summary>
 public sealed class GroupMessageExtractor() : HashCodeMessageExtractor(ClusterConstants.NumberOfShards)
 {
-    public override string? EntityId(object message) => message is IGroupMessage m ? EntityIdOf(m.Table, m.GroupId) : null;
+    // Ids that cannot name a group are not routed at all: with remember-entities a bad id would be kept for good.
+    public override string? EntityId(object message) =>
+        message is IGroupMessage { GroupId: >= 0, Table: { Length: > 0 } table } m && !table.Contains('/') ? EntityIdOf(table, m.GroupId) : null;
 
     public static string EntityIdOf(string table, int groupId) => string.Create(CultureInfo.InvariantCulture, $"{table}/{groupId}");
 

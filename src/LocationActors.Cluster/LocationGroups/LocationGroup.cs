@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.DbHandles;
@@ -14,12 +15,17 @@ namespace LocationActors.Cluster.LocationGroups;
 /// <summary>
 /// One location group: the single writer of its partition. It keeps the group's contacts in memory (lookups never
 /// touch a database), applies REGISTERs with the registrar's rules, and writes every change to each active member
-/// database through a <see cref="DbHandle"/> child, answering once every active member has stored it. On start it
-/// loads its contacts from the preferred member; requests that arrive meanwhile wait (bounded).
+/// database through a <see cref="DbHandle"/> child, answering once every active member has stored it. Memory holds
+/// only what is stored: a change enters it when the write succeeds, and later requests for the same AOR wait for
+/// that outcome, so a failed write leaves nothing behind. On start it loads its contacts from the preferred member;
+/// requests that arrive meanwhile wait (bounded).
 /// </summary>
 public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 {
     private const int WarmUpPageSize = 1000;
+
+    /// <summary>AORs per dump page: a page must fit Akka's remote frame (128 kB; a binding is about 340 bytes).</summary>
+    public const int MaxDumpPageAors = 100;
 
     private readonly int _groupId;
     private readonly string _table;
@@ -32,7 +38,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly GroupContacts _contacts = new();
     private readonly Dictionary<int, Member> _members = new();
     private readonly Dictionary<long, PendingWrite> _pending = new();
+    private readonly Dictionary<string, Queue<(IWithGroupId Request, IActorRef Sender)>> _aorsWriting = new(StringComparer.Ordinal);
     private int _groupCount;
+    private int _handleGeneration;
     private long _seq;
     private int _stashed;
     private long _warmUp;
@@ -56,6 +64,32 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     public static Props Props(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null) =>
         Akka.Actor.Props.Create(() => new LocationGroup(groupId, settings, clusterConfig, ruids, clock));
 
+    /// <summary>
+    /// A member's handle that fails is stopped, not restarted: a restarted handle would forget the writes queued in
+    /// it. The group watches it, fails those writes, and starts a fresh handle for the member.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    private IActorRef StartHandle(LocDbRow row, DatabaseUrl url)
+    {
+        var database = new LocationDatabase(url, _settings.StorageOptions, _settings.Table);
+        // A unique name: a stopped child's name stays taken until it has really stopped.
+        var handle = Context.ActorOf(DbHandle.Props(row.No, database, _settings.MaxBatchRows), $"member-{row.No}-{++_handleGeneration}");
+        Context.Watch(handle);
+        return handle;
+    }
+
+    private void HandleStopped(Terminated terminated)
+    {
+        var (no, member) = _members.FirstOrDefault(m => m.Value.Handle.Equals(terminated.ActorRef));
+        if (member is null)
+            return;
+        _log.Error("group {0}: the handle of member {1} failed; starting a new one", _groupId, no);
+        foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
+            Settle(seq, no, "its database handle failed");
+        _members[no] = member with { Handle = StartHandle(member.Row, DatabaseUrl.Parse(member.Row.Url)) };
+    }
+
     protected override void PreStart()
     {
         _clusterConfig.Tell(new GetGroupLayout(_groupId, _table));
@@ -70,6 +104,12 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         Receive<GroupLayout>(IsMine, layout =>
         {
             Timers.Cancel("layout");
+            if (!layout.Exists)
+            {
+                NoSuchGroup(layout);
+                return;
+            }
+
             ApplyLayout(layout);
             StartWarmUp();
         });
@@ -97,8 +137,23 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             StartWarmUp(after: failed.MemberNo);
         });
         Receive<RetryWarmUp>(_ => StartWarmUp());
+        Receive<Terminated>(HandleStopped);
         Receive<GetGroupStatus>(status => Sender.Tell(Status(status, "loading")));
         Receive<IWithGroupId>(StashOrRefuse);
+    }
+
+    /// <summary>
+    /// locdb has no such group (an id beyond N, an unknown table): refuse what came and stop for good — passivation
+    /// also makes sharding forget the group, so it is not started again.
+    /// </summary>
+    private void NoSuchGroup(GroupLayout layout)
+    {
+        _log.Warning("{0} group {1} does not exist (N = {2}); stopping it", _table, _groupId, layout.GroupCount);
+        Become(() => Receive<IWithGroupId>(message =>
+            Sender.Tell(new RequestRejected(message.RequestId, $"{_table} group {_groupId} does not exist (N = {layout.GroupCount})"))));
+        _stashed = 0;
+        Stash.UnstashAll();
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 
     /// <summary>No member database can be read: answer "unavailable" (never "not found") until one can.</summary>
@@ -112,6 +167,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 StartWarmUp();
         });
         Receive<RetryWarmUp>(_ => StartWarmUp());
+        Receive<Terminated>(HandleStopped);
         Receive<GetGroupStatus>(status => Sender.Tell(Status(status, "unreadable")));
         Receive<IWithGroupId>(message =>
             Sender.Tell(new GroupUnavailable(message.RequestId, _groupId, $"group {_groupId} cannot read any member database yet")));
@@ -124,26 +180,14 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         Receive<GroupLayout>(IsMine, ApplyLayout);
         Receive<RegisterBindings>(register => string.IsNullOrEmpty(register.Request?.Aor?.Username),
             register => Sender.Tell(new RequestRejected(register.RequestId, "a REGISTER needs a request with an AOR")));
-        Receive<RegisterBindings>(WhenMine, HandleRegister);
+        Receive<RegisterBindings>(WhenMine, register => Dispatch(register, Sender));
         Receive<LookupContacts>(WhenMine, lookup =>
             Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit))));
-        Receive<RemoveContact>(WhenMine, remove =>
-        {
-            var bindings = _contacts.Get(remove.Aor);
-            var gone = bindings.Where(b => b.Contact == remove.Contact).Select(b => b.Ruid).ToList();
-            var kept = gone.Aggregate(bindings, (current, ruid) => current.Remove(ruid));
-            Write(Sender, new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), remove.RequestId, [], gone,
-                () => _contacts.Set(remove.Aor.Value, kept));
-        });
-        Receive<RemoveAor>(WhenMine, remove =>
-        {
-            var gone = _contacts.Get(remove.Aor).Select(b => b.Ruid).ToList();
-            Write(Sender, new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), remove.RequestId, [], gone,
-                () => _contacts.Set(remove.Aor.Value, AorBindings.Empty));
-        });
+        Receive<RemoveContact>(WhenMine, remove => Dispatch(remove, Sender));
+        Receive<RemoveAor>(WhenMine, remove => Dispatch(remove, Sender));
         Receive<DumpGroup>(IsMine, dump =>
         {
-            var (bindings, next) = _contacts.Page(dump.After, Math.Clamp(dump.PageSize, 1, 10_000));
+            var (bindings, next) = _contacts.Page(dump.After, Math.Clamp(dump.PageSize, 1, MaxDumpPageAors));
             Sender.Tell(new DumpPage(dump.RequestId, _groupId, bindings, next));
         });
         Receive<GetGroupStatus>(IsMine, status => Sender.Tell(Status(status, "serving")));
@@ -157,6 +201,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message);
         });
         Receive<MemberChanged>(_ => { }); // the new state arrives with the next layout
+        Receive<Terminated>(HandleStopped);
         Receive<ExpiredRowsDeleted>(deleted =>
         {
             if (deleted.Count > 0)
@@ -167,7 +212,43 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     // ---- requests ---------------------------------------------------------------------------------------------
 
-    private void HandleRegister(RegisterBindings register)
+    /// <summary>
+    /// Runs a write request now, or queues it behind the write still pending for the same AOR: each request then
+    /// sees the outcome of the one before it, as if they ran one after the other.
+    /// </summary>
+    private void Dispatch(IWithGroupId request, IActorRef sender)
+    {
+        var key = AorOf(request)!.Value;
+        if (_aorsWriting.TryGetValue(key, out var waiting))
+        {
+            waiting.Enqueue((request, sender));
+            return;
+        }
+
+        switch (request)
+        {
+            case RegisterBindings register:
+                HandleRegister(register, sender);
+                break;
+            case RemoveContact remove:
+            {
+                var bindings = _contacts.Get(remove.Aor);
+                var gone = bindings.Where(b => b.Contact == remove.Contact).Select(b => b.Ruid).ToList();
+                var kept = gone.Aggregate(bindings, (current, ruid) => current.Remove(ruid));
+                Write(sender, new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), remove.RequestId, key, kept, [], gone);
+                break;
+            }
+
+            case RemoveAor remove:
+            {
+                var gone = _contacts.Get(remove.Aor).Select(b => b.Ruid).ToList();
+                Write(sender, new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), remove.RequestId, key, AorBindings.Empty, [], gone);
+                break;
+            }
+        }
+    }
+
+    private void HandleRegister(RegisterBindings register, IActorRef sender)
     {
         var request = register.Request;
         var now = _clock();
@@ -176,20 +257,20 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             outcome.Bindings.Lookup(now));
         if (!outcome.Accepted || !outcome.HasWrites)
         {
-            Sender.Tell(reply);
+            sender.Tell(reply);
             return;
         }
 
-        Write(Sender, reply, register.RequestId, outcome.Upserts, outcome.DeletedRuids, () => _contacts.Set(request.Aor.Value, outcome.Bindings));
+        Write(sender, reply, register.RequestId, request.Aor.Value, outcome.Bindings, outcome.Upserts, outcome.DeletedRuids);
     }
 
     /// <summary>
-    /// Applies a change in memory and sends it to every active member; <paramref name="reply"/> goes out once each
-    /// of them stored it. With no active member nothing is changed and the caller hears "unavailable" — never a
-    /// success for something that is not stored.
+    /// Sends a change of one AOR to every active member; once each of them stored it, the change enters memory and
+    /// <paramref name="reply"/> goes out. If any failed, memory keeps what was stored before and the caller hears
+    /// "unavailable" — never a success for something that is not stored. With no active member nothing is tried.
     /// </summary>
-    private void Write(IActorRef replyTo, object reply, long requestId, IReadOnlyList<ContactBinding> upserts, IReadOnlyList<string> deletes,
-        Action applyInMemory)
+    private void Write(IActorRef replyTo, object reply, long requestId, string key, AorBindings next, IReadOnlyList<ContactBinding> upserts,
+        IReadOnlyList<string> deletes)
     {
         if (_members.Count == 0)
         {
@@ -197,7 +278,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
-        applyInMemory();
         if (upserts.Count == 0 && deletes.Count == 0)
         {
             replyTo.Tell(reply);
@@ -205,7 +285,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         }
 
         var write = new WriteRows(++_seq, upserts, deletes);
-        _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, [.. _members.Keys], []);
+        _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, key, next, [.. _members.Keys], []);
+        _aorsWriting[key] = new Queue<(IWithGroupId, IActorRef)>();
         foreach (var member in _members.Values)
             member.Handle.Tell(write);
     }
@@ -213,23 +294,44 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private void Acknowledge(int memberNo, IReadOnlyList<long> seqs, string? error)
     {
         foreach (var seq in seqs)
-        {
-            if (!_pending.TryGetValue(seq, out var pending))
-                continue;
-            pending.Awaiting.Remove(memberNo);
-            if (error is not null)
-                pending.Failures.Add($"member {memberNo}: {error}");
-            if (pending.Awaiting.Count == 0)
-                Complete(seq, pending);
-        }
+            Settle(seq, memberNo, error);
     }
 
-    private void Complete(long seq, PendingWrite pending)
+    /// <summary>One member's answer for one write; the write completes when every awaited member answered.</summary>
+    private void Settle(long seq, int memberNo, string? error)
     {
+        if (!_pending.TryGetValue(seq, out var pending) || !pending.Awaiting.Remove(memberNo))
+            return;
+        if (error is not null)
+            pending.Failures.Add($"member {memberNo}: {error}");
+        if (pending.Awaiting.Count > 0)
+            return;
+
         _pending.Remove(seq);
-        pending.ReplyTo.Tell(pending.Failures.Count == 0
-            ? pending.Reply
-            : new GroupUnavailable(pending.RequestId, _groupId, $"not stored on every active member: {string.Join("; ", pending.Failures)}"));
+        if (pending.Failures.Count == 0)
+        {
+            _contacts.Set(pending.Key, pending.Next);
+            pending.ReplyTo.Tell(pending.Reply);
+        }
+        else
+        {
+            pending.ReplyTo.Tell(new GroupUnavailable(pending.RequestId, _groupId,
+                $"not stored on every active member: {string.Join("; ", pending.Failures)}"));
+        }
+
+        // Requests that waited for this AOR run now, in their order; a new write makes the rest wait again.
+        if (!_aorsWriting.Remove(pending.Key, out var waiting))
+            return;
+        while (waiting.TryDequeue(out var next))
+        {
+            Dispatch(next.Request, next.Sender);
+            if (_aorsWriting.TryGetValue(pending.Key, out var behind))
+            {
+                while (waiting.TryDequeue(out var rest))
+                    behind.Enqueue(rest);
+                return;
+            }
+        }
     }
 
     private void Expire()
@@ -286,17 +388,23 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Starts a handle for every active member among the first rows, and stops those no longer active.</summary>
     private void ApplyLayout(GroupLayout layout)
     {
-        _groupCount = layout.GroupCount;
+        if (_groupCount == 0)
+            _groupCount = layout.GroupCount;
+        else if (layout.GroupCount != _groupCount)
+            // N is fixed while the group runs (p_usrloc fixes it per process too): a new N re-partitions every user.
+            _log.Error("group {0}: locdb now gives {1} groups, this group was started with {2}; keeping {2} until a restart",
+                _groupId, layout.GroupCount, _groupCount);
         var active = layout.Rows.OrderBy(r => r.No).Take(_settings.MembersPerGroup).Where(r => r.Status == LocDbStatus.On).ToList();
 
         foreach (var (no, member) in _members.Where(m => active.All(r => r.No != m.Key || r.Url != m.Value.Row.Url)).ToList())
         {
             _log.Info("group {0}: member {1} ({2}) leaves traffic", _groupId, no, DatabaseUrl.Mask(member.Row.Url));
+            Context.Unwatch(member.Handle);
             Context.Stop(member.Handle);
             _members.Remove(no);
-            foreach (var (seq, pending) in _pending.ToList())
-                if (pending.Awaiting.Remove(no) && pending.Awaiting.Count == 0)
-                    Complete(seq, pending);
+            // What it had not confirmed is not known to be stored there: those writes fail (and are not retried).
+            foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
+                Settle(seq, no, "left traffic before confirming the write");
         }
 
         foreach (var row in active)
@@ -313,9 +421,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 continue;
             }
 
-            var database = new LocationDatabase(url!, _settings.StorageOptions, _settings.Table);
-            var handle = Context.ActorOf(DbHandle.Props(row.No, database, _settings.MaxBatchRows), $"member-{row.No}");
-            _members[row.No] = new Member(row, handle);
+            _members[row.No] = new Member(row, StartHandle(row, url!));
             _log.Info("group {0}: member {1} ({2}) takes traffic", _groupId, row.No, url);
         }
     }
@@ -405,7 +511,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     private sealed record Member(LocDbRow Row, IActorRef Handle);
 
-    private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, HashSet<int> Awaiting, List<string> Failures);
+    /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
+    private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
+        List<string> Failures);
 
     private sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
 
