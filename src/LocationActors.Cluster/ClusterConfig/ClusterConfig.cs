@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Akka.Actor;
+using Akka.DistributedData;
 using Akka.Event;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.LocDb;
@@ -11,6 +13,8 @@ namespace LocationActors.Cluster.ClusterConfig;
 /// pushes a group's rows to that group whenever they change, so no request ever reads <c>locdb</c> (p_usrloc re-reads
 /// it on every operation). N, the number of groups, is computed once like p_usrloc does at start. When the master
 /// database cannot be read, the last good layout stays in force: traffic never depends on the master being up.
+/// The last good layout is also replicated to every node (distributed data), so a mirror that starts on another
+/// node — after the old one's node died — begins with it, and with the same N, even while the master is down.
 /// </summary>
 public sealed class ClusterConfig : ReceiveActor, IWithTimers
 {
@@ -20,21 +24,43 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<(IActorRef Asker, GetGroupLayout Ask)> _waiting = [];
 
+    private static readonly LWWRegisterKey<string> LastGoodLayout = new("locdb-last-good-layout");
+
+    private readonly IActorRef? _replicator;
     private readonly Queue<(ChangeMember Change, IActorRef ReplyTo)> _changes = new();
     private Dictionary<int, IReadOnlyList<LocDbRow>> _rowsByGroup = new();
     private int _groupCount;
     private bool _busy; // the master handle runs one statement at a time: a read or a change
     private bool _masterDown;
+    private bool _reading;
 
     /// <param name="settings">Where locdb is.</param>
     /// <param name="groups">Where group layouts are pushed: the location-group shard region (routes by group id).</param>
-    public ClusterConfig(ClusterConfigSettings settings, IActorRef groups)
+    /// <param name="replicator">The distributed-data replicator that keeps the last good layout; null without a cluster.</param>
+    public ClusterConfig(ClusterConfigSettings settings, IActorRef groups, IActorRef? replicator = null)
     {
         _settings = settings;
         _groups = groups;
+        _replicator = replicator;
         _master = new MasterDatabase(settings.MasterUrl, settings.Storage, settings.Table);
 
         Receive<Poll>(_ => StartPoll());
+        Receive<GetSuccess>(found =>
+        {
+            // A mirror that ran before on another node left its last good layout: start from it (and its N).
+            if (found.Get(LastGoodLayout).Value is { Length: > 0 } json && JsonSerializer.Deserialize<SavedLayout>(json) is { } saved)
+            {
+                _log.Info("locdb: starting from the last good layout of {0} groups kept by the cluster", saved.GroupCount);
+                _groupCount = saved.GroupCount;
+                Apply(saved.Rows);
+            }
+
+            StartReading();
+        });
+        Receive<NotFound>(_ => StartReading());
+        Receive<GetFailure>(_ => StartReading());
+        Receive<UpdateSuccess>(_ => { });
+        Receive<IUpdateFailure>(failure => _log.Warning("locdb: keeping the layout in the cluster failed: {0}", failure));
         Receive<LocDbRead>(read =>
         {
             _busy = false;
@@ -89,11 +115,23 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ClusterConfigSettings settings, IActorRef groups) =>
-        Akka.Actor.Props.Create(() => new ClusterConfig(settings, groups));
+    public static Props Props(ClusterConfigSettings settings, IActorRef groups, IActorRef? replicator = null) =>
+        Akka.Actor.Props.Create(() => new ClusterConfig(settings, groups, replicator));
 
     protected override void PreStart()
     {
+        // With a cluster, the kept layout is read first, so N stays what the cluster has served with.
+        if (_replicator is null)
+            StartReading();
+        else
+            _replicator.Tell(Dsl.Get(LastGoodLayout, ReadLocal.Instance));
+    }
+
+    private void StartReading()
+    {
+        if (_reading)
+            return;
+        _reading = true;
         Self.Tell(Poll.Instance);
         Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.Poll);
     }
@@ -185,6 +223,14 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         foreach (var (asker, ask) in _waiting)
             asker.Tell(LayoutOf(ask.GroupId, ask.Table));
         _waiting.Clear();
+
+        if (_replicator is not null && changed.Count > 0)
+        {
+            var json = JsonSerializer.Serialize(new SavedLayout(_groupCount, rows));
+            var node = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
+            _replicator.Tell(Dsl.Update(LastGoodLayout, new LWWRegister<string>(node, json), WriteLocal.Instance,
+                register => register.WithValue(node, json)));
+        }
     }
 
     /// <summary>
@@ -205,6 +251,9 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     }
 
     private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows);
+
+    /// <summary>The layout as kept in distributed data: N and every row.</summary>
+    private sealed record SavedLayout(int GroupCount, IReadOnlyList<LocDbRow> Rows);
 
     private sealed record LocDbUnreadable(string Reason);
 

@@ -4,6 +4,7 @@ using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.DistributedData;
 using Akka.Persistence.Sql;
 using LocationActors.Cluster;
 using LocationActors.Cluster.Gateway;
@@ -38,6 +39,7 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
 
         var system = ActorSystem.Create(ClusterConstants.SystemName, WithPersistence(config, settings.Location.MasterDbUrl)
             .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(DistributedData.DefaultConfig())
             .WithFallback(ClusterSingleton.DefaultConfig())
             .WithFallback(ClusterClientReceptionist.DefaultConfig())
             .WithFallback(DistributedPubSub.DefaultConfig())
@@ -59,7 +61,7 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
         var gateway = system.ActorOf(GroupsGateway.Props(groups, settings.Location.Domains), GroupsGateway.Name);
         ClusterClientReceptionist.Get(system).RegisterService(gateway);
         system.ActorOf(ClusterSingletonManager.Props(
-            Cluster.ClusterConfig.ClusterConfig.Props(settings.ClusterConfig, groups),
+            Cluster.ClusterConfig.ClusterConfig.Props(settings.ClusterConfig, groups, DistributedData.Get(system).Replicator),
             PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(system).WithRole(ClusterConstants.LocationRole)), ClusterConstants.ClusterConfigName);
         return new NodeHost(system, groups);
