@@ -39,6 +39,18 @@ public sealed class ClusterConfigReplicationTests(MariaDbServers servers) : Test
     private IActorRef Mirror(MasterDatabase master, IActorRef groups, IActorRef replicator) =>
         Sys.ActorOf(ClusterConfig.ClusterConfig.Props(new ClusterConfigSettings(master.Url, PollInterval: Poll), groups, replicator));
 
+    /// <summary>A first mirror reads locdb (N = 2), keeps the layout in distributed data, and goes away.</summary>
+    private async Task<(MasterDatabase Master, IActorRef Replicator)> FirstMirrorCameAndWentAsync()
+    {
+        var (master, replicator) = await StartAsync();
+        var groups = CreateTestProbe();
+        var first = Mirror(master, groups.Ref, replicator);
+        groups.ExpectMsg<GroupLayout>(Wait);
+        groups.ExpectMsg<GroupLayout>(Wait);
+        await StopAsync(first, replicator);
+        return (master, replicator);
+    }
+
     private async Task StopAsync(IActorRef mirror, IActorRef replicator)
     {
         // The layout reached the local replica before the first mirror goes away.
@@ -53,13 +65,8 @@ public sealed class ClusterConfigReplicationTests(MariaDbServers servers) : Test
     [Fact]
     public async Task A_new_mirror_serves_the_last_good_layout_while_the_master_is_down()
     {
-        var (master, replicator) = await StartAsync();
+        var (master, replicator) = await FirstMirrorCameAndWentAsync();
         await using var _ = master;
-        var groups = CreateTestProbe();
-        var first = Mirror(master, groups.Ref, replicator);
-        groups.ExpectMsg<GroupLayout>(Wait);
-        groups.ExpectMsg<GroupLayout>(Wait);
-        await StopAsync(first, replicator);
 
         await servers.ExecuteAsync(1, "RENAME TABLE locdb TO locdb_away", master.Url.Database);
         try
@@ -80,13 +87,8 @@ public sealed class ClusterConfigReplicationTests(MariaDbServers servers) : Test
     [Fact]
     public async Task A_new_mirror_keeps_the_n_the_cluster_served_with()
     {
-        var (master, replicator) = await StartAsync();
+        var (master, replicator) = await FirstMirrorCameAndWentAsync();
         await using var _ = master;
-        var groups = CreateTestProbe();
-        var first = Mirror(master, groups.Ref, replicator);
-        groups.ExpectMsg<GroupLayout>(Wait);
-        groups.ExpectMsg<GroupLayout>(Wait);
-        await StopAsync(first, replicator);
 
         await master.UpsertRowAsync(Row(3, 1)); // would make N = 3 for a process computing it now
         var second = Mirror(master, CreateTestProbe().Ref, replicator);

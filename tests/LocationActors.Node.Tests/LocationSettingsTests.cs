@@ -85,6 +85,29 @@ public sealed class LocationSettingsTests : IDisposable
         Assert.Contains(message, error.Message);
     }
 
+    [Theory]
+    [InlineData("groups.matching-mode = contactt", "location.groups.matching-mode: 'contactt' is not contact, contact-callid or contact-path")]
+    [InlineData("groups.expiry-interval = 0s", "location.groups.expiry-interval must be positive")]
+    [InlineData("groups.max-contacts = -1", "location.groups.max-contacts must be at least 0")]
+    [InlineData("cluster-config.poll-interval = 0s", "location.cluster-config.poll-interval must be positive")]
+    public void Invalid_group_settings_name_the_key(string setting, string message)
+    {
+        var hocon = $"location {{ master-db-url = \"sqlite://x.db\", {setting} }}";
+        var error = Assert.Throws<ConfigurationException>(() => NodeSettings.FromConfig(NodeConfig.Load(Write(hocon), NoEnvironment)));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void The_shipped_group_settings_are_the_codes_defaults()
+    {
+        var settings = NodeSettings.FromConfig(NodeConfig.Load(environment: NoEnvironment));
+
+        Assert.Equal(LocationActors.Domain.Registrations.RegistrarSettings.Default, settings.Groups.Registrar);
+        Assert.Equal((TimeSpan.FromSeconds(30), 10_000, 1000, TimeSpan.FromSeconds(2)),
+            (settings.Groups.Expiry, settings.Groups.StashLimit, settings.Groups.MaxBatchRows, settings.Groups.Retry));
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.ClusterConfig.Poll);
+    }
+
     [Fact]
     public void A_missing_file_is_a_clear_error()
     {

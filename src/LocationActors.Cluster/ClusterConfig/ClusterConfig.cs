@@ -136,7 +136,8 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.Poll);
     }
 
-    protected override void PostStop() => _master.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+    // Closed in the background: the mailbox never waits on the database (a read may still be in flight).
+    protected override void PostStop() => _ = _master.DisposeAsync().AsTask();
 
     /// <summary>Changes waiting while the master is down; p_usrloc simply skips them (mdb_availability_control).</summary>
     private const int MaxQueuedChanges = 1000;

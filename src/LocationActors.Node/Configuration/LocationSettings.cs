@@ -20,6 +20,8 @@ public sealed record LocationSettings(
 {
     public const string Section = "location";
 
+    private const string StoragePath = Section + ".storage";
+
     /// <exception cref="ConfigurationException">A key is missing or invalid; the message names it.</exception>
     public static LocationSettings FromConfig(Config config)
     {
@@ -68,10 +70,10 @@ public sealed record LocationSettings(
             new StorageOptions
             {
                 Times = new DbTimeCodec(zone),
-                ConnectTimeout = Positive(storage, "connect-timeout", TimeSpan.FromSeconds(2)),
-                CommandTimeout = Positive(storage, "command-timeout", TimeSpan.FromSeconds(5)),
-                MaxRowsPerStatement = AtLeastOne(storage, "max-rows-per-statement", 500),
-                StreamPageSize = AtLeastOne(storage, "stream-page-size", 5000),
+                ConnectTimeout = ConfigValues.Positive(storage, StoragePath, "connect-timeout", TimeSpan.FromSeconds(2)),
+                CommandTimeout = ConfigValues.Positive(storage, StoragePath, "command-timeout", TimeSpan.FromSeconds(5)),
+                MaxRowsPerStatement = ConfigValues.AtLeast(storage, StoragePath, "max-rows-per-statement", 500, 1),
+                StreamPageSize = ConfigValues.AtLeast(storage, StoragePath, "stream-page-size", 5000, 1),
             });
     }
 
@@ -84,17 +86,5 @@ public sealed record LocationSettings(
         return name.Length is > 0 and <= 64 && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_')
             ? name
             : throw new ConfigurationException($"{Section}.{key}: '{name}' is not a table name (letters, digits, '_')");
-    }
-
-    private static TimeSpan Positive(Config? c, string key, TimeSpan fallback)
-    {
-        var value = c?.GetTimeSpan(key, fallback) ?? fallback;
-        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"{Section}.storage.{key} must be positive, got {value}");
-    }
-
-    private static int AtLeastOne(Config? c, string key, int fallback)
-    {
-        var value = c?.GetInt(key, fallback) ?? fallback;
-        return value >= 1 ? value : throw new ConfigurationException($"{Section}.storage.{key} must be at least 1, got {value}");
     }
 }

@@ -8,6 +8,8 @@ namespace LocationActors.Node.Configuration;
 /// <summary>Everything a running node needs beyond <see cref="LocationSettings"/>: how its groups and its locdb mirror behave.</summary>
 public sealed record NodeSettings(LocationSettings Location, LocationGroupSettings Groups, ClusterConfigSettings ClusterConfig)
 {
+    private const string GroupsPath = "location.groups";
+
     /// <exception cref="ConfigurationException">A key is invalid; the message names it.</exception>
     public static NodeSettings FromConfig(Config config)
     {
@@ -22,8 +24,8 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 "contact-path" => MatchingMode.ContactAndPath,
                 _ => throw new ConfigurationException($"location.groups.matching-mode: '{matching}' is not contact, contact-callid or contact-path"),
             },
-            AtLeast(groups, "max-contacts", 0, 0),
-            (int)Positive(groups, "cseq-delay", TimeSpan.FromSeconds(20)).TotalSeconds);
+            ConfigValues.AtLeast(groups, GroupsPath, "max-contacts", 0, 0),
+            (int)ConfigValues.Positive(groups, GroupsPath, "cseq-delay", TimeSpan.FromSeconds(20)).TotalSeconds);
 
         return new NodeSettings(
             location,
@@ -32,23 +34,11 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 location.MembersPerGroup,
                 location.Storage,
                 UsrlocDomain.DefaultTable, // each group entity gets its own table (NodeHost)
-                Positive(groups, "expiry-interval", TimeSpan.FromSeconds(30)),
-                AtLeast(groups, "stash-limit", 10_000, 1),
-                AtLeast(groups, "max-batch-rows", 1000, 1),
-                Positive(groups, "warm-up-retry", TimeSpan.FromSeconds(2))),
+                ConfigValues.Positive(groups, GroupsPath, "expiry-interval", TimeSpan.FromSeconds(30)),
+                ConfigValues.AtLeast(groups, GroupsPath, "stash-limit", 10_000, 1),
+                ConfigValues.AtLeast(groups, GroupsPath, "max-batch-rows", 1000, 1),
+                ConfigValues.Positive(groups, GroupsPath, "warm-up-retry", TimeSpan.FromSeconds(2))),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
-                Positive(config.GetConfig("location.cluster-config"), "poll-interval", TimeSpan.FromSeconds(3)), location.Domains));
-    }
-
-    private static TimeSpan Positive(Config? c, string key, TimeSpan fallback)
-    {
-        var value = c?.GetTimeSpan(key, fallback) ?? fallback;
-        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"location: {key} must be positive, got {value}");
-    }
-
-    private static int AtLeast(Config? c, string key, int fallback, int minimum)
-    {
-        var value = c?.GetInt(key, fallback) ?? fallback;
-        return value >= minimum ? value : throw new ConfigurationException($"location: {key} must be at least {minimum}, got {value}");
+                ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains));
     }
 }

@@ -1,0 +1,19 @@
+using Akka.Configuration;
+
+namespace LocationActors.Node.Configuration;
+
+/// <summary>Reads checked values from a section; a bad one stops the node with the key's full path in the message.</summary>
+internal static class ConfigValues
+{
+    public static TimeSpan Positive(Config? section, string path, string key, TimeSpan fallback)
+    {
+        var value = section?.GetTimeSpan(key, fallback) ?? fallback;
+        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"{path}.{key} must be positive, got {value}");
+    }
+
+    public static int AtLeast(Config? section, string path, string key, int fallback, int minimum)
+    {
+        var value = section?.GetInt(key, fallback) ?? fallback;
+        return value >= minimum ? value : throw new ConfigurationException($"{path}.{key} must be at least {minimum}, got {value}");
+    }
+}
