@@ -305,6 +305,48 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_member_that_reaches_the_error_threshold_is_turned_off_and_writes_go_on_without_it()
+    {
+        var group = StartGroup(settings: new LocationGroupSettings(RegistrarSettings.Default, ErrorThreshold: 3));
+        await servers.ExecuteAsync(2, "RENAME TABLE location TO location_away", _member2.Url.Database);
+        try
+        {
+            for (var i = 0; i < 3; i++)
+                Ask<GroupUnavailable>(group, Register("rex" + i, "c1", 1, Contact("sip:rex@a")));
+
+            var changes = Enumerable.Range(0, 4).Select(_ => _config.ExpectMsg<ChangeMember>(Wait)).ToList();
+            Assert.Equal([MemberChange.CountError, MemberChange.CountError, MemberChange.CountError, MemberChange.TurnOff],
+                changes.Select(c => c.Change)); // the threshold-th error turns it off at once, as in p_usrloc
+            Assert.All(changes, c => Assert.Equal(2, c.No));
+
+            Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("rex9", "c1", 1, Contact("sip:rex@a"))).Action);
+            Assert.Single(await _member1.LoadAorAsync("rex9", null));
+            // locdb still says on (the mirror is a probe here): the member stays out until locdb changes the row.
+            group.Tell(Layout(), _config.Ref);
+            Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("rex10", "c1", 1, Contact("sip:rex@a"))).Action);
+        }
+        finally
+        {
+            await servers.ExecuteAsync(2, "RENAME TABLE location_away TO location", _member2.Url.Database);
+        }
+    }
+
+    [Fact]
+    public async Task An_off_member_is_turned_on_when_its_database_and_table_answer_again()
+    {
+        var settings = new LocationGroupSettings(RegistrarSettings.Default, RetryInterval: TimeSpan.FromMilliseconds(200));
+        await servers.ExecuteAsync(2, "RENAME TABLE location TO location_away", _member2.Url.Database);
+        var group = StartGroup(settings: settings, layout: Layout(second: LocDbStatus.Off));
+
+        _config.ExpectNoMsg(TimeSpan.FromSeconds(1)); // the server answers but the table does not: no flapping
+        await servers.ExecuteAsync(2, "RENAME TABLE location_away TO location", _member2.Url.Database);
+
+        var on = _config.FishForMessage<ChangeMember>(_ => true, Wait);
+        Assert.Equal((2, MemberChange.TurnOn), (on.No, on.Change));
+        Assert.NotNull(group);
+    }
+
+    [Fact]
     public async Task Registers_of_one_aor_in_flight_apply_one_after_the_other()
     {
         var group = StartGroup();

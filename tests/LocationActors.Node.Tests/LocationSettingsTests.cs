@@ -90,6 +90,7 @@ public sealed class LocationSettingsTests : IDisposable
     [InlineData("groups.expiry-interval = 0s", "location.groups.expiry-interval must be positive")]
     [InlineData("groups.max-contacts = -1", "location.groups.max-contacts must be at least 0")]
     [InlineData("cluster-config.poll-interval = 0s", "location.cluster-config.poll-interval must be positive")]
+    [InlineData("failover.db-err-threshold = 0", "location.failover.db-err-threshold must be at least 1")]
     public void Invalid_group_settings_name_the_key(string setting, string message)
     {
         var hocon = $"location {{ master-db-url = \"sqlite://x.db\", {setting} }}";
@@ -106,6 +107,7 @@ public sealed class LocationSettingsTests : IDisposable
         Assert.Equal((TimeSpan.FromSeconds(30), 10_000, 1000, TimeSpan.FromSeconds(2)),
             (settings.Groups.Expiry, settings.Groups.StashLimit, settings.Groups.MaxBatchRows, settings.Groups.Retry));
         Assert.Equal(TimeSpan.FromSeconds(3), settings.ClusterConfig.Poll);
+        Assert.Equal((50, TimeSpan.FromSeconds(10)), (settings.Groups.ErrorThreshold, settings.Groups.Watch));
     }
 
     [Fact]

@@ -39,6 +39,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<int, Member> _members = new();
     private readonly Dictionary<long, PendingWrite> _pending = new();
     private readonly Dictionary<string, Queue<(IWithGroupId Request, IActorRef Sender)>> _aorsWriting = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, int> _errors = new();      // counted errors per member, as locdb knows them
+    private readonly Dictionary<int, long> _turnedOff = new(); // turned off here (with the row's failover then); out until locdb changes the row
+    private readonly HashSet<int> _probing = [];
+    private IReadOnlyList<LocDbRow> _rows = [];
     private int _groupCount;
     private int _handleGeneration;
     private long _seq;
@@ -63,6 +67,18 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     public static Props Props(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null) =>
         Akka.Actor.Props.Create(() => new LocationGroup(groupId, settings, clusterConfig, ruids, clock));
+
+    private void RemoveMember(int no, string why)
+    {
+        if (!_members.Remove(no, out var member))
+            return;
+        _log.Info("group {0}: member {1} ({2}) {3}", _groupId, no, DatabaseUrl.Mask(member.Row.Url), why);
+        Context.Unwatch(member.Handle);
+        Context.Stop(member.Handle);
+        // What it had not confirmed is not known to be stored there: those writes fail (and are not retried).
+        foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
+            Settle(seq, no, "left traffic before confirming the write");
+    }
 
     /// <summary>
     /// A member's handle that fails is stopped, not restarted: a restarted handle would forget the writes queued in
@@ -130,6 +146,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             _stashed = 0;
             Stash.UnstashAll();
             Timers.StartPeriodicTimer("expiry", ExpireTick.Instance, _settings.Expiry);
+            Timers.StartPeriodicTimer("watch", WatchTick.Instance, _settings.Watch);
         });
         Receive<WarmUpFailed>(failed => failed.Token == _warmUp, failed =>
         {
@@ -195,10 +212,17 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         Receive<RowsWritten>(written => Acknowledge(written.MemberNo, written.Seqs, null));
         Receive<RowsWriteFailed>(failed =>
         {
+            Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message);
             // A database that failed (not a row it refused) counts against the member in locdb, as in p_usrloc.
             if (failed.Error.Kind is not StorageErrorKind.InvalidData)
-                _clusterConfig.Tell(new ChangeMember(_groupId, failed.MemberNo, MemberChange.CountError, failed.Error.Message));
-            Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message);
+                CountError(failed.MemberNo, failed.Error.Message);
+        });
+        Receive<WatchTick>(_ => ProbeOffMembers());
+        Receive<ProbeAnswered>(answer =>
+        {
+            _probing.Remove(answer.No);
+            if (answer.Error is null)
+                _clusterConfig.Tell(new ChangeMember(_groupId, answer.No, MemberChange.TurnOn, "answers the probe again"));
         });
         Receive<MemberChanged>(_ => { }); // the new state arrives with the next layout
         Receive<Terminated>(HandleStopped);
@@ -334,6 +358,64 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         }
     }
 
+    /// <summary>
+    /// p_usrloc's error handling: each error is counted in locdb while below the threshold; the error that reaches it
+    /// turns the member off (<c>status=0, failover=now</c>). The member leaves traffic here at once, so the writes
+    /// that follow no longer wait for it.
+    /// </summary>
+    private void CountError(int no, string reason)
+    {
+        if (!_members.ContainsKey(no))
+            return;
+        var errors = _errors.GetValueOrDefault(no);
+        if (errors < _settings.ErrorThreshold)
+        {
+            _errors[no] = ++errors;
+            _clusterConfig.Tell(new ChangeMember(_groupId, no, MemberChange.CountError, reason));
+        }
+
+        if (errors < _settings.ErrorThreshold)
+            return;
+        _log.Warning("group {0}: member {1} reached {2} errors; turning it off", _groupId, no, errors);
+        _turnedOff[no] = _rows.FirstOrDefault(r => r.No == no)?.Failover ?? 0;
+        _clusterConfig.Tell(new ChangeMember(_groupId, no, MemberChange.TurnOff, $"{errors} errors, the last: {reason}"));
+        RemoveMember(no, "was turned off after too many errors");
+    }
+
+    /// <summary>
+    /// p_usrloc's watcher: a member that is off (status 0, not maintenance) is probed every retry interval and turned
+    /// on again when it answers. Answering means a working connection and a working table, so a server whose table
+    /// is broken does not flap on and off as p_usrloc's did.
+    /// </summary>
+    private void ProbeOffMembers()
+    {
+        foreach (var row in _rows.OrderBy(r => r.No).Take(_settings.MembersPerGroup).Where(r => r.Status == LocDbStatus.Off || _turnedOff.ContainsKey(r.No)))
+        {
+            if (!_probing.Add(row.No) || !DatabaseUrl.TryParse(row.Url, out var url, out _))
+                continue;
+            var no = row.No;
+            var database = new LocationDatabase(url!, _settings.StorageOptions, _settings.Table);
+            ProbeAsync(database).PipeTo(Self, success: error => new ProbeAnswered(no, error));
+        }
+    }
+
+    private static async Task<string?> ProbeAsync(LocationDatabase database)
+    {
+        try
+        {
+            await database.ProbeAsync();
+            return null;
+        }
+        catch (StorageException e)
+        {
+            return e.Message;
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
+
     private void Expire()
     {
         var now = _clock();
@@ -394,18 +476,24 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             // N is fixed while the group runs (p_usrloc fixes it per process too): a new N re-partitions every user.
             _log.Error("group {0}: locdb now gives {1} groups, this group was started with {2}; keeping {2} until a restart",
                 _groupId, layout.GroupCount, _groupCount);
-        var active = layout.Rows.OrderBy(r => r.No).Take(_settings.MembersPerGroup).Where(r => r.Status == LocDbStatus.On).ToList();
+        var firstRows = layout.Rows.OrderBy(r => r.No).Take(_settings.MembersPerGroup).ToList();
+        foreach (var row in firstRows)
+        {
+            // locdb's count is the one that matters (other writers count too); writes of ours may still be on their way.
+            var before = _rows.FirstOrDefault(r => r.No == row.No);
+            var reactivated = before is not null && before.Status != LocDbStatus.On && row.Status == LocDbStatus.On;
+            _errors[row.No] = reactivated ? row.Errors : Math.Max(row.Errors, _errors.GetValueOrDefault(row.No));
+            // Every off/on switch stamps failover: a changed row means locdb has caught up with a turn-off made here.
+            if (_turnedOff.TryGetValue(row.No, out var failoverThen) && (row.Status != LocDbStatus.On || row.Failover != failoverThen))
+                _turnedOff.Remove(row.No);
+        }
+
+        _rows = layout.Rows;
+        // A member turned off here stays out even while locdb (not yet written, master down) still says on.
+        var active = firstRows.Where(r => r.Status == LocDbStatus.On && !_turnedOff.ContainsKey(r.No)).ToList();
 
         foreach (var (no, member) in _members.Where(m => active.All(r => r.No != m.Key || r.Url != m.Value.Row.Url)).ToList())
-        {
-            _log.Info("group {0}: member {1} ({2}) leaves traffic", _groupId, no, DatabaseUrl.Mask(member.Row.Url));
-            Context.Unwatch(member.Handle);
-            Context.Stop(member.Handle);
-            _members.Remove(no);
-            // What it had not confirmed is not known to be stored there: those writes fail (and are not retried).
-            foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
-                Settle(seq, no, "left traffic before confirming the write");
-        }
+            RemoveMember(no, "leaves traffic");
 
         foreach (var row in active)
         {
@@ -535,4 +623,12 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     {
         public static readonly ExpireTick Instance = new();
     }
+
+    private sealed class WatchTick
+    {
+        public static readonly WatchTick Instance = new();
+    }
+
+    /// <summary>A probe of an off member finished; <see cref="Error"/> is null when it answered.</summary>
+    private sealed record ProbeAnswered(int No, string? Error);
 }

@@ -12,6 +12,8 @@ namespace LocationActors.Cluster.LocationGroups;
 /// <param name="StashLimit">Requests held while the group loads its contacts; beyond it they are answered "busy".</param>
 /// <param name="MaxBatchRows">Most rows a member database handle combines into one batch.</param>
 /// <param name="WarmUpRetry">Wait before trying to load the contacts again when no member could be read.</param>
+/// <param name="ErrorThreshold">Counted database errors after which a member is turned off (p_usrloc <c>db_err_threshold</c>).</param>
+/// <param name="RetryInterval">How often a member that is off is probed to turn it on again (p_usrloc <c>db_retry_interval</c>).</param>
 public sealed record LocationGroupSettings(
     RegistrarSettings Registrar,
     int MembersPerGroup = 2,
@@ -20,8 +22,12 @@ public sealed record LocationGroupSettings(
     TimeSpan? ExpiryInterval = null,
     int StashLimit = 10_000,
     int MaxBatchRows = 1000,
-    TimeSpan? WarmUpRetry = null)
+    TimeSpan? WarmUpRetry = null,
+    int ErrorThreshold = 50,
+    TimeSpan? RetryInterval = null)
 {
+    public TimeSpan Watch => RetryInterval ?? TimeSpan.FromSeconds(10);
+
     public StorageOptions StorageOptions => Storage ?? StorageOptions.Default;
 
     public TimeSpan Expiry => ExpiryInterval ?? TimeSpan.FromSeconds(30);

@@ -32,6 +32,8 @@ public static class EnvironmentOverrides
         ["LA_MAX_BATCH_ROWS"] = "location.groups.max-batch-rows",
         ["LA_WARM_UP_RETRY"] = "location.groups.warm-up-retry",
         ["LA_LOCDB_POLL_INTERVAL"] = "location.cluster-config.poll-interval",
+        ["LA_DB_ERR_THRESHOLD"] = "location.failover.db-err-threshold",
+        ["LA_DB_RETRY_INTERVAL"] = "location.failover.db-retry-interval",
         ["LA_LOG_LEVEL"] = "akka.loglevel",
         ["LA_NODE_HOST"] = "akka.remote.dot-netty.tcp.hostname",
         ["LA_NODE_PORT"] = "akka.remote.dot-netty.tcp.port",

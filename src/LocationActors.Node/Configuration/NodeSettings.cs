@@ -9,12 +9,14 @@ namespace LocationActors.Node.Configuration;
 public sealed record NodeSettings(LocationSettings Location, LocationGroupSettings Groups, ClusterConfigSettings ClusterConfig)
 {
     private const string GroupsPath = "location.groups";
+    private const string FailoverPath = "location.failover";
 
     /// <exception cref="ConfigurationException">A key is invalid; the message names it.</exception>
     public static NodeSettings FromConfig(Config config)
     {
         var location = LocationSettings.FromConfig(config);
-        var groups = config.GetConfig("location.groups");
+        var groups = config.GetConfig(GroupsPath);
+        var failover = config.GetConfig(FailoverPath);
         var matching = groups?.GetString("matching-mode", "contact") ?? "contact";
         var registrar = new RegistrarSettings(
             matching switch
@@ -37,7 +39,9 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 ConfigValues.Positive(groups, GroupsPath, "expiry-interval", TimeSpan.FromSeconds(30)),
                 ConfigValues.AtLeast(groups, GroupsPath, "stash-limit", 10_000, 1),
                 ConfigValues.AtLeast(groups, GroupsPath, "max-batch-rows", 1000, 1),
-                ConfigValues.Positive(groups, GroupsPath, "warm-up-retry", TimeSpan.FromSeconds(2))),
+                ConfigValues.Positive(groups, GroupsPath, "warm-up-retry", TimeSpan.FromSeconds(2)),
+                ConfigValues.AtLeast(failover, FailoverPath, "db-err-threshold", 50, 1),
+                ConfigValues.Positive(failover, FailoverPath, "db-retry-interval", TimeSpan.FromSeconds(10))),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
                 ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains));
     }
