@@ -11,12 +11,12 @@ namespace LocationActors.Cluster.Tests;
 [Collection(MariaDbCollection.Name)]
 public sealed class DbHandleTests(MariaDbServers servers) : TestKit
 {
-    private async Task<(IActorRef Handle, LocationDatabase Reader)> StartAsync(int maxBatchRows = 1000)
+    private async Task<(IActorRef Handle, LocationDatabase Reader)> StartAsync(int maxBatchRows = 1000, StorageOptions? options = null)
     {
         var url = await servers.CreateDatabaseAsync();
         var reader = new LocationDatabase(url);
         await reader.CreateSchemaAsync();
-        return (ChildActorOf(DbHandle.Props(7, new LocationDatabase(url), maxBatchRows)), reader);
+        return (ChildActorOf(DbHandle.Props(7, new LocationDatabase(url, options), maxBatchRows)), reader);
     }
 
     private static WriteRows Upsert(long seq, params ContactBinding[] bindings) => new(seq, bindings, []);
@@ -137,6 +137,43 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
         Assert.Equal(StorageErrorKind.InvalidData, failed.Error.Kind);
         Assert.Equal([1L, 2L, 4L], replies.OfType<RowsWritten>().SelectMany(w => w.Seqs).Order());
         Assert.Equal(3, await reader.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_database_that_stops_answering_fails_writes_at_once_until_it_answers_again()
+    {
+        var (handle, reader) = await StartAsync(options: StorageOptions.Default with { CommandTimeout = TimeSpan.FromSeconds(1) });
+        await using var _ = reader;
+        handle.Tell(Upsert(1, BindingFields.Sample("una", 1)));
+        AckedSeqs(1);
+        // A frozen server, as the handle sees it: statements that never finish.
+        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(reader.Url));
+        await locker.OpenAsync();
+        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
+            await lockTable.ExecuteNonQueryAsync();
+
+        for (var i = 2; i <= 5; i++)
+            handle.Tell(Upsert(i, BindingFields.Sample("una", i)));
+        var failed = new List<long>();
+        while (failed.Count < 4)
+        {
+            var failure = ExpectMsg<RowsWriteFailed>(TimeSpan.FromSeconds(15));
+            Assert.True(failure.Error.IsTransient, failure.Error.Message);
+            failed.AddRange(failure.Seqs);
+        }
+
+        Assert.Equal([2L, 3L, 4L, 5L], failed.Order());
+        handle.Tell(Upsert(6, BindingFields.Sample("una", 6)));
+        Assert.Contains("the member is down since", ExpectMsg<RowsWriteFailed>(TimeSpan.FromSeconds(15)).Error.Message); // answered without waiting
+
+        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
+            await unlock.ExecuteNonQueryAsync();
+        await AwaitAssertAsync(() =>
+        {
+            handle.Tell(Upsert(7, BindingFields.Sample("una", 7)));
+            Assert.Equal([7L], ExpectMsg<RowsWritten>(TimeSpan.FromSeconds(2)).Seqs);
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
     }
 
     [Fact]

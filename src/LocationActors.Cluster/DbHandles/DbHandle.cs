@@ -10,9 +10,15 @@ namespace LocationActors.Cluster.DbHandles;
 /// and then go out together: one multi-row DELETE and one multi-row REPLACE for everything that queued up, so the
 /// database sees few large statements however many REGISTERs arrive. The mailbox never waits on the database:
 /// statements run as tasks whose results come back as messages.
+/// When the database stops answering (a lost connection, a timeout: a dead or frozen server) the handle fails
+/// everything queued at once and every new write immediately, instead of one command timeout per batch, and probes
+/// the database with backoff until it answers again.
 /// </summary>
-public sealed class DbHandle : ReceiveActor
+public sealed class DbHandle : ReceiveActor, IWithTimers
 {
+    private static readonly TimeSpan FirstProbe = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LastProbe = TimeSpan.FromSeconds(5);
+
     private readonly int _memberNo;
     private readonly LocationDatabase _database;
     private readonly int _maxBatchRows;
@@ -20,6 +26,8 @@ public sealed class DbHandle : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Task _inFlight = Task.CompletedTask;
     private bool _busy;
+    private StorageException? _down; // why the database is considered down; null while it answers
+    private TimeSpan _probeDelay = FirstProbe;
 
     public DbHandle(int memberNo, LocationDatabase database, int maxBatchRows)
     {
@@ -29,11 +37,33 @@ public sealed class DbHandle : ReceiveActor
 
         Receive<WriteRows>(write =>
         {
+            if (_down is not null)
+            {
+                Context.Parent.Tell(new RowsWriteFailed(_memberNo, [write.Seq], Down(_down)));
+                return;
+            }
+
             _queue.Enqueue(write);
             StartNext();
         });
+        Receive<ProbeTick>(_ => _database.ProbeAsync().PipeTo(Self, success: () => ProbeResult.Answered, failure: _ => ProbeResult.Silent));
+        Receive<ProbeResult>(result =>
+        {
+            if (result == ProbeResult.Answered)
+            {
+                _log.Info("member {0} ({1}) answers again", _memberNo, _database.Url);
+                _down = null;
+                _probeDelay = FirstProbe;
+                return;
+            }
+
+            _probeDelay = TimeSpan.FromTicks(Math.Min(_probeDelay.Ticks * 2, LastProbe.Ticks));
+            Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
+        });
         Receive<DeleteExpiredRows>(expire =>
         {
+            if (_down is not null)
+                return; // the next sweep will do it
             _queue.Enqueue(expire);
             StartNext();
         });
@@ -42,11 +72,19 @@ public sealed class DbHandle : ReceiveActor
             _busy = false;
             foreach (var reply in done.Replies)
                 Context.Parent.Tell(reply);
+            if (done.Replies.OfType<RowsWriteFailed>().FirstOrDefault(f => f.Error.IsTransient) is { } broken)
+            {
+                GoDown(broken.Error);
+                return;
+            }
+
             if (done.Replies is [ExpiredRowsDeleted { Count: var count }] && count >= _maxBatchRows)
                 _queue.Enqueue(done.Again!); // more to delete: go on after the writes that queued meanwhile
             StartNext();
         });
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="memberNo">The member's <c>locdb.no</c>, named in every reply.</param>
     /// <param name="database">The handle; the actor disposes it when it stops.</param>
@@ -61,6 +99,22 @@ public sealed class DbHandle : ReceiveActor
         var database = _database;
         _ = inFlight.ContinueWith(_ => database.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
     }
+
+    /// <summary>The database stopped answering: everything queued fails now, and so will new writes until a probe answers.</summary>
+    private void GoDown(StorageException error)
+    {
+        _log.Warning("member {0} ({1}) does not answer ({2}); failing writes until it does", _memberNo, _database.Url, error.Message);
+        _down = error;
+        var queued = _queue.OfType<WriteRows>().Select(w => w.Seq).ToList();
+        _queue.Clear();
+        if (queued.Count > 0)
+            Context.Parent.Tell(new RowsWriteFailed(_memberNo, queued, Down(error)));
+        _probeDelay = FirstProbe;
+        Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
+    }
+
+    private StorageException Down(StorageException cause) =>
+        new(cause.Kind, _database.Url.ToString(), "write", $"the member is down since: {cause.Message}", cause);
 
     private void StartNext()
     {
@@ -141,6 +195,17 @@ public sealed class DbHandle : ReceiveActor
             _log.Warning("member {0} ({1}): deleting expired rows failed: {2}", _memberNo, _database.Url, e.Message);
             return new BatchDone([new ExpiredRowsDeleted(_memberNo, 0)]);
         }
+    }
+
+    private sealed class ProbeTick
+    {
+        public static readonly ProbeTick Instance = new();
+    }
+
+    private enum ProbeResult
+    {
+        Answered,
+        Silent,
     }
 
     /// <summary>A statement finished; <see cref="Replies"/> go to the group, <see cref="Again"/> continues a sweep.</summary>
