@@ -89,13 +89,23 @@ public sealed class LocationDatabase : SqlDatabase
     private bool IsRowRefusal(Exception e, DbConnection connection) =>
         Classify(e, connection) is StorageErrorKind.InvalidData or StorageErrorKind.Statement;
 
+    private int RowsPerStatement => Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement);
+
     private async Task ReplaceAsync(DbConnection connection, IReadOnlyList<ContactBinding> bindings, CancellationToken token)
     {
-        var chunk = Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement);
-        await using var transaction = bindings.Count > chunk ? await connection.BeginTransactionAsync(token) : null;
-        for (var start = 0; start < bindings.Count; start += chunk)
+        await using var transaction = bindings.Count > RowsPerStatement ? await connection.BeginTransactionAsync(token) : null;
+        await ReplaceRowsAsync(connection, transaction, bindings, token);
+        if (transaction is not null)
+            await transaction.CommitAsync(token);
+    }
+
+    /// <summary>Multi-row REPLACE statements of at most <see cref="RowsPerStatement"/> rows each.</summary>
+    private async Task ReplaceRowsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<ContactBinding> bindings,
+        CancellationToken token)
+    {
+        for (var start = 0; start < bindings.Count; start += RowsPerStatement)
         {
-            var count = Math.Min(chunk, bindings.Count - start);
+            var count = Math.Min(RowsPerStatement, bindings.Count - start);
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = _replaceSql.GetOrAdd(count, BuildReplace);
@@ -103,9 +113,33 @@ public sealed class LocationDatabase : SqlDatabase
                 AddRow(command, row, bindings[start + row]);
             await command.ExecuteNonQueryAsync(token);
         }
+    }
 
-        if (transaction is not null)
+    /// <summary>
+    /// Makes the table hold exactly <paramref name="bindings"/>: every other row is deleted and these are written,
+    /// in one transaction, so a member being resynchronised is never seen half-copied.
+    /// </summary>
+    public Task ReplaceAllAsync(IReadOnlyList<ContactBinding> bindings, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        var operation = $"resynchronise {Table} with {bindings.Count} contact(s)";
+        foreach (var binding in bindings)
+            if (binding.Validate() is { } problem)
+                throw new StorageException(StorageErrorKind.InvalidData, Url.ToString(), operation, $"{binding.Username} {binding.Contact}: {problem}");
+        return RunAsync(operation, async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using (var delete = connection.CreateCommand())
+            {
+                delete.Transaction = transaction;
+                delete.CommandText = $"DELETE FROM {QuotedTable}";
+                await delete.ExecuteNonQueryAsync(token);
+            }
+
+            await ReplaceRowsAsync(connection, transaction, bindings, token);
             await transaction.CommitAsync(token);
+            return 0;
+        }, ct);
     }
 
     /// <summary>Deletes bindings by ruid (p_usrloc with <c>db_ops_ruid=1</c>); returns the number of rows removed.</summary>
@@ -117,7 +151,7 @@ public sealed class LocationDatabase : SqlDatabase
         return RunAsync($"delete {ruids.Count} contact(s) by ruid from {Table}", async (connection, token) =>
         {
             var removed = 0;
-            var chunks = ruids.Chunk(Math.Min(Options.MaxRowsPerStatement, Dialect.MaxRowsPerStatement)).ToList();
+            var chunks = ruids.Chunk(RowsPerStatement).ToList();
             await using var transaction = chunks.Count > 1 ? await connection.BeginTransactionAsync(token) : null; // all or nothing
             foreach (var chunk in chunks)
             {

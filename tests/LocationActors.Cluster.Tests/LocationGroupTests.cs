@@ -347,6 +347,34 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_member_that_comes_back_is_resynchronised_row_for_row_before_it_is_readable()
+    {
+        var group = StartGroup(layout: Layout(second: LocDbStatus.Off));
+        foreach (var user in new[] { "sam", "sue", "sid" })
+            Ask<RegisterResult>(group, Register(user, "c1", 1, Contact($"sip:{user}@a")));
+        Ask<RegisterResult>(group, Register("sam", "c1", 2, Contact("sip:sam@b"))); // member 2 misses this update
+        await _member2.UpsertAsync([BindingFields.Sample("gone")]);                 // and holds a row that no longer exists
+
+        // The watcher turned it on: status 1, failover = now.
+        group.Tell(new GroupLayout(1, 1, [Row(1, _member1), Row(2, _member2) with { Failover = BindingFields.Now }]), _config.Ref);
+        Ask<RegisterResult>(group, Register("sky", "c1", 1, Contact("sip:sky@a"))); // a write while the copy runs
+
+        var done = _config.FishForMessage<ChangeMember>(c => c.Change == MemberChange.EndRecovery, Wait);
+        Assert.Equal(2, done.No);
+        var healthy = await RowsAsync(_member1);
+        Assert.Equal(5, healthy.Count);
+        Assert.Equal(healthy, await RowsAsync(_member2)); // ruid by ruid, field by field
+    }
+
+    private static async Task<List<ContactBinding>> RowsAsync(LocationDatabase db)
+    {
+        var rows = new List<ContactBinding>();
+        await foreach (var row in db.StreamAllAsync())
+            rows.Add(row);
+        return rows.OrderBy(r => r.Ruid, StringComparer.Ordinal).ToList();
+    }
+
+    [Fact]
     public async Task Registers_of_one_aor_in_flight_apply_one_after_the_other()
     {
         var group = StartGroup();

@@ -60,6 +60,17 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             _probeDelay = TimeSpan.FromTicks(Math.Min(_probeDelay.Ticks * 2, LastProbe.Ticks));
             Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
         });
+        Receive<ResyncRows>(resync =>
+        {
+            if (_down is not null)
+            {
+                Context.Parent.Tell(new ResyncFailed(_memberNo, Down(_down)));
+                return;
+            }
+
+            _queue.Enqueue(resync);
+            StartNext();
+        });
         Receive<DeleteExpiredRows>(expire =>
         {
             if (_down is not null)
@@ -72,9 +83,11 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             _busy = false;
             foreach (var reply in done.Replies)
                 Context.Parent.Tell(reply);
-            if (done.Replies.OfType<RowsWriteFailed>().FirstOrDefault(f => f.Error.IsTransient) is { } broken)
+            var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
+                .Concat(done.Replies.OfType<ResyncFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
+            if (broken is not null)
             {
-                GoDown(broken.Error);
+                GoDown(broken);
                 return;
             }
 
@@ -106,9 +119,12 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         _log.Warning("member {0} ({1}) does not answer ({2}); failing writes until it does", _memberNo, _database.Url, error.Message);
         _down = error;
         var queued = _queue.OfType<WriteRows>().Select(w => w.Seq).ToList();
+        var resyncQueued = _queue.OfType<ResyncRows>().Any();
         _queue.Clear();
         if (queued.Count > 0)
             Context.Parent.Tell(new RowsWriteFailed(_memberNo, queued, Down(error)));
+        if (resyncQueued)
+            Context.Parent.Tell(new ResyncFailed(_memberNo, Down(error)));
         _probeDelay = FirstProbe;
         Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
     }
@@ -121,6 +137,13 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         if (_busy || _queue.Count == 0)
             return;
         _busy = true;
+        if (_queue.Peek() is ResyncRows resync)
+        {
+            _queue.Dequeue();
+            _inFlight = ResyncAsync(resync.Snapshot).PipeTo(Self);
+            return;
+        }
+
         if (_queue.Peek() is DeleteExpiredRows expire)
         {
             _queue.Dequeue();
@@ -179,6 +202,21 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "write", e.Message, e);
             _log.Warning("member {0} ({1}): {2} write(s) failed: {3}", _memberNo, _database.Url, seqs.Count, error.Message);
             return new BatchDone([new RowsWriteFailed(_memberNo, seqs, error)]);
+        }
+    }
+
+    private async Task<BatchDone> ResyncAsync(IReadOnlyList<ContactBinding> snapshot)
+    {
+        try
+        {
+            await _database.ReplaceAllAsync(snapshot);
+            return new BatchDone([new Resynced(_memberNo, snapshot.Count)]);
+        }
+        catch (Exception e)
+        {
+            var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "resync", e.Message, e);
+            _log.Warning("member {0} ({1}): resync failed: {2}", _memberNo, _database.Url, error.Message);
+            return new BatchDone([new ResyncFailed(_memberNo, error)]);
         }
     }
 

@@ -21,3 +21,12 @@ public sealed record DeleteExpiredRows(long Now);
 
 /// <summary>How many expired rows member <paramref name="MemberNo"/> deleted.</summary>
 public sealed record ExpiredRowsDeleted(int MemberNo, int Count);
+
+/// <summary>Make the member hold exactly these bindings (a recovered member catching up); queued in order with writes.</summary>
+public sealed record ResyncRows(IReadOnlyList<ContactBinding> Snapshot);
+
+/// <summary>The member now holds the snapshot (and, after it, every write that followed).</summary>
+public sealed record Resynced(int MemberNo, int Count);
+
+/// <summary>The copy failed; the member keeps what it had and stays unreadable.</summary>
+public sealed record ResyncFailed(int MemberNo, StorageException Error);

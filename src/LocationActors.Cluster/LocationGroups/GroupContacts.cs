@@ -65,6 +65,9 @@ public sealed class GroupContacts
         return expired;
     }
 
+    /// <summary>Every binding held, AOR after AOR.</summary>
+    public IEnumerable<ContactBinding> All() => _byAor.Values.SelectMany(b => b);
+
     /// <summary>Up to <paramref name="pageSize"/> AORs after <paramref name="after"/>, and the key to continue from.</summary>
     public (IReadOnlyList<ContactBinding> Bindings, string? Next) Page(string? after, int pageSize)
     {

@@ -42,6 +42,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<int, int> _errors = new();      // counted errors per member, as locdb knows them
     private readonly Dictionary<int, long> _turnedOff = new(); // turned off here (with the row's failover then); out until locdb changes the row
     private readonly HashSet<int> _probing = [];
+    private readonly Dictionary<int, long> _resyncs = new();    // member → the failover stamp its resync started for
+    private readonly HashSet<int> _joined = [];                // members that joined traffic while serving: they missed writes
+    private bool _serving;
     private IReadOnlyList<LocDbRow> _rows = [];
     private int _groupCount;
     private int _handleGeneration;
@@ -104,6 +107,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
             Settle(seq, no, "its database handle failed");
         _members[no] = member with { Handle = StartHandle(member.Row, DatabaseUrl.Parse(member.Row.Url)) };
+        if (_serving)
+        {
+            _joined.Add(no); // what the failed handle had queued is lost: copy the group over again
+            ResyncWhereNeeded();
+        }
     }
 
     protected override void PreStart()
@@ -147,6 +155,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             Stash.UnstashAll();
             Timers.StartPeriodicTimer("expiry", ExpireTick.Instance, _settings.Expiry);
             Timers.StartPeriodicTimer("watch", WatchTick.Instance, _settings.Watch);
+            _serving = true;
+            ResyncWhereNeeded();
         });
         Receive<WarmUpFailed>(failed => failed.Token == _warmUp, failed =>
         {
@@ -194,7 +204,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<AskLayout>(_ => { });
         Receive<RetryWarmUp>(_ => { });
-        Receive<GroupLayout>(IsMine, ApplyLayout);
+        Receive<GroupLayout>(IsMine, layout =>
+        {
+            ApplyLayout(layout);
+            ResyncWhereNeeded();
+        });
         Receive<RegisterBindings>(register => string.IsNullOrEmpty(register.Request?.Aor?.Username),
             register => Sender.Tell(new RequestRejected(register.RequestId, "a REGISTER needs a request with an AOR")));
         Receive<RegisterBindings>(WhenMine, register => Dispatch(register, Sender));
@@ -217,7 +231,25 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             if (failed.Error.Kind is not StorageErrorKind.InvalidData)
                 CountError(failed.MemberNo, failed.Error.Message);
         });
-        Receive<WatchTick>(_ => ProbeOffMembers());
+        Receive<WatchTick>(_ =>
+        {
+            ProbeOffMembers();
+            ResyncWhereNeeded(); // a resync that failed is tried again
+        });
+        Receive<Resynced>(done =>
+        {
+            if (!_resyncs.ContainsKey(done.MemberNo))
+                return;
+            _log.Info("group {0}: member {1} resynchronised with {2} contacts; it is readable again", _groupId, done.MemberNo, done.Count);
+            _clusterConfig.Tell(new ChangeMember(_groupId, done.MemberNo, MemberChange.EndRecovery, $"resynchronised with {done.Count} contacts"));
+        });
+        Receive<ResyncFailed>(failed =>
+        {
+            _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, failed.MemberNo, failed.Error.Message);
+            _resyncs.Remove(failed.MemberNo); // tried again at the next watch tick
+            if (failed.Error.Kind is not StorageErrorKind.InvalidData)
+                CountError(failed.MemberNo, failed.Error.Message);
+        });
         Receive<ProbeAnswered>(answer =>
         {
             _probing.Remove(answer.No);
@@ -309,7 +341,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         }
 
         var write = new WriteRows(++_seq, upserts, deletes);
-        _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, key, next, [.. _members.Keys], []);
+        _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, key, next, [.. _members.Keys], [], write);
         _aorsWriting[key] = new Queue<(IWithGroupId, IActorRef)>();
         foreach (var member in _members.Values)
             member.Handle.Tell(write);
@@ -380,6 +412,31 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _turnedOff[no] = _rows.FirstOrDefault(r => r.No == no)?.Failover ?? 0;
         _clusterConfig.Tell(new ChangeMember(_groupId, no, MemberChange.TurnOff, $"{errors} errors, the last: {reason}"));
         RemoveMember(no, "was turned off after too many errors");
+    }
+
+    /// <summary>
+    /// A member whose failover stamp is not reset has been off (or is new) and missed writes: it gets the group's
+    /// contacts copied over, and until that copy is complete it is never the member the group loads from. p_usrloc
+    /// instead waits a whole expire_time and lets re-REGISTERs refill it. The copy goes first in the member's queue,
+    /// so every write sent after it lands on top; writes still in flight elsewhere are sent to it as well.
+    /// </summary>
+    private void ResyncWhereNeeded()
+    {
+        foreach (var (no, member) in _members)
+        {
+            var stamp = member.Row.Failover;
+            if (!_joined.Remove(no) && (stamp <= LocDbRow.ZeroTime || (_resyncs.TryGetValue(no, out var started) && started == stamp)))
+                continue; // not recovering, or already resynced (or resyncing) for this switch
+            _resyncs[no] = stamp;
+            var snapshot = _contacts.All().ToList();
+            _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, no, snapshot.Count);
+            member.Handle.Tell(new ResyncRows(snapshot));
+            foreach (var pending in _pending.Values.Where(p => !p.Awaiting.Contains(no)))
+            {
+                pending.Awaiting.Add(no);
+                member.Handle.Tell(pending.Write);
+            }
+        }
     }
 
     /// <summary>
@@ -510,6 +567,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             }
 
             _members[row.No] = new Member(row, StartHandle(row, url!));
+            if (_serving)
+                _joined.Add(row.No); // even set on by hand (2 -> 1, which p_usrloc lets skip recovery): it missed writes
             _log.Info("group {0}: member {1} ({2}) takes traffic", _groupId, row.No, url);
         }
     }
@@ -601,7 +660,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
     private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
-        List<string> Failures);
+        List<string> Failures, WriteRows Write);
 
     private sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
 
