@@ -238,6 +238,21 @@ public abstract class LocationDatabaseContract
     }
 
     [Fact]
+    public async Task Replace_all_leaves_exactly_the_given_rows()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var kept = Binding("tom", 1);
+        await db.UpsertAsync([kept, Binding("stale", 2)]);
+        var snapshot = Enumerable.Range(0, 700).Select(i => Binding("r" + i, i)).Append(kept with { CSeq = 7 }).ToList();
+
+        await db.ReplaceAllAsync(snapshot);
+
+        Assert.Equal(701, await db.CountAsync());
+        Assert.Empty(await db.LoadAorAsync("stale", null));
+        Assert.Equal([kept with { CSeq = 7 }], await db.LoadAorAsync("tom", null));
+    }
+
+    [Fact]
     public async Task Deletes_follow_p_usrloc()
     {
         await using var db = await NewLocationDatabaseAsync();
