@@ -410,6 +410,26 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lookups_never_wait_on_a_member_that_hangs()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("uma", "c1", 1, Contact("sip:uma@a")));
+        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member2.Url));
+        await locker.OpenAsync();
+        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
+            await lockTable.ExecuteNonQueryAsync();
+
+        group.Tell(Register("vic", "c1", 1, Contact("sip:vic@a")), TestActor); // hangs on member 2
+        group.Tell(new LookupContacts(1, 2, Aor("uma")), TestActor);
+
+        // The lookup is answered while the REGISTER still waits: memory, not the databases, serves it.
+        Assert.Equal(["sip:uma@a"], ExpectMsg<LookupResult>(Wait).Contacts.Select(c => c.Contact));
+        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
+            await unlock.ExecuteNonQueryAsync();
+        Assert.Equal(RegisterAction.Inserted, ExpectMsg<RegisterResult>(Wait).Action);
+    }
+
+    [Fact]
     public async Task A_member_moved_to_another_database_keeps_working()
     {
         var group = StartGroup();
