@@ -115,6 +115,71 @@ public sealed class MasterDatabase : SqlDatabase
         UpdateAsync($"reset failover of ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET failover = @zero WHERE id = @id AND no = @no",
             id, no, ct, [("@zero", Dialect.TimeValue(LocDbRow.ZeroTime, Options.Times))]);
 
+    /// <summary>
+    /// p_usrloc's spare switch (failover level 2, spec §6), in one serializable transaction: a spare from another
+    /// risk group takes the broken member's place (<c>no</c>, status 0, errors 0, failover now, spare 0) and the broken
+    /// row is parked behind the group's last row (status 0, spare 1, its errors kept). Both come back through the
+    /// watcher. Returns the spare that took over, or null when there is none (the caller then just turns it off).
+    /// A broken row that is gone already counts as done, as in p_usrloc.
+    /// </summary>
+    public Task<LocDbRow?> SwapWithSpareAsync(int id, int no, long now, CancellationToken ct = default) =>
+        RunAsync<LocDbRow?>($"swap ({id},{no}) with a spare in {Table}", async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, token);
+            var broken = await ReadOneAsync(connection, transaction,
+                $"SELECT {ColumnList} FROM {QuotedTable} WHERE id = @id AND no = @no", token, ("@id", id), ("@no", no));
+            if (broken is null)
+                return null;
+            var spare = await ReadOneAsync(connection, transaction,
+                $"SELECT {ColumnList} FROM {QuotedTable} WHERE spare = 1 AND rg <> @rg AND status = 1 ORDER BY id, no LIMIT 1{Dialect.ForUpdate}",
+                token, ("@rg", broken.RiskGroup));
+            if (spare is null)
+                return null;
+
+            var newNo = await ScalarIntAsync(connection, transaction, $"SELECT MAX(no) FROM {QuotedTable} WHERE id = @id", spare.Id, token) + 1;
+            var time = Dialect.TimeValue(now, Options.Times);
+            await ExecuteInAsync(connection, transaction,
+                $"UPDATE {QuotedTable} SET id = @nid, no = @nno, errors = @errors, failover = @now, spare = 1, status = 0 WHERE id = @id AND no = @no",
+                token, ("@nid", spare.Id), ("@nno", newNo), ("@errors", broken.Errors), ("@now", time), ("@id", id), ("@no", no));
+            await ExecuteInAsync(connection, transaction,
+                $"UPDATE {QuotedTable} SET id = @nid, no = @nno, errors = 0, failover = @now, spare = 0, status = 0 WHERE id = @id AND no = @no",
+                token, ("@nid", id), ("@nno", no), ("@now", time), ("@id", spare.Id), ("@no", spare.No));
+            await transaction.CommitAsync(token);
+            return spare;
+        }, ct, idempotent: false);
+
+    private async Task<LocDbRow?> ReadOneAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken ct,
+        params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            Add(command, name, value);
+        return (await ReadRowsAsync(command, ct)).FirstOrDefault();
+    }
+
+    private static async Task<int> ScalarIntAsync(DbConnection connection, DbTransaction transaction, string sql, int id, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        Add(command, "@id", id);
+        var value = await command.ExecuteScalarAsync(ct);
+        return value is null or DBNull ? 0 : Convert.ToInt32(value, CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteInAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken ct,
+        params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            Add(command, name, value);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>An operator's status change (maintenance = 2, back to 0 for the watcher), without touching the rest.</summary>
     public Task<bool> SetStatusAsync(int id, int no, LocDbStatus status, CancellationToken ct = default) =>
         UpdateAsync($"set status of ({id},{no}) to {(int)status} in {Table}", $"UPDATE {QuotedTable} SET status = @status WHERE id = @id AND no = @no",

@@ -170,6 +170,21 @@ public sealed class ClusterConfigTests(MariaDbServers servers) : TestKit
     }
 
     [Fact]
+    public async Task At_failover_level_2_a_spare_takes_the_place_of_a_member_turned_off()
+    {
+        await using var master = await MasterAsync(Row(1, 1), Row(1, 2), Row(1, 3) with { Spare = true, RiskGroup = 9 });
+        var config = Sys.ActorOf(ClusterConfig.ClusterConfig.Props(
+            new ClusterConfigSettings(master.Url, PollInterval: Poll, FailoverLevel: 2), CreateTestProbe().Ref));
+
+        config.Tell(new ChangeMember(1, 2, MemberChange.TurnOff, "50 errors"), TestActor);
+        ExpectMsg<MemberChanged>(Wait);
+
+        var rows = await master.ReadGroupAsync(1);
+        Assert.Equal([(1, "mysql://u:p@db1:3306/loc_g1", LocDbStatus.On), (2, "mysql://u:p@db3:3306/loc_g1", LocDbStatus.Off),
+            (4, "mysql://u:p@db2:3306/loc_g1", LocDbStatus.Off)], rows.Select(r => (r.No, r.Url, r.Status)));
+    }
+
+    [Fact]
     public async Task Changes_wait_while_the_master_is_down_and_are_written_after()
     {
         await using var master = await MasterAsync(Row(1, 1));

@@ -103,6 +103,36 @@ public abstract class MasterDatabaseContract
         Assert.Equal(2, (await master.ReadGroupAsync(1)).Count);
     }
 
+    [Fact]
+    public async Task A_spare_from_another_risk_group_takes_the_broken_members_place_as_p_usrloc_swaps()
+    {
+        await using var master = await SeededAsync();
+        await master.UpsertRowAsync(Rows[4] with { Status = LocDbStatus.On }); // (1,3): spare, rg 3, usable
+        await master.UpsertRowAsync(Rows[2] with { Errors = 50 });            // (1,2): rg 2, broken
+
+        var spare = await master.SwapWithSpareAsync(1, 2, Now);
+
+        Assert.Equal((1, 3), (spare!.Id, spare.No));
+        var group = await master.ReadGroupAsync(1);
+        Assert.Equal(
+        [
+            Rows[1],
+            new LocDbRow(1, 2, "mysql://kamailio:kamailiorw@dbC/loc_spare", LocDbStatus.Off, 0, Now, false, 3),   // the spare, in its place
+            new LocDbRow(1, 4, "mysql://kamailio:kamailiorw@dbB/loc_g1", LocDbStatus.Off, 50, Now, true, 2),       // the broken one, parked
+        ], group);
+    }
+
+    [Fact]
+    public async Task Without_a_spare_in_another_risk_group_nothing_is_swapped()
+    {
+        await using var master = await SeededAsync();
+        await master.UpsertRowAsync(Rows[4] with { Status = LocDbStatus.On, RiskGroup = 2 }); // same risk group as (1,2)
+
+        Assert.Null(await master.SwapWithSpareAsync(1, 2, Now));
+        Assert.Null(await master.SwapWithSpareAsync(7, 7, Now)); // no such row
+        Assert.Equal(3, (await master.ReadGroupAsync(1)).Count);
+    }
+
     [Theory]
     [InlineData("not a url", "the scheme must be")]
     [InlineData("mysql://u:p@db/", "the database name is missing")]

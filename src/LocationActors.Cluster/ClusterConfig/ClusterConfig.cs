@@ -152,6 +152,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         var write = change.Change switch
         {
             MemberChange.CountError => _master.IncrementErrorsAsync(change.GroupId, change.No),
+            MemberChange.TurnOff when _settings.FailoverLevel == 2 => SwapOrDeactivateAsync(change.GroupId, change.No, now),
             MemberChange.TurnOff => _master.DeactivateAsync(change.GroupId, change.No, now),
             MemberChange.TurnOn => _master.ReactivateAsync(change.GroupId, change.No, now),
             MemberChange.EndRecovery => _master.ResetFailoverAsync(change.GroupId, change.No),
@@ -161,6 +162,18 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         write.PipeTo(Self,
             success: found => new ChangeWritten(found),
             failure: e => new ChangeFailed(e is StorageException s ? s.Message : e.ToString()));
+    }
+
+    /// <summary>Failover level 2: a spare from another risk group takes the member's place; without one, it is just turned off.</summary>
+    private async Task<bool> SwapOrDeactivateAsync(int groupId, int no, long now)
+    {
+        if (await _master.SwapWithSpareAsync(groupId, no, now) is { } spare)
+        {
+            _log.Warning("locdb: spare ({0},{1}) replaces member {2} of group {3}", spare.Id, spare.No, no, groupId);
+            return true;
+        }
+
+        return await _master.DeactivateAsync(groupId, no, now);
     }
 
     private void StartPoll()

@@ -9,8 +9,9 @@ namespace LocationActors.Cluster.ClusterConfig;
 /// <param name="Storage">Timeouts and time zone.</param>
 /// <param name="PollInterval">How often <c>locdb</c> is read; an operator's status change reaches the groups within it.</param>
 /// <param name="Domains">The usrloc domains (tables); default: <c>location</c> partitioned over the groups.</param>
+/// <param name="FailoverLevel">p_usrloc's failover_level: 1 turns a failed member off; 2 first swaps in a spare from another risk group.</param>
 public sealed record ClusterConfigSettings(DatabaseUrl MasterUrl, string Table = "locdb", StorageOptions? Storage = null, TimeSpan? PollInterval = null,
-    IReadOnlyList<UsrlocDomain>? Domains = null)
+    IReadOnlyList<UsrlocDomain>? Domains = null, int FailoverLevel = 1)
 {
     public TimeSpan Poll => PollInterval ?? TimeSpan.FromSeconds(3);
 

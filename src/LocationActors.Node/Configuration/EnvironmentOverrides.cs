@@ -34,6 +34,7 @@ public static class EnvironmentOverrides
         ["LA_LOCDB_POLL_INTERVAL"] = "location.cluster-config.poll-interval",
         ["LA_DB_ERR_THRESHOLD"] = "location.failover.db-err-threshold",
         ["LA_DB_RETRY_INTERVAL"] = "location.failover.db-retry-interval",
+        ["LA_FAILOVER_LEVEL"] = "location.failover.failover-level",
         ["LA_LOG_LEVEL"] = "akka.loglevel",
         ["LA_NODE_HOST"] = "akka.remote.dot-netty.tcp.hostname",
         ["LA_NODE_PORT"] = "akka.remote.dot-netty.tcp.port",

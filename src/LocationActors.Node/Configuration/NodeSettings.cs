@@ -11,6 +11,12 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
     private const string GroupsPath = "location.groups";
     private const string FailoverPath = "location.failover";
 
+    private static int FailoverLevel(Config? failover)
+    {
+        var level = failover?.GetInt("failover-level", 1) ?? 1;
+        return level is 1 or 2 ? level : throw new ConfigurationException($"{FailoverPath}.failover-level must be 1 (turn off) or 2 (spare), got {level}");
+    }
+
     /// <exception cref="ConfigurationException">A key is invalid; the message names it.</exception>
     public static NodeSettings FromConfig(Config config)
     {
@@ -43,6 +49,7 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 ConfigValues.AtLeast(failover, FailoverPath, "db-err-threshold", 50, 1),
                 ConfigValues.Positive(failover, FailoverPath, "db-retry-interval", TimeSpan.FromSeconds(10))),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
-                ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains));
+                ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains,
+                FailoverLevel(failover)));
     }
 }

@@ -32,6 +32,8 @@ internal sealed class MySqlDialect : SqlDialect
         return new MySqlConnection(builder.ConnectionString);
     }
 
+    public override string ForUpdate => " FOR UPDATE";
+
     // Server-wide named lock, released explicitly or when the session ends.
     public override string SchemaLock => "SELECT GET_LOCK('locationactors-schema', 30)";
 

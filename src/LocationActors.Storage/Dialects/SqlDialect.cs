@@ -35,6 +35,9 @@ internal abstract class SqlDialect
     /// <summary>DELETE of at most <c>@limit</c> rows matching <paramref name="where"/>.</summary>
     public abstract string DeleteLimited(string table, string where);
 
+    /// <summary>Row locking for a read inside a serializable transaction (MariaDB <c>FOR UPDATE</c>; SQLite locks the file).</summary>
+    public abstract string ForUpdate { get; }
+
     /// <summary>Runs before a schema script so concurrent starts do not race; paired with <see cref="SchemaUnlock"/>.</summary>
     public abstract string SchemaLock { get; }
 

@@ -39,6 +39,8 @@ internal sealed class SqliteDialect : SqlDialect
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    public override string ForUpdate => "";
+
     public override string SchemaLock => "BEGIN IMMEDIATE";
 
     public override string SchemaUnlock => "COMMIT";
