@@ -374,6 +374,31 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         return rows.OrderBy(r => r.Ruid, StringComparer.Ordinal).ToList();
     }
 
+    [Theory]
+    [InlineData(WritePolicy.AllActive, false)]
+    [InlineData(WritePolicy.Majority, false)] // 1 of 2 is not more than half
+    [InlineData(WritePolicy.One, true)]
+    public async Task The_write_policy_decides_when_a_partly_stored_write_counts(WritePolicy policy, bool accepted)
+    {
+        var group = StartGroup(settings: new LocationGroupSettings(RegistrarSettings.Default, WritePolicy: policy));
+        await servers.ExecuteAsync(2, "RENAME TABLE location TO location_away", _member2.Url.Database);
+        try
+        {
+            group.Tell(Register("wes", "c1", 1, Contact("sip:wes@a")), TestActor);
+            var reply = ExpectMsg<ILocationGroupReply>(Wait);
+
+            Assert.Equal(accepted, reply is RegisterResult);
+            if (!accepted)
+                Assert.Contains($"stored on 1 of 2 members, the write policy ({policy}) needs more", ((GroupUnavailable)reply).Reason);
+            Assert.Equal(accepted ? 1 : 0, Ask<LookupResult>(group, new LookupContacts(1, 5, Aor("wes"))).Contacts.Count);
+            Assert.Single(await _member1.LoadAorAsync("wes", null)); // what a member stored is never taken back
+        }
+        finally
+        {
+            await servers.ExecuteAsync(2, "RENAME TABLE location_away TO location", _member2.Url.Database);
+        }
+    }
+
     [Fact]
     public async Task Registers_of_one_aor_in_flight_apply_one_after_the_other()
     {

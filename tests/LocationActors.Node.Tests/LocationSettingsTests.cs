@@ -92,6 +92,7 @@ public sealed class LocationSettingsTests : IDisposable
     [InlineData("cluster-config.poll-interval = 0s", "location.cluster-config.poll-interval must be positive")]
     [InlineData("failover.db-err-threshold = 0", "location.failover.db-err-threshold must be at least 1")]
     [InlineData("failover.failover-level = 3", "location.failover.failover-level must be 1 (turn off) or 2 (spare)")]
+    [InlineData("failover.write-policy = most", "location.failover.write-policy: 'most' is not all-active, majority or one")]
     public void Invalid_group_settings_name_the_key(string setting, string message)
     {
         var hocon = $"location {{ master-db-url = \"sqlite://x.db\", {setting} }}";

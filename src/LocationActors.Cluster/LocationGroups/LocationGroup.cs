@@ -360,19 +360,29 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             return;
         if (error is not null)
             pending.Failures.Add($"member {memberNo}: {error}");
+        else
+            _pending[seq] = pending = pending with { Stored = pending.Stored + 1 };
         if (pending.Awaiting.Count > 0)
             return;
 
         _pending.Remove(seq);
-        if (pending.Failures.Count == 0)
+        var asked = pending.Stored + pending.Failures.Count;
+        var stored = _settings.WritePolicy switch
+        {
+            WritePolicy.One => pending.Stored >= 1,
+            WritePolicy.Majority => pending.Stored * 2 > asked,
+            _ => pending.Failures.Count == 0,
+        };
+        if (stored)
         {
             _contacts.Set(pending.Key, pending.Next);
             pending.ReplyTo.Tell(pending.Reply);
         }
         else
         {
+            // Nothing already stored is taken back: the members that have it keep it (a later write or resync decides).
             pending.ReplyTo.Tell(new GroupUnavailable(pending.RequestId, _groupId,
-                $"not stored on every active member: {string.Join("; ", pending.Failures)}"));
+                $"stored on {pending.Stored} of {asked} members, the write policy ({_settings.WritePolicy}) needs more: {string.Join("; ", pending.Failures)}"));
         }
 
         // Requests that waited for this AOR run now, in their order; a new write makes the rest wait again.
@@ -660,7 +670,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
     private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
-        List<string> Failures, WriteRows Write);
+        List<string> Failures, WriteRows Write, int Stored = 0);
 
     private sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
 

@@ -3,6 +3,19 @@ using LocationActors.Storage;
 
 namespace LocationActors.Cluster.LocationGroups;
 
+/// <summary>When a write counts as stored, so the caller hears success.</summary>
+public enum WritePolicy
+{
+    /// <summary>Every member that takes traffic stored it (a failing member is counted and, once off, excluded).</summary>
+    AllActive,
+
+    /// <summary>More than half of them stored it.</summary>
+    Majority,
+
+    /// <summary>At least one stored it.</summary>
+    One,
+}
+
 /// <summary>What every location group of a node shares (read from the node's HOCON).</summary>
 /// <param name="Registrar">Matching mode, max contacts, CSeq retransmission window.</param>
 /// <param name="MembersPerGroup">The first rows of a group by <c>no</c> that take traffic; later rows are spares.</param>
@@ -14,6 +27,7 @@ namespace LocationActors.Cluster.LocationGroups;
 /// <param name="WarmUpRetry">Wait before trying to load the contacts again when no member could be read.</param>
 /// <param name="ErrorThreshold">Counted database errors after which a member is turned off (p_usrloc <c>db_err_threshold</c>).</param>
 /// <param name="RetryInterval">How often a member that is off is probed to turn it on again (p_usrloc <c>db_retry_interval</c>).</param>
+/// <param name="WritePolicy">When a write counts as stored. Members that missed a write it counted without are resynchronised when they return.</param>
 public sealed record LocationGroupSettings(
     RegistrarSettings Registrar,
     int MembersPerGroup = 2,
@@ -24,7 +38,8 @@ public sealed record LocationGroupSettings(
     int MaxBatchRows = 1000,
     TimeSpan? WarmUpRetry = null,
     int ErrorThreshold = 50,
-    TimeSpan? RetryInterval = null)
+    TimeSpan? RetryInterval = null,
+    WritePolicy WritePolicy = WritePolicy.AllActive)
 {
     public TimeSpan Watch => RetryInterval ?? TimeSpan.FromSeconds(10);
 

@@ -35,6 +35,7 @@ public static class EnvironmentOverrides
         ["LA_DB_ERR_THRESHOLD"] = "location.failover.db-err-threshold",
         ["LA_DB_RETRY_INTERVAL"] = "location.failover.db-retry-interval",
         ["LA_FAILOVER_LEVEL"] = "location.failover.failover-level",
+        ["LA_WRITE_POLICY"] = "location.failover.write-policy",
         ["LA_LOG_LEVEL"] = "akka.loglevel",
         ["LA_NODE_HOST"] = "akka.remote.dot-netty.tcp.hostname",
         ["LA_NODE_PORT"] = "akka.remote.dot-netty.tcp.port",

@@ -11,6 +11,18 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
     private const string GroupsPath = "location.groups";
     private const string FailoverPath = "location.failover";
 
+    private static WritePolicy Policy(Config? failover)
+    {
+        var text = failover?.GetString("write-policy", "all-active") ?? "all-active";
+        return text switch
+        {
+            "all-active" => WritePolicy.AllActive,
+            "majority" => WritePolicy.Majority,
+            "one" => WritePolicy.One,
+            _ => throw new ConfigurationException($"{FailoverPath}.write-policy: '{text}' is not all-active, majority or one"),
+        };
+    }
+
     private static int FailoverLevel(Config? failover)
     {
         var level = failover?.GetInt("failover-level", 1) ?? 1;
@@ -47,7 +59,8 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 ConfigValues.AtLeast(groups, GroupsPath, "max-batch-rows", 1000, 1),
                 ConfigValues.Positive(groups, GroupsPath, "warm-up-retry", TimeSpan.FromSeconds(2)),
                 ConfigValues.AtLeast(failover, FailoverPath, "db-err-threshold", 50, 1),
-                ConfigValues.Positive(failover, FailoverPath, "db-retry-interval", TimeSpan.FromSeconds(10))),
+                ConfigValues.Positive(failover, FailoverPath, "db-retry-interval", TimeSpan.FromSeconds(10)),
+                Policy(failover)),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
                 ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains,
                 FailoverLevel(failover)));
