@@ -149,34 +149,23 @@ public sealed class MasterDatabase : SqlDatabase
         }, ct, idempotent: false);
 
     private async Task<LocDbRow?> ReadOneAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken ct,
-        params (string Name, object Value)[] parameters)
+        params (string Name, object? Value)[] parameters)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            Add(command, name, value);
+        await using var command = Command(connection, transaction, sql, parameters);
         return (await ReadRowsAsync(command, ct)).FirstOrDefault();
     }
 
     private static async Task<int> ScalarIntAsync(DbConnection connection, DbTransaction transaction, string sql, int id, CancellationToken ct)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        Add(command, "@id", id);
+        await using var command = Command(connection, transaction, sql, ("@id", id));
         var value = await command.ExecuteScalarAsync(ct);
         return value is null or DBNull ? 0 : Convert.ToInt32(value, CultureInfo.InvariantCulture);
     }
 
     private static async Task ExecuteInAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken ct,
-        params (string Name, object Value)[] parameters)
+        params (string Name, object? Value)[] parameters)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            Add(command, name, value);
+        await using var command = Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -185,16 +174,11 @@ public sealed class MasterDatabase : SqlDatabase
         UpdateAsync($"set status of ({id},{no}) to {(int)status} in {Table}", $"UPDATE {QuotedTable} SET status = @status WHERE id = @id AND no = @no",
             id, no, ct, [("@status", (int)status)]);
 
-    private Task<bool> UpdateAsync(string operation, string sql, int id, int no, CancellationToken ct, (string Name, object Value)[]? extra = null,
+    private Task<bool> UpdateAsync(string operation, string sql, int id, int no, CancellationToken ct, (string Name, object? Value)[]? extra = null,
         bool idempotent = true) =>
         RunAsync(operation, async (connection, token) =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            Add(command, "@id", id);
-            Add(command, "@no", no);
-            foreach (var (name, value) in extra ?? [])
-                Add(command, name, value);
+            await using var command = Command(connection, null, sql, [("@id", id), ("@no", no), .. extra ?? []]);
             return await command.ExecuteNonQueryAsync(token) > 0;
         }, ct, idempotent);
 

@@ -210,6 +210,18 @@ public abstract class SqlDatabase : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>A command with its text and named parameters, in <paramref name="transaction"/> when given.</summary>
+    private protected static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql,
+        params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            Add(command, name, value);
+        return command;
+    }
+
     /// <summary>Adds a named parameter; null becomes DBNull.</summary>
     private protected static void Add(DbCommand command, string name, object? value)
     {
