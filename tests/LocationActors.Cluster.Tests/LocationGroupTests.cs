@@ -332,6 +332,35 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_member_whose_database_times_out_is_restarted_counted_per_failure_and_turned_off_at_the_threshold()
+    {
+        var storage = StorageOptions.Default with { CommandTimeout = TimeSpan.FromSeconds(1) };
+        var group = StartGroup(settings: new LocationGroupSettings(RegistrarSettings.Default, Storage: storage, ErrorThreshold: 3));
+        Ask<RegisterResult>(group, Register("kim", "c1", 1, Contact("sip:kim@a"))); // handles connected
+        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member2.Url));
+        await locker.OpenAsync();
+        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
+            await lockTable.ExecuteNonQueryAsync();
+
+        // The statement times out: the handle crashes, the group counts it and restarts the handle.
+        Assert.Contains("member 2", Ask<GroupUnavailable>(group, Register("kip", "c1", 1, Contact("sip:kip@a"))).Reason);
+        var counted = _config.ExpectMsg<ChangeMember>(Wait);
+        Assert.Equal((2, MemberChange.CountError), (counted.No, counted.Change));
+        // The restarted handle fails writes at once until its database answers a probe; each failure counts.
+        Assert.Contains("the member is down since", Ask<GroupUnavailable>(group, Register("kit", "c1", 1, Contact("sip:kit@a"))).Reason);
+        Assert.Equal(MemberChange.CountError, _config.ExpectMsg<ChangeMember>(Wait).Change);
+        Ask<GroupUnavailable>(group, Register("kat", "c1", 1, Contact("sip:kat@a")));
+        Assert.Equal([MemberChange.CountError, MemberChange.TurnOff], [_config.ExpectMsg<ChangeMember>(Wait).Change, _config.ExpectMsg<ChangeMember>(Wait).Change]);
+
+        // Off: the group goes on with member 1, and lookups never stopped.
+        Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("kay", "c1", 1, Contact("sip:kay@a"))).Action);
+        Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("kim"))).Contacts);
+        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
+            await unlock.ExecuteNonQueryAsync();
+        Assert.Empty(await _member2.LoadAorAsync("kay", null));
+    }
+
+    [Fact]
     public async Task An_off_member_is_turned_on_when_its_database_and_table_answer_again()
     {
         var settings = new LocationGroupSettings(RegistrarSettings.Default, RetryInterval: TimeSpan.FromMilliseconds(200));

@@ -10,9 +10,10 @@ namespace LocationActors.Cluster.DbHandles;
 /// and then go out together: one multi-row DELETE and one multi-row REPLACE for everything that queued up, so the
 /// database sees few large statements however many REGISTERs arrive. The mailbox never waits on the database:
 /// statements run as tasks whose results come back as messages.
-/// When the database stops answering (a lost connection, a timeout: a dead or frozen server) the handle fails
-/// everything queued at once and every new write immediately, instead of one command timeout per batch, and probes
-/// the database with backoff until it answers again.
+/// When the database fails a statement for a reason of the server's own (a lost connection, a timeout: a dead or
+/// frozen server) the handle throws <see cref="MemberDatabaseFailed"/> naming everything it held, and its group's
+/// supervision restarts it. A restarted handle does not trust its database yet: it fails every write at once, instead
+/// of one command timeout per batch, and probes the database with backoff until it answers.
 /// </summary>
 public sealed class DbHandle : ReceiveActor, IWithTimers
 {
@@ -26,13 +27,14 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Task _inFlight = Task.CompletedTask;
     private bool _busy;
-    private StorageException? _down; // why the database is considered down; null while it answers
+    private StorageException? _down; // why the database is not trusted; null while it answers
+    private int _attempt;            // failures in a row (carried over a restart by the exception)
     private TimeSpan _probeDelay = FirstProbe;
 
-    public DbHandle(int memberNo, LocationDatabase database, int maxBatchRows)
+    public DbHandle(int memberNo, Func<LocationDatabase> open, int maxBatchRows)
     {
         _memberNo = memberNo;
-        _database = database;
+        _database = open();
         _maxBatchRows = maxBatchRows;
 
         Receive<WriteRows>(write =>
@@ -49,11 +51,12 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         Receive<ProbeTick>(_ => _database.ProbeAsync().PipeTo(Self, success: () => ProbeResult.Answered, failure: _ => ProbeResult.Silent));
         Receive<ProbeResult>(result =>
         {
+            if (_down is null)
+                return;
             if (result == ProbeResult.Answered)
             {
                 _log.Info("member {0} ({1}) answers again", _memberNo, _database.Url);
                 _down = null;
-                _probeDelay = FirstProbe;
                 return;
             }
 
@@ -81,16 +84,15 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         Receive<BatchDone>(done =>
         {
             _busy = false;
-            foreach (var reply in done.Replies)
-                Context.Parent.Tell(reply);
             var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
                 .Concat(done.Replies.OfType<ResyncFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
             if (broken is not null)
-            {
-                GoDown(broken);
-                return;
-            }
+                throw Failed(broken, done.Replies);
 
+            foreach (var reply in done.Replies)
+                Context.Parent.Tell(reply);
+            if (done.Replies.Any(r => r is RowsWritten or Resynced))
+                _attempt = 0;
             if (done.Replies is [ExpiredRowsDeleted { Count: var count }] && count >= _maxBatchRows)
                 _queue.Enqueue(done.Again!); // more to delete: go on after the writes that queued meanwhile
             StartNext();
@@ -100,10 +102,26 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="memberNo">The member's <c>locdb.no</c>, named in every reply.</param>
-    /// <param name="database">The handle; the actor disposes it when it stops.</param>
+    /// <param name="open">Opens the database handle; called again by every restart. The actor disposes what it opened.</param>
     /// <param name="maxBatchRows">Most rows combined into one batch (each engine splits further into statements).</param>
-    public static Props Props(int memberNo, LocationDatabase database, int maxBatchRows = 1000) =>
-        Akka.Actor.Props.Create(() => new DbHandle(memberNo, database, maxBatchRows));
+    public static Props Props(int memberNo, Func<LocationDatabase> open, int maxBatchRows = 1000) =>
+        Akka.Actor.Props.Create(() => new DbHandle(memberNo, open, maxBatchRows));
+
+    /// <summary>
+    /// Restarted after <see cref="MemberDatabaseFailed"/>: the database is not trusted until a probe answers, and the
+    /// first probe waits longer the more failures came in a row (0.2 s doubling up to 5 s), so a server that keeps
+    /// failing is not hammered by reconnects.
+    /// </summary>
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        if (reason is not MemberDatabaseFailed failed)
+            return;
+        _attempt = failed.Attempt;
+        _down = failed.Error;
+        _probeDelay = TimeSpan.FromTicks(Math.Min(FirstProbe.Ticks << Math.Min(_attempt - 1, 10), LastProbe.Ticks));
+        Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
+    }
 
     /// <summary>The connection is closed once the statement in flight (if any) ends; the mailbox never waits for it.</summary>
     protected override void PostStop()
@@ -113,20 +131,19 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         _ = inFlight.ContinueWith(_ => database.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>The database stopped answering: everything queued fails now, and so will new writes until a probe answers.</summary>
-    private void GoDown(StorageException error)
+    /// <summary>
+    /// The database failed a statement: what else the batch stored is still reported, and the exception names every
+    /// write that is not stored — the failed ones and all that queued behind them, which a restart would forget.
+    /// </summary>
+    private MemberDatabaseFailed Failed(StorageException error, IReadOnlyList<object> replies)
     {
-        _log.Warning("member {0} ({1}) does not answer ({2}); failing writes until it does", _memberNo, _database.Url, error.Message);
-        _down = error;
-        var queued = _queue.OfType<WriteRows>().Select(w => w.Seq).ToList();
-        var resyncQueued = _queue.OfType<ResyncRows>().Any();
+        _log.Warning("member {0} ({1}) failed a statement ({2}); restarting its handle", _memberNo, _database.Url, error.Message);
+        foreach (var stored in replies.OfType<RowsWritten>())
+            Context.Parent.Tell(stored);
+        var seqs = replies.OfType<RowsWriteFailed>().SelectMany(f => f.Seqs).Concat(_queue.OfType<WriteRows>().Select(w => w.Seq)).ToList();
+        var resyncLost = replies.OfType<ResyncFailed>().Any() || _queue.OfType<ResyncRows>().Any();
         _queue.Clear();
-        if (queued.Count > 0)
-            Context.Parent.Tell(new RowsWriteFailed(_memberNo, queued, Down(error)));
-        if (resyncQueued)
-            Context.Parent.Tell(new ResyncFailed(_memberNo, Down(error)));
-        _probeDelay = FirstProbe;
-        Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
+        return new MemberDatabaseFailed(_memberNo, Self, seqs, resyncLost, _attempt + 1, error);
     }
 
     private StorageException Down(StorageException cause) =>

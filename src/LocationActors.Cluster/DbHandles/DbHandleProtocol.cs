@@ -1,3 +1,4 @@
+using Akka.Actor;
 using LocationActors.Domain.Contacts;
 using LocationActors.Storage;
 
@@ -30,3 +31,29 @@ public sealed record Resynced(int MemberNo, int Count);
 
 /// <summary>The copy failed; the member keeps what it had and stays unreadable.</summary>
 public sealed record ResyncFailed(int MemberNo, StorageException Error);
+
+/// <summary>
+/// Thrown by a <see cref="DbHandle"/> when its database failed a statement for a reason of the server's own (a lost
+/// connection, a timeout: a dead or frozen server), for its supervising location group to handle: the group counts
+/// the error against the member, fails the writes named here (they are not stored there) and restarts the handle,
+/// which then fails writes at once until its database answers a probe, probing with backoff.
+/// </summary>
+/// <param name="Handle">The handle that failed, so a group can tell it from a handle it has already replaced.</param>
+/// <param name="Seqs">The writes that were in the failed statement or queued behind it.</param>
+/// <param name="ResyncLost">A resync was among them: it must be started again.</param>
+/// <param name="Attempt">Failures in a row without a successful statement between them; the restart backs off by it.</param>
+public sealed class MemberDatabaseFailed(int memberNo, IActorRef handle, IReadOnlyList<long> seqs, bool resyncLost, int attempt, StorageException error)
+    : Exception($"member {memberNo} failed: {error.Message}", error)
+{
+    public int MemberNo { get; } = memberNo;
+
+    public IActorRef Handle { get; } = handle;
+
+    public IReadOnlyList<long> Seqs { get; } = seqs;
+
+    public bool ResyncLost { get; } = resyncLost;
+
+    public int Attempt { get; } = attempt;
+
+    public StorageException Error { get; } = error;
+}

@@ -42,8 +42,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<int, int> _errors = new();      // counted errors per member, as locdb knows them
     private readonly Dictionary<int, long> _turnedOff = new(); // turned off here (with the row's failover then); out until locdb changes the row
     private readonly HashSet<int> _probing = [];
-    private readonly Dictionary<int, long> _resyncs = new();    // member → the failover stamp its resync started for
-    private readonly HashSet<int> _joined = [];                // members that joined traffic while serving: they missed writes
+    private readonly Dictionary<int, long> _resyncing = new();  // member → the failover stamp of the resync in flight
+    private readonly Dictionary<int, long> _resyncedFor = new(); // member → the failover stamp its last resync completed for
+    private readonly HashSet<int> _joined = [];                 // members that missed writes whatever their stamp says
     private bool _serving;
     private IReadOnlyList<LocDbRow> _rows = [];
     private int _groupCount;
@@ -78,22 +79,51 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _log.Info("group {0}: member {1} ({2}) {3}", _groupId, no, DatabaseUrl.Mask(member.Row.Url), why);
         Context.Unwatch(member.Handle);
         Context.Stop(member.Handle);
+        _resyncing.Remove(no); // a resync in that handle dies with it; the member's return starts another
         // What it had not confirmed is not known to be stored there: those writes fail (and are not retried).
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
             Settle(seq, no, "left traffic before confirming the write");
     }
 
     /// <summary>
-    /// A member's handle that fails is stopped, not restarted: a restarted handle would forget the writes queued in
-    /// it. The group watches it, fails those writes, and starts a fresh handle for the member.
+    /// Supervision of the member handles, one member at a time (a handle's failure never touches the others). A handle
+    /// throws <see cref="MemberDatabaseFailed"/> when its database failed a statement: the writes it held fail on that
+    /// member, the error is counted as p_usrloc counts it, and the handle restarts with backoff — or, when the error
+    /// reached the threshold, the member is turned off and its handle stopped. Any other exception is a fault in the
+    /// handle itself: it is stopped, and <see cref="HandleStopped"/> fails what it held and starts a fresh one.
     /// </summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, -1, cause =>
+    {
+        if (cause is MemberDatabaseFailed failed)
+            return MemberFailed(failed);
+        _log.Error(cause, "group {0}: a member handle failed", _groupId);
+        return Directive.Stop;
+    }, loggingEnabled: false);
+
+    private Directive MemberFailed(MemberDatabaseFailed failed)
+    {
+        var no = failed.MemberNo;
+        if (!_members.TryGetValue(no, out var member) || !member.Handle.Equals(failed.Handle))
+            return Directive.Stop; // a handle the group has already let go
+        foreach (var seq in failed.Seqs)
+            Settle(seq, no, failed.Error.Message);
+        if (failed.ResyncLost)
+            _resyncing.Remove(no); // tried again at the next watch tick
+        CountError(no, failed.Error.Message);
+        if (!_members.ContainsKey(no))
+            return Directive.Stop;
+        // Under a policy that acknowledges writes without every member, this one may now lack acknowledged writes.
+        if (_serving && _settings.WritePolicy != WritePolicy.AllActive)
+            _joined.Add(no);
+        return Directive.Restart;
+    }
 
     private IActorRef StartHandle(LocDbRow row, DatabaseUrl url)
     {
-        var database = new LocationDatabase(url, _settings.StorageOptions, _settings.Table);
+        var (options, table, maxBatchRows) = (_settings.StorageOptions, _settings.Table, _settings.MaxBatchRows);
         // A unique name: a stopped child's name stays taken until it has really stopped.
-        var handle = Context.ActorOf(DbHandle.Props(row.No, database, _settings.MaxBatchRows), $"member-{row.No}-{++_handleGeneration}");
+        var handle = Context.ActorOf(DbHandle.Props(row.No, () => new LocationDatabase(url, options, table), maxBatchRows),
+            $"member-{row.No}-{++_handleGeneration}");
         Context.Watch(handle);
         return handle;
     }
@@ -103,7 +133,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         var (no, member) = _members.FirstOrDefault(m => m.Value.Handle.Equals(terminated.ActorRef));
         if (member is null)
             return;
-        _log.Error("group {0}: the handle of member {1} failed; starting a new one", _groupId, no);
+        _log.Error("group {0}: the handle of member {1} stopped; starting a new one", _groupId, no);
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
             Settle(seq, no, "its database handle failed");
         _members[no] = member with { Handle = StartHandle(member.Row, DatabaseUrl.Parse(member.Row.Url)) };
@@ -238,15 +268,21 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<Resynced>(done =>
         {
-            if (!_resyncs.ContainsKey(done.MemberNo))
-                return;
+            if (!_members.TryGetValue(done.MemberNo, out var member) || !member.Handle.Equals(Sender) ||
+                !_resyncing.Remove(done.MemberNo, out var stamp))
+                return; // from a handle the group has let go since
+            _joined.Remove(done.MemberNo);
+            _resyncedFor[done.MemberNo] = stamp;
             _log.Info("group {0}: member {1} resynchronised with {2} contacts; it is readable again", _groupId, done.MemberNo, done.Count);
-            _clusterConfig.Tell(new ChangeMember(_groupId, done.MemberNo, MemberChange.EndRecovery, $"resynchronised with {done.Count} contacts"));
+            if (stamp > LocDbRow.ZeroTime)
+                _clusterConfig.Tell(new ChangeMember(_groupId, done.MemberNo, MemberChange.EndRecovery, $"resynchronised with {done.Count} contacts"));
         });
         Receive<ResyncFailed>(failed =>
         {
+            if (!_members.TryGetValue(failed.MemberNo, out var member) || !member.Handle.Equals(Sender))
+                return;
             _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, failed.MemberNo, failed.Error.Message);
-            _resyncs.Remove(failed.MemberNo); // tried again at the next watch tick
+            _resyncing.Remove(failed.MemberNo); // tried again at the next watch tick
             if (failed.Error.Kind is not StorageErrorKind.InvalidData)
                 CountError(failed.MemberNo, failed.Error.Message);
         });
@@ -435,9 +471,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var (no, member) in _members)
         {
             var stamp = member.Row.Failover;
-            if (!_joined.Remove(no) && (stamp <= LocDbRow.ZeroTime || (_resyncs.TryGetValue(no, out var started) && started == stamp)))
-                continue; // not recovering, or already resynced (or resyncing) for this switch
-            _resyncs[no] = stamp;
+            var recovering = stamp > LocDbRow.ZeroTime && _resyncedFor.GetValueOrDefault(no) != stamp;
+            if (_resyncing.ContainsKey(no) || !(recovering || _joined.Contains(no)))
+                continue; // resyncing already, or nothing missed
+            _resyncing[no] = stamp;
             var snapshot = _contacts.All().ToList();
             _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, no, snapshot.Count);
             member.Handle.Tell(new ResyncRows(snapshot));
