@@ -509,8 +509,12 @@ ensure_user() {
 }
 
 write_env() {
-    local envf="$LA_DB_DIR/env" i port host user pw
+    local envf="$LA_DB_DIR/env" i port host user pw count=$LA_DB_INSTANCES last
     host=$(client_host)
+    # Every instance that exists is listed, also those above LA_DB_INSTANCES that an earlier `up` created (tests
+    # that kill instances use dedicated ones above the shared ones), so a later `up` never hides them.
+    last=$(list_instances | tail -n 1)
+    [[ -n "$last" ]] && ((last > count)) && count=$last
     # Kamailio's db URLs (and LocationActors') are not percent-decoded, so the
     # values go in as they are; load_password only accepts URL-safe ones.
     user=$LA_DB_USER
@@ -518,11 +522,11 @@ write_env() {
     {
         echo "# Written by scripts/mariadb.sh up; source it to reach the test databases."
         env_line LA_DB_DIR "$LA_DB_DIR"
-        env_line LA_DB_INSTANCES "$LA_DB_INSTANCES"
+        env_line LA_DB_INSTANCES "$count"
         env_line LA_DB_HOST "$host"
         env_line LA_DB_USER "$LA_DB_USER"
         env_line LA_DB_PASSWORD "$LA_DB_PASSWORD"
-        for ((i = 1; i <= LA_DB_INSTANCES; i++)); do
+        for ((i = 1; i <= count; i++)); do
             port=$(inst_port "$i")
             env_line "LA_MARIADB_${i}_PORT" "$port"
             env_line "LA_MARIADB_${i}_SOCKET" "$(sock_file "$i")"

@@ -19,18 +19,46 @@ public sealed class MariaDbServers : IAsyncLifetime
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>Instances every test may use; they are never stopped while tests run.</summary>
+    public const int SharedInstances = 2;
+
+    /// <summary>
+    /// Instances 3 to 5, reserved for the tests that kill, freeze and restart servers (one collection, run one test
+    /// at a time): a shared instance must never disappear under a test that did not ask for it.
+    /// </summary>
+    public static readonly IReadOnlyList<int> DedicatedInstances = [3, 4, 5];
+
     public async Task InitializeAsync()
     {
-        if (!File.Exists(EnvFile) || !await AllRunningAsync())
-        {
-            await RunScriptAsync("up");
-        }
+        if (!File.Exists(EnvFile) || !await RunningAsync(SharedInstances))
+            await UpAsync(SharedInstances);
+        else
+            ReadEnv();
+    }
 
+    /// <summary>
+    /// Starts instances 1..<paramref name="instances"/> where they do not run (thawing frozen ones), and reads the env
+    /// file again. Only the failover tests ask for the dedicated instances.
+    /// </summary>
+    public async Task UpAsync(int instances)
+    {
+        await RunScriptAsync(["up"], instances);
+        ReadEnv();
+    }
+
+    /// <summary>Runs a chaos command of the script on one instance: kill, start, stop, freeze or thaw.</summary>
+    public async Task ControlAsync(string command, int instance)
+    {
+        if (instance <= SharedInstances)
+            throw new ArgumentOutOfRangeException(nameof(instance), $"instance {instance} is shared by every test; use one of {string.Join(", ", DedicatedInstances)}");
+        await RunScriptAsync([command, instance.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+    }
+
+    private void ReadEnv() =>
         _env = File.ReadAllLines(EnvFile)
             .Where(l => l.Contains('=') && !l.StartsWith('#'))
             .Select(l => l.Split('=', 2))
             .ToDictionary(p => p[0], p => p[1].Trim('\''));
-    }
 
     public async Task DisposeAsync()
     {
@@ -49,8 +77,6 @@ public sealed class MariaDbServers : IAsyncLifetime
 
     /// <summary>The test user's password, so tests can check it never leaks into output.</summary>
     public string Password => _env["LA_DB_PASSWORD"];
-
-    public int InstanceCount => int.Parse(_env["LA_DB_INSTANCES"], System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The Kamailio-style URL of a fresh, empty database on <paramref name="instance"/>.</summary>
     public async Task<DatabaseUrl> CreateDatabaseAsync(int instance = 1)
@@ -116,27 +142,33 @@ public sealed class MariaDbServers : IAsyncLifetime
 
     private static string EnvFile => Path.Combine(StateDirectory, "env");
 
-    private static async Task<bool> AllRunningAsync()
+    /// <summary>Whether instances 1..<paramref name="instances"/> all run (others may be down on purpose).</summary>
+    private static async Task<bool> RunningAsync(int instances)
     {
-        var (code, output) = await RunScriptCapturedAsync("status");
-        return code == 0 && output.Contains("running") && !output.Contains("stopped");
+        var (code, output) = await RunScriptCapturedAsync(["status"]);
+        var running = output.Split('\n').Where(l => l.EndsWith(" running", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[0]).ToHashSet();
+        return code == 0 && Enumerable.Range(1, instances).All(i => running.Contains(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
-    private static async Task RunScriptAsync(string command)
+    private static async Task RunScriptAsync(string[] args, int? instances = null)
     {
-        var (code, output) = await RunScriptCapturedAsync(command);
+        var (code, output) = await RunScriptCapturedAsync(args, instances);
         if (code != 0)
-            throw new InvalidOperationException($"scripts/mariadb.sh {command} failed ({code}):\n{output}");
+            throw new InvalidOperationException($"scripts/mariadb.sh {string.Join(' ', args)} failed ({code}):\n{output}");
     }
 
-    private static async Task<(int Code, string Output)> RunScriptCapturedAsync(string command)
+    private static async Task<(int Code, string Output)> RunScriptCapturedAsync(string[] args, int? instances = null)
     {
-        var info = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "scripts", "mariadb.sh"), command])
+        var info = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "scripts", "mariadb.sh"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        // Explicit, so that an LA_DB_INSTANCES in the environment never makes `up` restart an instance a test killed.
+        if (instances is { } count)
+            info.Environment["LA_DB_INSTANCES"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var process = Process.Start(info)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

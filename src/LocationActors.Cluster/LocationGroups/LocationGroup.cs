@@ -15,10 +15,11 @@ namespace LocationActors.Cluster.LocationGroups;
 /// <summary>
 /// One location group: the single writer of its partition. It keeps the group's contacts in memory (lookups never
 /// touch a database), applies REGISTERs with the registrar's rules, and writes every change to each active member
-/// database through a <see cref="DbHandle"/> child, answering once every active member has stored it. Memory holds
-/// only what is stored: a change enters it when the write succeeds, and later requests for the same AOR wait for
-/// that outcome, so a failed write leaves nothing behind. On start it loads its contacts from the preferred member;
-/// requests that arrive meanwhile wait (bounded).
+/// database through a <see cref="DbHandle"/> child, answering success once the write policy is met (by default:
+/// every active member stored it). Memory mirrors what is stored: a change enters it once a member has stored it,
+/// and later requests for the same AOR wait for that outcome, so a write that no member stored leaves nothing behind.
+/// Member database failures are handled by supervision (<see cref="SupervisorStrategy"/>). On start it loads its
+/// contacts from the preferred member; requests that arrive meanwhile wait (bounded).
 /// </summary>
 public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 {
@@ -45,6 +46,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<int, long> _resyncing = new();  // member → the failover stamp of the resync in flight
     private readonly Dictionary<int, long> _resyncedFor = new(); // member → the failover stamp its last resync completed for
     private readonly HashSet<int> _joined = [];                 // members that missed writes whatever their stamp says
+    private readonly HashSet<int> _missedAgain = [];            // members that missed a write while their resync ran
+    private readonly Dictionary<string, HashSet<string>> _dirty = new(StringComparer.Ordinal); // AORs not on every member, with ruids deleted since
     private bool _serving;
     private IReadOnlyList<LocDbRow> _rows = [];
     private int _groupCount;
@@ -79,7 +82,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _log.Info("group {0}: member {1} ({2}) {3}", _groupId, no, DatabaseUrl.Mask(member.Row.Url), why);
         Context.Unwatch(member.Handle);
         Context.Stop(member.Handle);
-        _resyncing.Remove(no); // a resync in that handle dies with it; the member's return starts another
+        // A resync in that handle dies with it; the member's return (always with a resync) covers what it missed.
+        _resyncing.Remove(no);
+        _joined.Remove(no);
+        _missedAgain.Remove(no);
         // What it had not confirmed is not known to be stored there: those writes fail (and are not retried).
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
             Settle(seq, no, "left traffic before confirming the write");
@@ -110,12 +116,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         if (failed.ResyncLost)
             _resyncing.Remove(no); // tried again at the next watch tick
         CountError(no, failed.Error.Message);
-        if (!_members.ContainsKey(no))
-            return Directive.Stop;
-        // Under a policy that acknowledges writes without every member, this one may now lack acknowledged writes.
-        if (_serving && _settings.WritePolicy != WritePolicy.AllActive)
-            _joined.Add(no);
-        return Directive.Restart;
+        return _members.ContainsKey(no) ? Directive.Restart : Directive.Stop;
     }
 
     private IActorRef StartHandle(LocDbRow row, DatabaseUrl url)
@@ -256,7 +257,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         Receive<RowsWritten>(written => Acknowledge(written.MemberNo, written.Seqs, null));
         Receive<RowsWriteFailed>(failed =>
         {
-            Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message);
+            Acknowledge(failed.MemberNo, failed.Seqs, failed.Error.Message, refused: failed.Error.Kind is StorageErrorKind.InvalidData);
             // A database that failed (not a row it refused) counts against the member in locdb, as in p_usrloc.
             if (failed.Error.Kind is not StorageErrorKind.InvalidData)
                 CountError(failed.MemberNo, failed.Error.Message);
@@ -271,7 +272,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             if (!_members.TryGetValue(done.MemberNo, out var member) || !member.Handle.Equals(Sender) ||
                 !_resyncing.Remove(done.MemberNo, out var stamp))
                 return; // from a handle the group has let go since
-            _joined.Remove(done.MemberNo);
+            if (!_missedAgain.Remove(done.MemberNo))
+                _joined.Remove(done.MemberNo);
+            if (_joined.Count == 0 && _resyncing.Count == 0)
+                _dirty.Clear(); // every member holds what memory holds
             _resyncedFor[done.MemberNo] = stamp;
             _log.Info("group {0}: member {1} resynchronised with {2} contacts; it is readable again", _groupId, done.MemberNo, done.Count);
             if (stamp > LocDbRow.ZeroTime)
@@ -347,7 +351,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         var outcome = Registrar.Apply(_contacts.Get(request.Aor), request, _settings.Registrar, now, _ruids.Next);
         var reply = new RegisterResult(register.RequestId, request.Aor, outcome.Action, outcome.Rejection, outcome.Reason,
             outcome.Bindings.Lookup(now));
-        if (!outcome.Accepted || !outcome.HasWrites)
+        if (!outcome.Accepted || (!outcome.HasWrites && !_dirty.ContainsKey(request.Aor.Value)))
         {
             sender.Tell(reply);
             return;
@@ -357,9 +361,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     }
 
     /// <summary>
-    /// Sends a change of one AOR to every active member; once each of them stored it, the change enters memory and
-    /// <paramref name="reply"/> goes out. If any failed, memory keeps what was stored before and the caller hears
-    /// "unavailable" — never a success for something that is not stored. With no active member nothing is tried.
+    /// Sends a change of one AOR to every active member. Once each has answered, memory takes the change if any member
+    /// stored it (memory mirrors what the databases hold, so a reader of that member — a Kamailio, a warm-up — sees
+    /// what a lookup answers), and the caller hears success only if the write policy is met, "unavailable" otherwise:
+    /// never a success for something that is not stored. A member that missed a change another member stored is
+    /// resynchronised. With no active member nothing is tried.
     /// </summary>
     private void Write(IActorRef replyTo, object reply, long requestId, string key, AorBindings next, IReadOnlyList<ContactBinding> upserts,
         IReadOnlyList<string> deletes)
@@ -368,6 +374,13 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         {
             replyTo.Tell(new GroupUnavailable(requestId, _groupId, $"group {_groupId} has no active member database"));
             return;
+        }
+
+        if (_dirty.TryGetValue(key, out var deletedBefore))
+        {
+            // An earlier change of this AOR is missing on some member: this write carries the AOR's whole state.
+            upserts = next.ToList();
+            deletes = deletes.Union(deletedBefore).Except(upserts.Select(b => b.Ruid)).ToList();
         }
 
         if (upserts.Count == 0 && deletes.Count == 0)
@@ -383,19 +396,22 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             member.Handle.Tell(write);
     }
 
-    private void Acknowledge(int memberNo, IReadOnlyList<long> seqs, string? error)
+    private void Acknowledge(int memberNo, IReadOnlyList<long> seqs, string? error, bool refused = false)
     {
         foreach (var seq in seqs)
-            Settle(seq, memberNo, error);
+            Settle(seq, memberNo, error, refused);
     }
 
-    /// <summary>One member's answer for one write; the write completes when every awaited member answered.</summary>
-    private void Settle(long seq, int memberNo, string? error)
+    /// <summary>
+    /// One member's answer for one write (<paramref name="refused"/>: the member refused the rows as invalid); the
+    /// write completes when every awaited member answered.
+    /// </summary>
+    private void Settle(long seq, int memberNo, string? error, bool refused = false)
     {
         if (!_pending.TryGetValue(seq, out var pending) || !pending.Awaiting.Remove(memberNo))
             return;
         if (error is not null)
-            pending.Failures.Add($"member {memberNo}: {error}");
+            pending.Failures.Add((memberNo, error, refused));
         else
             _pending[seq] = pending = pending with { Stored = pending.Stored + 1 };
         if (pending.Awaiting.Count > 0)
@@ -403,23 +419,20 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
         _pending.Remove(seq);
         var asked = pending.Stored + pending.Failures.Count;
-        var stored = _settings.WritePolicy switch
+        var acknowledged = _settings.WritePolicy switch
         {
             WritePolicy.One => pending.Stored >= 1,
             WritePolicy.Majority => pending.Stored * 2 > asked,
             _ => pending.Failures.Count == 0,
         };
-        if (stored)
-        {
-            _contacts.Set(pending.Key, pending.Next);
-            pending.ReplyTo.Tell(pending.Reply);
-        }
-        else
-        {
-            // Nothing already stored is taken back: the members that have it keep it (a later write or resync decides).
-            pending.ReplyTo.Tell(new GroupUnavailable(pending.RequestId, _groupId,
-                $"stored on {pending.Stored} of {asked} members, the write policy ({_settings.WritePolicy}) needs more: {string.Join("; ", pending.Failures)}"));
-        }
+        if (pending.Stored > 0)
+            Stored(pending);
+
+        pending.ReplyTo.Tell(acknowledged
+            ? pending.Reply
+            : new GroupUnavailable(pending.RequestId, _groupId,
+                $"stored on {pending.Stored} of {asked} members, the write policy ({_settings.WritePolicy}) needs more: " +
+                string.Join("; ", pending.Failures.Select(f => $"member {f.No}: {f.Error}"))));
 
         // Requests that waited for this AOR run now, in their order; a new write makes the rest wait again.
         if (!_aorsWriting.Remove(pending.Key, out var waiting))
@@ -434,6 +447,35 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A write that some member stored enters memory. Nothing stored is taken back: a member that is still active but
+    /// missed it gets the group's contacts copied over at the next watch tick, and until then the AOR is "dirty" —
+    /// its next write carries its whole state, so even a retransmission answered from memory first repairs it.
+    /// (A row that a member refused as invalid it would refuse in the copy too: that is not a miss.)
+    /// </summary>
+    private void Stored(PendingWrite pending)
+    {
+        _contacts.Set(pending.Key, pending.Next);
+        var missed = pending.Failures.Where(f => !f.Refused && _members.ContainsKey(f.No)).Select(f => f.No).ToList();
+        if (missed.Count == 0)
+        {
+            if (pending.Failures.Count == 0)
+                _dirty.Remove(pending.Key);
+            return;
+        }
+
+        foreach (var no in missed)
+        {
+            _joined.Add(no);
+            if (_resyncing.ContainsKey(no))
+                _missedAgain.Add(no); // the copy under way may have been taken before this write
+        }
+
+        if (!_dirty.TryGetValue(pending.Key, out var deleted))
+            _dirty[pending.Key] = deleted = new HashSet<string>(StringComparer.Ordinal);
+        deleted.UnionWith(pending.Write.DeletedRuids);
     }
 
     /// <summary>
@@ -707,7 +749,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
     private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
-        List<string> Failures, WriteRows Write, int Stored = 0);
+        List<(int No, string Error, bool Refused)> Failures, WriteRows Write, int Stored = 0);
 
     private sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
 
