@@ -169,6 +169,14 @@ public sealed class MasterDatabase : SqlDatabase
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// An operator brings a member back from maintenance (or confirms an off one): <c>status = 0</c>, so the watcher
+    /// turns it on once it answers and its group resynchronises it. A member that is on is left alone (false).
+    /// </summary>
+    public Task<bool> ActivateAsync(int id, int no, CancellationToken ct = default) =>
+        UpdateAsync($"activate ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET status = 0 WHERE id = @id AND no = @no AND status <> 1",
+            id, no, ct);
+
     /// <summary>An operator's status change (maintenance = 2, back to 0 for the watcher), without touching the rest.</summary>
     public Task<bool> SetStatusAsync(int id, int no, LocDbStatus status, CancellationToken ct = default) =>
         UpdateAsync($"set status of ({id},{no}) to {(int)status} in {Table}", $"UPDATE {QuotedTable} SET status = @status WHERE id = @id AND no = @no",

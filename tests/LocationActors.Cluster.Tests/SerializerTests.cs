@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Cluster.Serialization;
 using LocationActors.Domain.Aors;
@@ -49,6 +50,15 @@ public sealed class SerializerTests : TestKit
         new ChangeMember(1, 2, MemberChange.TurnOff, "50 errors"),
         new MemberChanged(1, 2, MemberChange.TurnOff, true),
         new GroupLayout(3, 4, [new LocDbRow(3, 1, "mysql://u:p@db/loc", LocDbStatus.Maintenance, 5, LocDbRow.ZeroTime, true, 2)]),
+        new GroupStatus(63, 1, "akka.tcp://location@127.0.0.1:4054", "serving", 1, 1, [2], [], [], MembersTurnedOff: 1, Resyncs: 2),
+        new ChangeMember(1, 2, MemberChange.Activate, "asked by an operator"),
+        new GetLocDb(),
+        new LocDbSnapshot(2, [new LocDbRow(1, 1, "mysql://u:p@db/loc", LocDbStatus.On, 0, LocDbRow.DefaultTime, false, 1)], true),
+        new GetClusterState(64),
+        new ClusterState(65, [new ClusterNode("akka.tcp://location@127.0.0.1:4053", "Up", ["location"])], [new DomainState("location", true, 2)],
+            new RegistrarOptions(true, true, "sip."), [new LocDbRow(1, 2, "mysql://u:***@db/loc", LocDbStatus.Off, 3, 1_767_225_600, false, 2)], true, false),
+        new ChangeLocDbMember(66, 1, 2, MemberChange.Maintenance),
+        new LocDbMemberChanged(67, 1, 2, MemberChange.Activate, true),
     };
 
     [Theory]
@@ -70,7 +80,8 @@ public sealed class SerializerTests : TestKit
         Assert.Equal([], LocationProtocolSerializer.MessageTypes.Except(sampled));
         var protocolTypes = typeof(LocationProtocolSerializer).Assembly.GetTypes()
             .Where(t => t is { IsAbstract: false, IsInterface: false } &&
-                        (typeof(IGroupMessage).IsAssignableFrom(t) || typeof(ILocationGroupReply).IsAssignableFrom(t) || typeof(IClusterConfigMessage).IsAssignableFrom(t)));
+                        (typeof(IGroupMessage).IsAssignableFrom(t) || typeof(ILocationGroupReply).IsAssignableFrom(t) ||
+                         typeof(IClusterConfigMessage).IsAssignableFrom(t) || typeof(IGatewayRequest).IsAssignableFrom(t)));
         Assert.Equal([], protocolTypes.Except(LocationProtocolSerializer.MessageTypes));
     }
 

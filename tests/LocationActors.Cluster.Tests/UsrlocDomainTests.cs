@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
@@ -42,8 +43,9 @@ public sealed class UsrlocDomainTests : TestKit
     public void The_gateway_refuses_what_cannot_be_a_group_and_forwards_the_rest()
     {
         var region = CreateTestProbe();
+        var mirror = CreateTestProbe();
         var gateway = Sys.ActorOf(GroupsGateway.Props(region.Ref,
-            [new UsrlocDomain("location", DomainKind.Cluster), new UsrlocDomain("cfa", DomainKind.Single, Default)]));
+            [new UsrlocDomain("location", DomainKind.Cluster), new UsrlocDomain("cfa", DomainKind.Single, Default)], mirror.Ref, RegistrarOptions.Default));
         var alice = Aor.FromColumns("alice", null);
 
         gateway.Tell(new LookupContacts(1, 7, alice, Table: "nope"), TestActor);
@@ -61,6 +63,24 @@ public sealed class UsrlocDomainTests : TestKit
         gateway.Tell(lookup, TestActor);
         Assert.Equal(lookup, region.ExpectMsg<LookupContacts>());
         Assert.Equal(TestActor, region.LastSender); // forwarded: the group answers the asker directly
+    }
+
+    [Fact]
+    public void The_gateway_passes_on_only_an_operators_changes_and_says_whether_locdb_has_the_row()
+    {
+        var mirror = CreateTestProbe();
+        var gateway = Sys.ActorOf(GroupsGateway.Props(CreateTestProbe().Ref, [new UsrlocDomain("location", DomainKind.Cluster)], mirror.Ref,
+            RegistrarOptions.Default));
+
+        gateway.Tell(new ChangeLocDbMember(3, 1, 2, MemberChange.TurnOff), TestActor);
+        Assert.Contains("TurnOff is not an operator's change", ExpectMsg<RequestRejected>().Reason);
+        mirror.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        gateway.Tell(new ChangeLocDbMember(4, 1, 2, MemberChange.Maintenance), TestActor);
+        var change = mirror.ExpectMsg<ChangeMember>();
+        Assert.Equal((1, 2, MemberChange.Maintenance), (change.GroupId, change.No, change.Change));
+        mirror.Reply(new MemberChanged(1, 2, MemberChange.Maintenance, Found: false));
+        Assert.Equal(new LocDbMemberChanged(4, 1, 2, MemberChange.Maintenance, false), ExpectMsg<LocDbMemberChanged>());
     }
 
     [Fact]

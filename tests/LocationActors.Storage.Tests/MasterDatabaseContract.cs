@@ -104,6 +104,19 @@ public abstract class MasterDatabaseContract
     }
 
     [Fact]
+    public async Task Activating_brings_a_member_from_maintenance_to_the_watcher_and_never_takes_one_that_is_on()
+    {
+        await using var master = await SeededAsync();
+        await master.SetStatusAsync(1, 2, LocDbStatus.Maintenance);
+
+        Assert.True(await master.ActivateAsync(1, 2));
+        Assert.Equal(Rows[2] with { Status = LocDbStatus.Off }, (await master.ReadGroupAsync(1))[1]);
+        Assert.False(await master.ActivateAsync(1, 1)); // on: left alone
+        Assert.Equal(LocDbStatus.On, (await master.ReadGroupAsync(1))[0].Status);
+        Assert.False(await master.ActivateAsync(9, 1));
+    }
+
+    [Fact]
     public async Task A_spare_from_another_risk_group_takes_the_broken_members_place_as_p_usrloc_swaps()
     {
         await using var master = await SeededAsync();

@@ -29,6 +29,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private readonly IActorRef? _replicator;
     private readonly Queue<(ChangeMember Change, IActorRef ReplyTo)> _changes = new();
     private Dictionary<int, IReadOnlyList<LocDbRow>> _rowsByGroup = new();
+    private IReadOnlyList<LocDbRow> _otherRows = []; // rows outside 1..N (e.g. a group being prepared), shown to operators only
     private int _groupCount;
     private bool _busy; // the master handle runs one statement at a time: a read or a change
     private bool _masterDown;
@@ -101,6 +102,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
                 _log.Warning("locdb cannot be written ({0}); {1} change(s) wait for the master", failed.Reason, _changes.Count);
             _masterDown = true; // retried after the next successful read
         });
+        Receive<GetLocDb>(_ => Sender.Tell(new LocDbSnapshot(_groupCount, _rowsByGroup.Values.SelectMany(r => r).Concat(_otherRows).ToList(), _masterDown)));
         Receive<GetGroupLayout>(ask =>
         {
             if (_groupCount == 0)
@@ -157,6 +159,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
             MemberChange.TurnOn => _master.ReactivateAsync(change.GroupId, change.No, now),
             MemberChange.EndRecovery => _master.ResetFailoverAsync(change.GroupId, change.No),
             MemberChange.Maintenance => _master.SetStatusAsync(change.GroupId, change.No, LocDbStatus.Maintenance),
+            MemberChange.Activate => _master.ActivateAsync(change.GroupId, change.No),
             _ => Task.FromResult(false),
         };
         write.PipeTo(Self,
@@ -223,6 +226,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
             .Where(id => _rowsByGroup.GetValueOrDefault(id) is not { } before || !before.SequenceEqual(byGroup.GetValueOrDefault(id) ?? []))
             .ToList();
         _rowsByGroup = byGroup;
+        _otherRows = rows.Where(r => r.Id < 1 || r.Id > _groupCount).OrderBy(r => r.Id).ThenBy(r => r.No).ToList();
 
         // Pushing a layout also starts a group that is not running yet, so every group runs from the first read on.
         foreach (var domain in _settings.UsrlocDomains)

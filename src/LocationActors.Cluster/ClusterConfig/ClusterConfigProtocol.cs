@@ -34,6 +34,9 @@ public enum MemberChange
 
     /// <summary>An operator takes the member out of all traffic: <c>status = 2</c>.</summary>
     Maintenance,
+
+    /// <summary>An operator brings it back: <c>status = 0</c> (never from 1), then the watcher and the resync do the rest.</summary>
+    Activate,
 }
 
 /// <summary>
@@ -44,3 +47,11 @@ public sealed record ChangeMember(int GroupId, int No, MemberChange Change, stri
 
 /// <summary>The change is in <c>locdb</c> (<see cref="Found"/> false: no such row), and the layouts were re-read.</summary>
 public sealed record MemberChanged(int GroupId, int No, MemberChange Change, bool Found) : IClusterConfigMessage;
+
+/// <summary>Asks the mirror for every <c>locdb</c> row it serves with, and N.</summary>
+public sealed record GetLocDb : IClusterConfigMessage;
+
+/// <summary>The mirror's view of <c>locdb</c>.</summary>
+/// <param name="GroupCount">N; 0 while locdb has never been read.</param>
+/// <param name="MasterDown">The last read failed: these are the last good rows.</param>
+public sealed record LocDbSnapshot(int GroupCount, IReadOnlyList<LocDbRow> Rows, bool MasterDown) : IClusterConfigMessage;

@@ -56,6 +56,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private int _stashed;
     private long _warmUp;
     private int _foreignRows;
+    private int _membersTurnedOff;
+    private int _resyncsDone;
 
     public LocationGroup(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null)
     {
@@ -277,6 +279,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             if (_joined.Count == 0 && _resyncing.Count == 0)
                 _dirty.Clear(); // every member holds what memory holds
             _resyncedFor[done.MemberNo] = stamp;
+            _resyncsDone++;
             _log.Info("group {0}: member {1} resynchronised with {2} contacts; it is readable again", _groupId, done.MemberNo, done.Count);
             if (stamp > LocDbRow.ZeroTime)
                 _clusterConfig.Tell(new ChangeMember(_groupId, done.MemberNo, MemberChange.EndRecovery, $"resynchronised with {done.Count} contacts"));
@@ -497,6 +500,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         if (errors < _settings.ErrorThreshold)
             return;
         _log.Warning("group {0}: member {1} reached {2} errors; turning it off", _groupId, no, errors);
+        _membersTurnedOff++;
         _turnedOff[no] = _rows.FirstOrDefault(r => r.No == no)?.Failover ?? 0;
         _clusterConfig.Tell(new ChangeMember(_groupId, no, MemberChange.TurnOff, $"{errors} errors, the last: {reason}"));
         RemoveMember(no, "was turned off after too many errors");
@@ -579,7 +583,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         var up = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(ClusterConstants.LocationRole))
             .Select(m => m.Address.ToString()).Order().ToList();
         return new GroupStatus(request.RequestId, _groupId, cluster.SelfAddress.ToString(), state, _contacts.AorCount, _contacts.BindingCount,
-            _members.Keys.Order().ToList(), up, cluster.State.SeenBy.Select(a => a.ToString()).Order().ToList());
+            _members.Keys.Order().ToList(), up, cluster.State.SeenBy.Select(a => a.ToString()).Order().ToList(), _membersTurnedOff, _resyncsDone);
     }
 
     private bool IsMine(IGroupMessage message) => message.GroupId == _groupId && message.Table == _table;

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
@@ -41,6 +42,12 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
         [typeof(GroupLayout)] = "layout",
         [typeof(ChangeMember)] = "change-member",
         [typeof(MemberChanged)] = "member-changed",
+        [typeof(GetLocDb)] = "get-locdb",
+        [typeof(LocDbSnapshot)] = "locdb",
+        [typeof(GetClusterState)] = "get-cluster",
+        [typeof(ClusterState)] = "cluster",
+        [typeof(ChangeLocDbMember)] = "change-locdb",
+        [typeof(LocDbMemberChanged)] = "locdb-changed",
     };
 
     private static readonly Dictionary<string, Type> TypeOf = ManifestOf.ToDictionary(p => p.Value, p => p.Key);
@@ -87,6 +94,12 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
 [JsonSerializable(typeof(GroupLayout))]
 [JsonSerializable(typeof(ChangeMember))]
 [JsonSerializable(typeof(MemberChanged))]
+[JsonSerializable(typeof(GetLocDb))]
+[JsonSerializable(typeof(LocDbSnapshot))]
+[JsonSerializable(typeof(GetClusterState))]
+[JsonSerializable(typeof(ClusterState))]
+[JsonSerializable(typeof(ChangeLocDbMember))]
+[JsonSerializable(typeof(LocDbMemberChanged))]
 internal sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>An AOR travels as its two columns, so the receiver rebuilds exactly the same value.</summary>

@@ -58,7 +58,7 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
             ClusterShardingSettings.Create(system).WithRole(ClusterConstants.LocationRole),
             new GroupMessageExtractor());
         // Proxies are not cluster members: they reach the groups through the cluster client and this gateway.
-        var gateway = system.ActorOf(GroupsGateway.Props(groups, settings.Location.Domains), GroupsGateway.Name);
+        var gateway = system.ActorOf(GroupsGateway.Props(groups, settings.Location.Domains, configProxy, settings.Location.Registrar), GroupsGateway.Name);
         ClusterClientReceptionist.Get(system).RegisterService(gateway);
         system.ActorOf(ClusterSingletonManager.Props(
             Cluster.ClusterConfig.ClusterConfig.Props(settings.ClusterConfig, groups, DistributedData.Get(system).Replicator),
