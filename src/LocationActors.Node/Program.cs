@@ -3,6 +3,7 @@ using System.Globalization;
 using Akka.Configuration;
 using LocationActors.Domain.Encoding;
 using LocationActors.Domain.LocDb;
+using LocationActors.Cluster.Hosting;
 using LocationActors.Node.Check;
 using Akka.Actor;
 using LocationActors.Node.Configuration;
@@ -51,7 +52,7 @@ public static class Program
         }
 
         var self = Akka.Cluster.Cluster.Get(host.System).SelfAddress;
-        ExitWithParent(host.System, error);
+        ParentWatchdog.Start(host.System, "node", error);
         output.WriteLine($"node: {self} started; Ctrl-C stops it");
         // Ctrl-C leaves the cluster gracefully (groups hand over), as SIGTERM does through the CLR shutdown hook.
         Console.CancelKeyPress += (_, e) =>
@@ -62,36 +63,6 @@ public static class Program
         await host.System.WhenTerminated;
         output.WriteLine($"node: {self} stopped");
         return 0;
-    }
-
-    /// <summary>
-    /// With <c>LA_EXIT_WITH_PARENT=pid</c> the node stops when that process is gone: test harnesses set it so that
-    /// nodes never outlive a crashed test run.
-    /// </summary>
-    private static void ExitWithParent(ActorSystem system, TextWriter error)
-    {
-        if (!int.TryParse(Environment.GetEnvironmentVariable("LA_EXIT_WITH_PARENT"), out var parent))
-            return;
-        _ = Task.Run(async () =>
-        {
-            while (!system.WhenTerminated.IsCompleted)
-            {
-                await Task.Delay(1000);
-                try
-                {
-                    using var process = System.Diagnostics.Process.GetProcessById(parent);
-                    if (!process.HasExited)
-                        continue;
-                }
-                catch (ArgumentException)
-                {
-                    // no such process any more
-                }
-
-                error.WriteLine($"node: parent process {parent} is gone; stopping");
-                Environment.Exit(3);
-            }
-        });
     }
 
     private static async Task<int> CheckAsync(string? configPath, TextWriter output, TextWriter error, CancellationToken ct)

@@ -1,11 +1,11 @@
 using Akka.Configuration;
+using LocationActors.Cluster.Hosting;
 
 namespace LocationActors.Node.Configuration;
 
 /// <summary>
-/// Environment variables that override keys of <c>hocon/node.hocon</c> (containers and CI configure the node this
-/// way). Akka.NET's HOCON parser does not read the environment in <c>${?VAR}</c> substitutions, so the mapping is
-/// explicit: this table is the list of every variable the node reads, and each key's comment in the file names it.
+/// Environment variables that override keys of <c>hocon/node.hocon</c> (see <see cref="HoconEnvironment"/>): this
+/// table is the list of every variable the node reads, and each key's comment in the file names it.
 /// </summary>
 public static class EnvironmentOverrides
 {
@@ -46,29 +46,6 @@ public static class EnvironmentOverrides
     private static readonly HashSet<string> ListKeys = ["akka.cluster.seed-nodes"];
 
     /// <summary>The config with every set variable's value in place of its key's.</summary>
-    public static Config Apply(Config config, Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        var root = new Dictionary<string, object>();
-        foreach (var (variable, path) in Keys)
-        {
-            if (environment(variable) is not { } value)
-                continue;
-            var segments = path.Split('.');
-            var node = root;
-            foreach (var segment in segments[..^1])
-            {
-                if (!node.TryGetValue(segment, out var child))
-                    node[segment] = child = new Dictionary<string, object>();
-                node = (Dictionary<string, object>)child;
-            }
-
-            node[segments[^1]] = ListKeys.Contains(path)
-                ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                : value;
-        }
-
-        // FromObject quotes the values itself, so a value can never change the config's structure.
-        return root.Count == 0 ? config : ConfigurationFactory.FromObject(root).WithFallback(config);
-    }
+    public static Config Apply(Config config, Func<string, string?>? environment = null) =>
+        HoconEnvironment.Apply(config, Keys, ListKeys, environment);
 }

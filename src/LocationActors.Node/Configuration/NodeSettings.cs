@@ -1,3 +1,4 @@
+using LocationActors.Cluster.Hosting;
 using Akka.Configuration;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.LocationGroups;

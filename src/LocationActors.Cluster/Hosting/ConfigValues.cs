@@ -1,9 +1,9 @@
 using Akka.Configuration;
 
-namespace LocationActors.Node.Configuration;
+namespace LocationActors.Cluster.Hosting;
 
-/// <summary>Reads checked values from a section; a bad one stops the node with the key's full path in the message.</summary>
-internal static class ConfigValues
+/// <summary>Reads checked values from a section; a bad one stops the program with the key's full path in the message.</summary>
+public static class ConfigValues
 {
     public static TimeSpan Positive(Config? section, string path, string key, TimeSpan fallback)
     {

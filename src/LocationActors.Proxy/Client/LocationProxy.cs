@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster.Tools.Client;
+using Akka.Event;
+using LocationActors.Cluster.Gateway;
+using LocationActors.Cluster.LocationGroups;
+using LocationActors.Proxy.Configuration;
+
+namespace LocationActors.Proxy.Client;
+
+/// <summary>
+/// The proxy's one long-lived sender towards the cluster. Callers ask it (<see cref="SendToCluster"/>); it gives each
+/// request an id, sends it through the cluster client to the gateway on a node, and matches the reply by that id.
+/// One sender matters: the receptionist builds a response tunnel per distinct sender, so an Ask straight through the
+/// cluster client (a new temporary sender each time) is 3-4 times slower (akka-notes §3).
+/// Every request is safe to repeat, so one that gets no answer within the attempt timeout is sent again (sharding may
+/// drop messages while a group moves); when the request timeout passes, or too many requests are in flight, the
+/// caller hears <see cref="ClusterUnavailable"/> — it never waits without bound.
+/// </summary>
+public sealed class LocationProxy : ReceiveActor, IWithTimers
+{
+    /// <summary>How often deadlines are checked; the granularity of the timeouts.</summary>
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A group that is loading its contacts asks to be tried again shortly.</summary>
+    private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(200);
+
+    private readonly IActorRef _client;
+    private readonly ClusterClientOptions _options;
+    private readonly Dictionary<long, Pending> _pending = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _nextId;
+    private bool _unreachableLogged;
+
+    public LocationProxy(IActorRef client, ClusterClientOptions options)
+    {
+        _client = client;
+        _options = options;
+
+        Receive<SendToCluster>(send =>
+        {
+            if (_pending.Count >= _options.MaxInFlight)
+            {
+                Sender.Tell(new ClusterUnavailable($"{_options.MaxInFlight} requests are already waiting for the cluster; retry shortly"));
+                return;
+            }
+
+            var id = ++_nextId;
+            object message;
+            try
+            {
+                message = Stamp(send.Request, id);
+            }
+            catch (ArgumentException e)
+            {
+                Sender.Tell(new Status.Failure(e));
+                return;
+            }
+
+            var now = _clock.Elapsed;
+            _pending[id] = new Pending(Sender, message, now + _options.AttemptTimeout, now + _options.RequestTimeout);
+            Send(message);
+        });
+        Receive<ILocationGroupReply>(reply =>
+        {
+            if (!_pending.TryGetValue(reply.RequestId, out var pending))
+                return; // the answer to an attempt that was already answered, or given up on
+            if (reply is GroupBusy)
+            {
+                pending.AttemptDue = _clock.Elapsed + BusyRetry;
+                return;
+            }
+
+            _pending.Remove(reply.RequestId);
+            pending.ReplyTo.Tell(reply);
+            _unreachableLogged = false;
+        });
+        Receive<Sweep>(_ => CheckDeadlines());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef client, ClusterClientOptions options) => Akka.Actor.Props.Create(() => new LocationProxy(client, options));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
+
+    private void Send(object message) => _client.Tell(new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true));
+
+    private void CheckDeadlines()
+    {
+        var now = _clock.Elapsed;
+        List<long>? expired = null;
+        foreach (var (id, pending) in _pending)
+        {
+            if (now < pending.AttemptDue)
+                continue;
+            if (now >= pending.Deadline)
+            {
+                (expired ??= []).Add(id);
+                continue;
+            }
+
+            pending.AttemptDue = now + _options.AttemptTimeout;
+            Send(pending.Message);
+        }
+
+        if (expired is null)
+            return;
+        if (!_unreachableLogged)
+            _log.Warning("{0} request(s) got no answer from the cluster within {1}; callers are told it is unavailable", expired.Count, _options.RequestTimeout);
+        _unreachableLogged = true;
+        foreach (var id in expired)
+        {
+            _pending.Remove(id, out var pending);
+            pending!.ReplyTo.Tell(new ClusterUnavailable($"the location cluster did not answer within {_options.RequestTimeout.TotalSeconds:0.#} s"));
+        }
+    }
+
+    /// <summary>The request with the proxy's id in place of the caller's.</summary>
+    private static object Stamp(object request, long id) => request switch
+    {
+        RegisterBindings r => r with { RequestId = id },
+        LookupContacts r => r with { RequestId = id },
+        RemoveContact r => r with { RequestId = id },
+        RemoveAor r => r with { RequestId = id },
+        DumpGroup r => r with { RequestId = id },
+        GetGroupStatus r => r with { RequestId = id },
+        GetClusterState r => r with { RequestId = id },
+        ChangeLocDbMember r => r with { RequestId = id },
+        _ => throw new ArgumentException($"{request.GetType().Name} is not a request the location cluster answers", nameof(request)),
+    };
+
+    /// <summary>A request waiting for its answer: when to send it again, and when to give up.</summary>
+    private sealed class Pending(IActorRef replyTo, object message, TimeSpan attemptDue, TimeSpan deadline)
+    {
+        public IActorRef ReplyTo { get; } = replyTo;
+
+        public object Message { get; } = message;
+
+        public TimeSpan AttemptDue { get; set; } = attemptDue;
+
+        public TimeSpan Deadline { get; } = deadline;
+    }
+
+    private sealed class Sweep
+    {
+        public static readonly Sweep Instance = new();
+    }
+}

@@ -1,0 +1,15 @@
+using LocationActors.Cluster.Gateway;
+using LocationActors.Cluster.LocationGroups;
+
+namespace LocationActors.Proxy.Client;
+
+/// <summary>
+/// Ask the <see cref="LocationProxy"/> to get <paramref name="Request"/> answered by the cluster: a group request
+/// (<see cref="IWithGroupId"/>) or a gateway request (<see cref="IGatewayRequest"/>). Its <c>RequestId</c> is
+/// replaced by the proxy's own. The answer is the cluster's reply (an <see cref="ILocationGroupReply"/>) or
+/// <see cref="ClusterUnavailable"/>.
+/// </summary>
+public sealed record SendToCluster(object Request);
+
+/// <summary>No answer came in time (the cluster is unreachable or slow), or too many requests are in flight.</summary>
+public sealed record ClusterUnavailable(string Reason);

@@ -1,0 +1,51 @@
+using Akka.Configuration;
+using LocationActors.Cluster.Hosting;
+
+namespace LocationActors.Proxy.Configuration;
+
+/// <summary>Finds and parses the proxy's HOCON file; environment variables named in it override its values.</summary>
+public static class ProxyConfig
+{
+    /// <summary>Environment variable naming another configuration file.</summary>
+    public const string PathVariable = "LA_PROXY_CONFIG";
+
+    /// <summary>Every variable the proxy reads, and the key it overrides (each key's comment in the file names it).</summary>
+    public static IReadOnlyDictionary<string, string> Variables { get; } = new Dictionary<string, string>
+    {
+        ["LA_CONTACT_POINTS"] = "proxy.cluster.contact-points",
+        ["LA_ATTEMPT_TIMEOUT"] = "proxy.cluster.attempt-timeout",
+        ["LA_REQUEST_TIMEOUT"] = "proxy.cluster.request-timeout",
+        ["LA_MAX_IN_FLIGHT"] = "proxy.cluster.max-in-flight",
+        ["LA_CLUSTER_REFRESH_INTERVAL"] = "proxy.cluster.refresh-interval",
+        ["LA_HTTP_ENDPOINT"] = "proxy.http.endpoint",
+        ["LA_ADMIN_TOKEN"] = "proxy.http.admin-token",
+        ["LA_HTTP_MAX_BODY_SIZE"] = "proxy.http.max-body-size",
+        ["LA_DEFAULT_EXPIRES"] = "proxy.registrar.default-expires",
+        ["LA_LOG_LEVEL"] = "akka.loglevel",
+        ["LA_PROXY_HOST"] = "akka.remote.dot-netty.tcp.hostname",
+        ["LA_PROXY_PORT"] = "akka.remote.dot-netty.tcp.port",
+    };
+
+    private static readonly HashSet<string> ListKeys = ["proxy.cluster.contact-points"];
+
+    /// <summary>The shipped file, copied next to the binary.</summary>
+    public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "hocon", "proxy.hocon");
+
+    /// <summary>Loads <paramref name="path"/>, or the file the environment names, or the shipped one; then applies overrides.</summary>
+    /// <exception cref="ConfigurationException">The file is missing or does not parse; the message names the file.</exception>
+    public static Config Load(string? path = null, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        path ??= environment(PathVariable) is { Length: > 0 } fromEnv ? fromEnv : DefaultPath;
+        if (!File.Exists(path))
+            throw new ConfigurationException($"configuration file {path} not found (set {PathVariable} or --config)");
+        try
+        {
+            return HoconEnvironment.Apply(ConfigurationFactory.ParseString(File.ReadAllText(path)), Variables, ListKeys, environment);
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"{path}: {e.Message}");
+        }
+    }
+}

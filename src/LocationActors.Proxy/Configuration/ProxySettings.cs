@@ -1,0 +1,70 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using LocationActors.Cluster.Hosting;
+
+namespace LocationActors.Proxy.Configuration;
+
+/// <summary>How the proxy reaches the cluster (read from <c>proxy.cluster</c>).</summary>
+/// <param name="ContactPoints">Receptionists of the nodes to contact first.</param>
+/// <param name="AttemptTimeout">One attempt of a request; then it is sent again.</param>
+/// <param name="RequestTimeout">The whole request, attempts included; then the caller hears "unavailable".</param>
+/// <param name="MaxInFlight">Requests towards the cluster at most; beyond it callers hear "unavailable" at once.</param>
+/// <param name="RefreshInterval">How often the cluster's state is read.</param>
+public sealed record ClusterClientOptions(
+    IReadOnlyList<ActorPath> ContactPoints,
+    TimeSpan AttemptTimeout,
+    TimeSpan RequestTimeout,
+    int MaxInFlight,
+    TimeSpan RefreshInterval);
+
+/// <summary>The HTTP API (read from <c>proxy.http</c>).</summary>
+/// <param name="AdminToken">Bearer token of the admin routes; null: they answer 403.</param>
+public sealed record HttpOptions(IPEndPoint Endpoint, string? AdminToken, long MaxBodySize);
+
+/// <summary>Everything the proxy reads from its HOCON.</summary>
+public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Http, long DefaultExpires)
+{
+    private const string ClusterPath = "proxy.cluster";
+    private const string HttpPath = "proxy.http";
+
+    /// <exception cref="ConfigurationException">A key is invalid; the message names it.</exception>
+    public static ProxySettings FromConfig(Config config)
+    {
+        var cluster = config.GetConfig(ClusterPath);
+        var contactPoints = (cluster?.GetStringList("contact-points") ?? []).Select(ReceptionistOf).ToList();
+        if (contactPoints.Count == 0)
+            throw new ConfigurationException($"{ClusterPath}.contact-points is empty: name at least one node (LA_CONTACT_POINTS)");
+        var attempt = ConfigValues.Positive(cluster, ClusterPath, "attempt-timeout", TimeSpan.FromSeconds(1));
+        var request = ConfigValues.Positive(cluster, ClusterPath, "request-timeout", TimeSpan.FromSeconds(3));
+        if (request < attempt)
+            throw new ConfigurationException($"{ClusterPath}.request-timeout ({request}) is shorter than attempt-timeout ({attempt})");
+
+        var http = config.GetConfig(HttpPath);
+        var endpointText = http?.GetString("endpoint", "127.0.0.1:8080") ?? "127.0.0.1:8080";
+        if (!IPEndPoint.TryParse(endpointText, out var endpoint) || endpoint.Port == 0)
+            throw new ConfigurationException($"{HttpPath}.endpoint '{endpointText}' is not an address:port such as 127.0.0.1:8080 (LA_HTTP_ENDPOINT)");
+        var token = http?.GetString("admin-token", "") is { Length: > 0 } t ? t : null;
+        var maxBody = http?.GetLong("max-body-size", 65536) ?? 65536;
+        if (maxBody < 1024)
+            throw new ConfigurationException($"{HttpPath}.max-body-size must be at least 1024 bytes, got {maxBody}");
+
+        var defaultExpires = config.GetLong("proxy.registrar.default-expires", 3600);
+        if (defaultExpires <= 0)
+            throw new ConfigurationException($"proxy.registrar.default-expires must be positive, got {defaultExpires}");
+
+        return new ProxySettings(
+            new ClusterClientOptions(contactPoints, attempt, request,
+                ConfigValues.AtLeast(cluster, ClusterPath, "max-in-flight", 20_000, 1),
+                ConfigValues.Positive(cluster, ClusterPath, "refresh-interval", TimeSpan.FromSeconds(2))),
+            new HttpOptions(endpoint, token, maxBody),
+            defaultExpires);
+    }
+
+    private static ActorPath ReceptionistOf(string node)
+    {
+        if (!ActorPath.TryParse($"{node.TrimEnd('/')}/system/receptionist", out var path) || path.Address.Host is null)
+            throw new ConfigurationException($"{ClusterPath}.contact-points: '{node}' is not a node address such as akka.tcp://location@127.0.0.1:4053");
+        return path;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LocationActors.Domain.Contacts;
+
+namespace LocationActors.Proxy.Http;
+
+// The JSON shapes of docs/http-api.md, one record per shape.
+
+/// <summary>A binding as the HTTP API shows it; <see cref="Expires"/> is the number of seconds left (0 = permanent).</summary>
+public sealed record ContactJson(
+    string Uri, long Expires, double? Q, string? Path, string? Received, string? Instance, int RegId, string CallId,
+    [property: JsonPropertyName("cseq")] int CSeq, string UserAgent, string Ruid, string LastModified)
+{
+    public static ContactJson From(ContactBinding b, long now) => new(
+        b.Contact, b.IsPermanent ? 0 : Math.Max(0, b.Expires - now), b.Q.IsSpecified ? b.Q.Thousandths / 1000.0 : null, b.Path, b.Received,
+        b.Instance, b.RegId, b.CallId, b.CSeq, b.UserAgent, b.Ruid, Iso(b.LastModified));
+
+    public static string Iso(long unixSeconds) =>
+        DateTimeOffset.FromUnixTimeSeconds(unixSeconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}
+
+public sealed record AorJson(string Aor, int Group, IReadOnlyList<ContactJson> Contacts);
+
+public sealed record RemovedJson(string Aor, int Group, int Removed);
+
+public sealed record ErrorJson(string Error, string? Aor = null, int? Group = null);
+
+/// <summary>A contact to register; only <see cref="Uri"/> is required.</summary>
+public sealed record ContactRequestJson(string? Uri, long? Expires, double? Q, string? Path, string? Instance, int? RegId);
+
+/// <summary>The body of <c>POST /v1/aors/{aor}</c>.</summary>
+public sealed record RegisterRequestJson(IReadOnlyList<ContactRequestJson?>? Contacts, string? CallId,
+    [property: JsonPropertyName("cseq")] int? CSeq, string? UserAgent);
+
+public sealed record NodeJson(string Address, string Status, IReadOnlyList<string> Roles);
+
+public sealed record DomainJson(string Table, bool Partitioned, int GroupCount);
+
+public sealed record MemberJson(int No, string Url, string Status, int Errors, string? Failover, bool Spare, int RiskGroup, bool Active, bool Readable);
+
+public sealed record GroupJson(
+    string Table, int Id, string? Node, string State, int? Aors, long? Contacts, int? MembersTurnedOff, int? Resyncs, IReadOnlyList<MemberJson> Members,
+    string? Problem);
+
+public sealed record ClusterJson(
+    IReadOnlyList<NodeJson> Nodes, [property: JsonPropertyName("locdbKnown")] bool LocDbKnown, bool MasterDown, IReadOnlyList<DomainJson> Domains, IReadOnlyList<GroupJson> Groups, string? Problem);
+
+public sealed record MemberChangeJson(int Id, int No, string Change);
+
+public sealed record StatusJson(string Status, string? Reason = null);
+
+/// <summary>One line of <c>GET /v1/dump</c>: a binding with its AOR, group and table.</summary>
+public sealed record DumpLineJson(
+    string Aor, int Group, string Table, string Uri, long Expires, double? Q, string? Path, string? Received, string? Instance, int RegId,
+    string CallId, [property: JsonPropertyName("cseq")] int CSeq, string UserAgent, string Ruid, string LastModified);
+
+public sealed record DumpErrorJson(string Error, int Group, string Table);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AorJson))]
+[JsonSerializable(typeof(RemovedJson))]
+[JsonSerializable(typeof(ErrorJson))]
+[JsonSerializable(typeof(RegisterRequestJson))]
+[JsonSerializable(typeof(ClusterJson))]
+[JsonSerializable(typeof(MemberChangeJson))]
+[JsonSerializable(typeof(StatusJson))]
+[JsonSerializable(typeof(DumpLineJson))]
+[JsonSerializable(typeof(DumpErrorJson))]
+public sealed partial class HttpJsonContext : JsonSerializerContext;

@@ -1,0 +1,57 @@
+using LocationActors.Domain.LocDb;
+using LocationActors.Proxy.Client;
+using Prometheus;
+
+namespace LocationActors.Proxy.Metrics;
+
+/// <summary>
+/// The cluster's state as gauges, taken from the proxy's last <see cref="ClusterView"/> at each scrape: contacts per
+/// group, each locdb member's status and errors, members turned off and resyncs per group, nodes by status, and
+/// whether the cluster serves every group.
+/// </summary>
+public static class ClusterMetrics
+{
+    private static readonly Gauge Ready = Prometheus.Metrics.CreateGauge("location_cluster_ready", "1 when every group of every domain serves, else 0.");
+
+    private static readonly Gauge Nodes = Prometheus.Metrics.CreateGauge("location_cluster_nodes", "Cluster nodes by member status.",
+        new GaugeConfiguration { LabelNames = ["status"] });
+
+    private static readonly Gauge Contacts = Prometheus.Metrics.CreateGauge("location_group_contacts", "Contacts a group holds.",
+        new GaugeConfiguration { LabelNames = ["table", "group"] });
+
+    private static readonly Gauge TurnedOff = Prometheus.Metrics.CreateGauge("location_group_members_turned_off",
+        "Members the group turned off after too many errors since it started on its node (a failover).", new GaugeConfiguration { LabelNames = ["table", "group"] });
+
+    private static readonly Gauge Resyncs = Prometheus.Metrics.CreateGauge("location_group_resyncs",
+        "Members the group resynchronised since it started on its node.", new GaugeConfiguration { LabelNames = ["table", "group"] });
+
+    private static readonly Gauge MemberStatus = Prometheus.Metrics.CreateGauge("location_member_status",
+        "locdb status of a member database: 1 on, 0 off, 2 maintenance.", new GaugeConfiguration { LabelNames = ["group", "no"] });
+
+    private static readonly Gauge MemberErrors = Prometheus.Metrics.CreateGauge("location_member_errors", "locdb error count of a member database.",
+        new GaugeConfiguration { LabelNames = ["group", "no"] });
+
+    /// <summary>Updates the gauges from <paramref name="source"/> before every scrape.</summary>
+    public static void Register(ClusterViewSource source) => Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => Update(source.Current));
+
+    private static void Update(ClusterView view)
+    {
+        Ready.Set(view.NotReady is null ? 1 : 0);
+        foreach (var status in view.State?.Nodes.GroupBy(n => n.Status) ?? [])
+            Nodes.WithLabels(status.Key).Set(status.Count());
+        foreach (var group in view.Groups.Where(g => g.Status is not null))
+        {
+            var labels = new[] { group.Table, group.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            Contacts.WithLabels(labels).Set(group.Status!.ContactCount);
+            TurnedOff.WithLabels(labels).Set(group.Status.MembersTurnedOff);
+            Resyncs.WithLabels(labels).Set(group.Status.Resyncs);
+        }
+
+        foreach (var row in view.State?.Rows ?? [])
+        {
+            var labels = new[] { row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), row.No.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            MemberStatus.WithLabels(labels).Set(row.Status switch { LocDbStatus.On => 1, LocDbStatus.Off => 0, _ => 2 });
+            MemberErrors.WithLabels(labels).Set(row.Errors);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace LocationActors.TestSupport;
+
+/// <summary>
+/// Real node processes (<c>LocationActors.Node run</c>) on loopback, each with its own port and log file, and
+/// proxies (<c>LocationActors.Proxy run</c>) in front of them. Everything started here is killed by PID when the
+/// test ends. The test project must reference the programs it starts, so their binaries sit next to its own.
+/// </summary>
+public sealed class NodeProcesses : IDisposable
+{
+    private readonly List<(string Kind, int Port, Process Process, string Log)> _nodes = [];
+    private readonly string _logs = Directory.CreateTempSubdirectory("la-nodes-").FullName;
+
+    public NodeProcesses(int count)
+    {
+        Ports = Enumerable.Range(0, count).Select(_ => FreePort()).ToList();
+    }
+
+    public IReadOnlyList<int> Ports { get; }
+
+    public string SeedNodes => string.Join(",", Ports.Select(p => $"akka.tcp://location@127.0.0.1:{p}"));
+
+    /// <summary>Starts a node listening on <paramref name="port"/> (one of <see cref="Ports"/>), seeded with all of them.</summary>
+    public void Start(int port, IDictionary<string, string> environment)
+    {
+        var variables = new Dictionary<string, string?>(environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)))
+        {
+            ["LA_NODE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LA_SEED_NODES"] = SeedNodes,
+            ["LA_NODE_CONFIG"] = null,
+        };
+        Launch("node", "LocationActors.Node.dll", port, variables);
+    }
+
+    /// <summary>Starts a proxy whose HTTP API listens on <paramref name="httpPort"/>, with every node as a contact point.</summary>
+    public void StartProxy(int httpPort, IDictionary<string, string> environment)
+    {
+        var variables = new Dictionary<string, string?>(environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)))
+        {
+            ["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{httpPort}",
+            ["LA_CONTACT_POINTS"] = SeedNodes,
+            ["LA_PROXY_CONFIG"] = null,
+        };
+        Launch("proxy", "LocationActors.Proxy.dll", httpPort, variables);
+    }
+
+    private void Launch(string kind, string dll, int port, IDictionary<string, string?> environment)
+    {
+        var log = Path.Combine(_logs, $"{kind}-{port}.log");
+        var info = new ProcessStartInfo("dotnet", ["exec", ProgramPath(dll), "run"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var (key, value) in environment)
+            info.Environment[key] = value;
+        // Should this test host crash before it can kill them, the processes notice and exit on their own.
+        info.Environment["LA_EXIT_WITH_PARENT"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var process = Process.Start(info)!;
+        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _nodes.RemoveAll(n => n.Port == port && n.Process.HasExited);
+        _nodes.Add((kind, port, process, log));
+    }
+
+    /// <summary>SIGKILL: the process (node or proxy) dies without leaving the cluster, as in a crash.</summary>
+    public void Kill(int port)
+    {
+        var node = _nodes.Last(n => n.Port == port);
+        node.Process.Kill(entireProcessTree: true);
+        node.Process.WaitForExit(10_000);
+    }
+
+    /// <summary>The last lines every node logged, for a failure message.</summary>
+    public string Logs(int lines = 15) => string.Join("\n", _nodes.Select(n =>
+        $"--- {n.Kind} {n.Port} ---\n" + string.Join("\n", File.ReadLines(n.Log).TakeLast(lines))));
+
+    public void Dispose()
+    {
+        foreach (var (_, _, process, _) in _nodes)
+        {
+            try
+            {
+                if (!process.HasExited)
+                    process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+
+            process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A program in its own build output (same configuration as the tests): its dependencies there are the ones it was
+    /// built with, which a test folder holding several programs does not guarantee (the proxy brings ASP.NET Core's).
+    /// </summary>
+    private static string ProgramPath(string dll)
+    {
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)); // .../bin/<Configuration>/<tfm>
+        var (tfm, configuration) = (testOutput.Name, testOutput.Parent!.Name);
+        var own = Path.Combine(MariaDbServers.RepositoryRoot, "src", Path.GetFileNameWithoutExtension(dll), "bin", configuration, tfm, dll);
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, dll);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
