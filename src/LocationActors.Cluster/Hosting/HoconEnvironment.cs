@@ -9,6 +9,28 @@ namespace LocationActors.Cluster.Hosting;
 /// </summary>
 public static class HoconEnvironment
 {
+    /// <summary>
+    /// Loads a program's HOCON file — <paramref name="path"/>, or the file the environment variable
+    /// <paramref name="pathVariable"/> names, or the shipped <paramref name="defaultPath"/> — and applies the overrides.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The file is missing or does not parse; the message names the file.</exception>
+    public static Config Load(string? path, string pathVariable, string defaultPath, IReadOnlyDictionary<string, string> keys,
+        IReadOnlySet<string> listKeys, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        path ??= environment(pathVariable) is { Length: > 0 } fromEnv ? fromEnv : defaultPath;
+        if (!File.Exists(path))
+            throw new ConfigurationException($"configuration file {path} not found (set {pathVariable} or --config)");
+        try
+        {
+            return Apply(ConfigurationFactory.ParseString(File.ReadAllText(path)), keys, listKeys, environment);
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"{path}: {e.Message}");
+        }
+    }
+
     /// <summary>The config with every set variable's value in place of its key's.</summary>
     /// <param name="keys">Variable → HOCON path.</param>
     /// <param name="listKeys">Paths whose value is a list, given comma-separated in the environment.</param>

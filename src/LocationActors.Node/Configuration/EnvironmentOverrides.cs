@@ -43,7 +43,7 @@ public static class EnvironmentOverrides
     };
 
     /// <summary>Keys whose value is a list, given comma-separated in the environment.</summary>
-    private static readonly HashSet<string> ListKeys = ["akka.cluster.seed-nodes"];
+    public static IReadOnlySet<string> ListKeys { get; } = new HashSet<string> { "akka.cluster.seed-nodes" };
 
     /// <summary>The config with every set variable's value in place of its key's.</summary>
     public static Config Apply(Config config, Func<string, string?>? environment = null) =>

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using LocationActors.Cluster.Hosting;
 
 namespace LocationActors.Node.Configuration;
 
@@ -15,19 +16,6 @@ public static class NodeConfig
     /// <param name="path">An explicit file (<c>--config</c>).</param>
     /// <param name="environment">Where variables are read (the process environment unless a test gives its own).</param>
     /// <exception cref="ConfigurationException">The file is missing or does not parse; the message names the file.</exception>
-    public static Config Load(string? path = null, Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        path ??= environment(PathVariable) is { Length: > 0 } fromEnv ? fromEnv : DefaultPath;
-        if (!File.Exists(path))
-            throw new ConfigurationException($"configuration file {path} not found (set {PathVariable} or --config)");
-        try
-        {
-            return EnvironmentOverrides.Apply(ConfigurationFactory.ParseString(File.ReadAllText(path)), environment);
-        }
-        catch (Exception e) when (e is not ConfigurationException)
-        {
-            throw new ConfigurationException($"{path}: {e.Message}");
-        }
-    }
+    public static Config Load(string? path = null, Func<string, string?>? environment = null) =>
+        HoconEnvironment.Load(path, PathVariable, DefaultPath, EnvironmentOverrides.Keys, EnvironmentOverrides.ListKeys, environment);
 }

@@ -33,19 +33,6 @@ public static class ProxyConfig
 
     /// <summary>Loads <paramref name="path"/>, or the file the environment names, or the shipped one; then applies overrides.</summary>
     /// <exception cref="ConfigurationException">The file is missing or does not parse; the message names the file.</exception>
-    public static Config Load(string? path = null, Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        path ??= environment(PathVariable) is { Length: > 0 } fromEnv ? fromEnv : DefaultPath;
-        if (!File.Exists(path))
-            throw new ConfigurationException($"configuration file {path} not found (set {PathVariable} or --config)");
-        try
-        {
-            return HoconEnvironment.Apply(ConfigurationFactory.ParseString(File.ReadAllText(path)), Variables, ListKeys, environment);
-        }
-        catch (Exception e) when (e is not ConfigurationException)
-        {
-            throw new ConfigurationException($"{path}: {e.Message}");
-        }
-    }
+    public static Config Load(string? path = null, Func<string, string?>? environment = null) =>
+        HoconEnvironment.Load(path, PathVariable, DefaultPath, Variables, ListKeys, environment);
 }

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace LocationActors.Proxy.Tests;
+
+/// <summary>Nodes killed under the proxy's feet, on a deployment of its own (these tests break it).</summary>
+[Collection(Name)]
+public sealed class ProxyFailoverTests(ProxiedCluster cluster, ITestOutputHelper output) : IClassFixture<ProxiedCluster>
+{
+    public const string Name = "Proxy failover";
+    private const int Users = 40;
+
+    private HttpClient Http => cluster.Http;
+
+    private static string User(int i) => $"4950{i:D4}";
+
+    private static string ContactOf(int i) => $"sip:{User(i)}@192.0.2.{i + 1}:5060";
+
+    private async Task RegisterAllAsync()
+    {
+        for (var i = 0; i < Users; i++)
+        {
+            var response = await Http.PostAsJsonAsync($"/v1/aors/{User(i)}", new { contacts = new[] { new { uri = ContactOf(i) } }, callId = $"c{i}", cseq = 1 });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Lookups_keep_being_answered_right_while_a_node_dies_and_with_every_node_gone_the_proxy_answers_503_in_time()
+    {
+        await RegisterAllAsync();
+        // Kill only once every node has seen all three Up: two survivors that still see a joining third would down themselves.
+        JsonElement state;
+        do
+        {
+            await Task.Delay(500);
+            state = JsonDocument.Parse(await Http.GetStringAsync("/v1/cluster")).RootElement;
+        }
+        while (state.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up") < 3);
+        var host = state.GetProperty("groups").EnumerateArray().First().GetProperty("node").GetString()!;
+        var victim = int.Parse(host[(host.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+        cluster.Processes.Kill(victim);
+        var killed = Stopwatch.StartNew();
+        var (answered, retried, longest) = (0, 0, TimeSpan.Zero);
+        var round = 0;
+        while (killed.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            var i = round++ % Users;
+            var asked = Stopwatch.StartNew();
+            while (true)
+            {
+                using var response = await Http.GetAsync($"/v1/aors/{User(i)}");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    var contacts = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("contacts");
+                    Assert.Equal([ContactOf(i)], contacts.EnumerateArray().Select(c => c.GetProperty("uri").GetString())); // never a wrong answer
+                    break;
+                }
+
+                // "Unavailable" may be retried; "not found" for a registered user would be a wrong answer.
+                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                Assert.True(asked.Elapsed < TimeSpan.FromSeconds(60), $"{User(i)} not answered for a minute after the kill\n{cluster.Processes.Logs()}");
+                retried++;
+                await Task.Delay(200);
+            }
+
+            answered++;
+            longest = asked.Elapsed > longest ? asked.Elapsed : longest;
+        }
+
+        output.WriteLine($"{answered} lookups answered right after killing {host}; {retried} answers 503 (retried); longest wait {longest.TotalSeconds:F1} s");
+
+        foreach (var port in cluster.Processes.Ports.Where(p => p != victim))
+            cluster.Processes.Kill(port);
+        var asking = Stopwatch.StartNew();
+        using var unavailable = await Http.GetAsync($"/v1/aors/{User(1)}");
+        using var refused = await Http.PostAsJsonAsync($"/v1/aors/{User(1)}", new { contacts = new[] { new { uri = ContactOf(1) } } });
+        output.WriteLine($"with every node gone: {(int)unavailable.StatusCode} and {(int)refused.StatusCode} in {asking.Elapsed.TotalSeconds:F1} s");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("1", unavailable.Headers.RetryAfter?.ToString());
+        Assert.Contains("did not answer", (await ProxiedCluster.JsonAsync(unavailable)).GetProperty("error").GetString());
+        // The request timeout is 3 s per request: both answers come well before any client would give up.
+        Assert.True(asking.Elapsed < TimeSpan.FromSeconds(15), $"the proxy took {asking.Elapsed} to say it cannot answer");
+    }
+}
+
+[CollectionDefinition(ProxyFailoverTests.Name)]
+public sealed class ProxyFailoverCollection;
