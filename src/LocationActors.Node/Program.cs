@@ -8,6 +8,7 @@ using LocationActors.Node.Check;
 using Akka.Actor;
 using LocationActors.Node.Configuration;
 using LocationActors.Node.Hosting;
+using LocationActors.Node.Init;
 using LocationActors.Storage;
 
 namespace LocationActors.Node;
@@ -33,7 +34,20 @@ public static class Program
         var run = new Command("run", "join the cluster and serve location groups until stopped (Ctrl-C or SIGTERM)") { runConfig };
         run.SetAction((result, _) => RunAsync(result.GetValue(runConfig), output, error));
 
-        var root = new RootCommand("LocationActors cluster node") { run, check };
+        var initConfig = new Option<string?>("--config", "-c") { Description = configOption.Description };
+        var groupOption = new Option<string[]>("--group", "-g")
+        {
+            Description = "one group's member database URLs, comma-separated, in locdb.no order; repeat for groups 1, 2, ...",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var init = new Command("init", "create the master's tables and seed locdb with the given groups (left alone when it has rows), and the members' location tables")
+        {
+            initConfig, groupOption,
+        };
+        init.SetAction((result, ct) => InitAsync(result.GetValue(initConfig), result.GetValue(groupOption) ?? [], output, error, ct));
+
+        var root = new RootCommand("LocationActors cluster node") { run, check, init };
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
@@ -63,6 +77,30 @@ public static class Program
         await host.System.WhenTerminated;
         output.WriteLine($"node: {self} stopped");
         return 0;
+    }
+
+    private static async Task<int> InitAsync(string? configPath, string[] groups, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        try
+        {
+            var settings = LocationSettings.FromConfig(NodeConfig.Load(configPath));
+            var members = groups.Select(g => (IReadOnlyList<DatabaseUrl>)g.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(DatabaseUrl.Parse).ToList()).ToList();
+            if (members.Count == 0 || members.Any(g => g.Count == 0))
+            {
+                await error.WriteLineAsync("node: every --group needs at least one member URL");
+                return 2;
+            }
+
+            foreach (var line in await LayoutInit.RunAsync(settings.MasterDbUrl, members, settings.Storage, settings.LocDbTable, ct))
+                await output.WriteLineAsync($"node: {line}");
+            return 0;
+        }
+        catch (Exception e) when (e is ConfigurationException or StorageException or FormatException)
+        {
+            await error.WriteLineAsync($"node: {e.Message}");
+            return 2;
+        }
     }
 
     private static async Task<int> CheckAsync(string? configPath, TextWriter output, TextWriter error, CancellationToken ct)

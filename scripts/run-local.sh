@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+#
+# scripts/run-local.sh - a complete local LocationActors deployment in the foreground: 3 cluster nodes and a proxy
+# (HTTP API on 127.0.0.1:8080), on embedded SQLite files (2 location groups x 2 member databases, locdb seeded).
+# Ctrl-C (or SIGTERM) stops every process it started.
+#
+#   scripts/run-local.sh              SQLite files under ./data (nothing to install)
+#   scripts/run-local.sh --mariadb    MariaDB instead: local servers started by scripts/mariadb.sh (installed through
+#                                     apt-get when missing, so run as root on a fresh machine); members of each group
+#                                     on different servers
+#
+# Environment: LA_DATA_DIR (default ./data: databases and logs), LA_LOCAL_BACKEND=sqlite|mariadb (what --mariadb
+# sets), LA_HTTP_ENDPOINT (default 127.0.0.1:8080), LA_LOCAL_NODE_PORTS (default "4053 4054 4055"),
+# LA_ADMIN_TOKEN (default: a random one, printed), LA_DB_* as in scripts/mariadb.sh.
+
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+backend="${LA_LOCAL_BACKEND:-sqlite}"
+for arg in "$@"; do
+  case "$arg" in
+    --mariadb) backend=mariadb ;;
+    --sqlite) backend=sqlite ;;
+    -h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-local.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+data="${LA_DATA_DIR:-$root/data}"
+http="${LA_HTTP_ENDPOINT:-127.0.0.1:8080}"
+read -r -a ports <<<"${LA_LOCAL_NODE_PORTS:-4053 4054 4055}"
+token="${LA_ADMIN_TOKEN:-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+mkdir -p "$data/logs"
+pids=()
+
+say() { printf 'run-local: %s\n' "$*"; }
+die() { printf 'run-local: %s\n' "$*" >&2; exit 1; }
+
+stop_all() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    say "stopping ${#pids[@]} processes"
+    kill "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      alive=0
+      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      [ $alive -eq 0 ] && break
+      sleep 0.1
+    done
+    kill -9 "${pids[@]}" 2>/dev/null || true
+  fi
+  say "stopped"
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap stop_all EXIT
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "${ports[@]}" "${http##*:}"; do
+  port_free "$p" || die "port $p is in use (another run still going? see 'ss -ltnp'); set LA_LOCAL_NODE_PORTS / LA_HTTP_ENDPOINT"
+done
+
+say "building (Release)"
+dotnet build LocationActors.sln -c Release -v quiet -nologo >"$data/logs/build.log" 2>&1 || { tail -20 "$data/logs/build.log"; die "build failed (see $data/logs/build.log)"; }
+node_dll="$root/src/LocationActors.Node/bin/Release/net10.0/LocationActors.Node.dll"
+proxy_dll="$root/src/LocationActors.Proxy/bin/Release/net10.0/LocationActors.Proxy.dll"
+locctl_dll="$root/src/LocationActors.Cli/bin/Release/net10.0/locctl.dll"
+
+case "$backend" in
+  sqlite)
+    master="sqlite://$data/master.db"
+    groups=(--group "sqlite://$data/g1m1.db,sqlite://$data/g1m2.db" --group "sqlite://$data/g2m1.db,sqlite://$data/g2m2.db")
+    ;;
+  mariadb)
+    export LA_DB_DIR="${LA_DB_DIR:-$data/mariadb}"
+    scripts/mariadb.sh up >"$data/logs/mariadb.log" 2>&1 || { tail -20 "$data/logs/mariadb.log"; die "could not start MariaDB (see $data/logs/mariadb.log)"; }
+    # shellcheck disable=SC1091
+    source "$LA_DB_DIR/env"
+    for db in "1 la_master" "1 la_g1" "2 la_g1" "2 la_g2" "1 la_g2"; do
+      set -- $db
+      scripts/mariadb.sh sql "$1" "CREATE DATABASE IF NOT EXISTS $2" >/dev/null
+    done
+    master="$LA_MARIADB_1_URL/la_master"
+    groups=(--group "$LA_MARIADB_1_URL/la_g1,$LA_MARIADB_2_URL/la_g1" --group "$LA_MARIADB_2_URL/la_g2,$LA_MARIADB_1_URL/la_g2")
+    ;;
+  *) die "LA_LOCAL_BACKEND must be sqlite or mariadb, not '$backend'" ;;
+esac
+
+export LA_MASTER_DB_URL="$master"
+dotnet exec "$node_dll" init "${groups[@]}" | sed 's/^/run-local: /'
+
+seeds=$(printf 'akka.tcp://location@127.0.0.1:%s,' "${ports[@]}"); seeds=${seeds%,}
+for p in "${ports[@]}"; do
+  LA_NODE_PORT=$p LA_SEED_NODES=$seeds LA_EXIT_WITH_PARENT=$$ dotnet exec "$node_dll" run >"$data/logs/node-$p.log" 2>&1 &
+  pids+=($!)
+done
+LA_HTTP_ENDPOINT=$http LA_CONTACT_POINTS=$seeds LA_ADMIN_TOKEN=$token LA_EXIT_WITH_PARENT=$$ \
+  dotnet exec "$proxy_dll" run >"$data/logs/proxy.log" 2>&1 &
+pids+=($!)
+
+say "3 nodes (ports ${ports[*]}) and the proxy started on $backend; waiting until every group serves"
+for i in $(seq 1 240); do
+  if curl -fsS "http://$http/health/ready" >/dev/null 2>&1; then break; fi
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process exited early; see $data/logs/"; done
+  [ "$i" -eq 240 ] && die "not ready after 120 s; see $data/logs/"
+  sleep 0.5
+done
+
+cat <<EOF
+run-local: ready.
+  HTTP API     http://$http   (routes: docs/http-api.md)   admin token: $token
+  cluster      ${seeds//,/ }
+  databases    master $(printf '%s' "$master" | sed -E 's#//([^:/]+):[^@]*@#//\1:***@#')
+  logs         $data/logs/
+Try it:
+  curl -s -X POST http://$http/v1/aors/alice -d '{"contacts":[{"uri":"sip:alice@192.0.2.10:5060","expires":3600}]}'
+  curl -s http://$http/v1/aors/alice
+  dotnet $locctl_dll status --url http://$http
+  dotnet $locctl_dll db maintenance 1 2 --url http://$http --token $token
+Ctrl-C stops everything.
+EOF
+
+# In the foreground until Ctrl-C, or until one of the processes dies (then everything stops).
+while true; do
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { say "process $pid exited; see $data/logs/"; exit 1; }
+  done
+  sleep 1
+done

@@ -1,0 +1,71 @@
+using Akka.Configuration;
+using LocationActors.Proxy.Configuration;
+
+namespace LocationActors.Proxy.Tests;
+
+/// <summary>The shipped <c>hocon/proxy.hocon</c>: what it sets, that the environment wins, and clear errors for bad values.</summary>
+public sealed class ProxySettingsTests
+{
+    private static ProxySettings Load(Dictionary<string, string>? environment = null) =>
+        ProxySettings.FromConfig(ProxyConfig.Load(environment: key => environment?.GetValueOrDefault(key)));
+
+    [Fact]
+    public void The_shipped_file_listens_on_loopback_with_admin_routes_off()
+    {
+        var settings = Load();
+
+        Assert.Equal("127.0.0.1:8080", settings.Http.Endpoint.ToString());
+        Assert.Null(settings.Http.AdminToken);
+        Assert.Equal(65536, settings.Http.MaxBodySize);
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)), (settings.Cluster.AttemptTimeout, settings.Cluster.RequestTimeout));
+        Assert.Equal(["akka.tcp://location@127.0.0.1:4053/system/receptionist", "akka.tcp://location@127.0.0.1:4054/system/receptionist",
+            "akka.tcp://location@127.0.0.1:4055/system/receptionist"], settings.Cluster.ContactPoints.Select(p => p.ToString()));
+        Assert.Equal(3600, settings.DefaultExpires);
+    }
+
+    [Fact]
+    public void Every_variable_overrides_its_key()
+    {
+        var config = ProxyConfig.Load(environment: key => key switch
+        {
+            "LA_CONTACT_POINTS" => "akka.tcp://location@10.0.0.1:4053, akka.tcp://location@10.0.0.2:4053",
+            "LA_HTTP_ENDPOINT" => "0.0.0.0:9090",
+            "LA_ADMIN_TOKEN" => "s3cret",
+            "LA_REQUEST_TIMEOUT" => "5s",
+            "LA_MAX_IN_FLIGHT" => "7",
+            "LA_PROXY_PORT" => "4999",
+            _ => null,
+        });
+        var settings = ProxySettings.FromConfig(config);
+
+        Assert.Equal(2, settings.Cluster.ContactPoints.Count);
+        Assert.Equal("10.0.0.2", settings.Cluster.ContactPoints[1].Address.Host);
+        Assert.Equal(("0.0.0.0:9090", "s3cret"), (settings.Http.Endpoint.ToString(), settings.Http.AdminToken));
+        Assert.Equal((TimeSpan.FromSeconds(5), 7), (settings.Cluster.RequestTimeout, settings.Cluster.MaxInFlight));
+        Assert.Equal(4999, config.GetInt("akka.remote.dot-netty.tcp.port"));
+    }
+
+    [Fact]
+    public void Every_variable_names_a_key_of_the_shipped_file()
+    {
+        var shipped = ConfigurationFactory.ParseString(File.ReadAllText(ProxyConfig.DefaultPath));
+        var text = File.ReadAllText(ProxyConfig.DefaultPath);
+        foreach (var (variable, path) in ProxyConfig.Variables)
+        {
+            Assert.True(shipped.HasPath(path), $"{variable}: {path} is not in proxy.hocon");
+            Assert.Contains($"Environment: {variable}", text);
+        }
+    }
+
+    [Theory]
+    [InlineData("LA_HTTP_ENDPOINT", "localhost", "proxy.http.endpoint")]
+    [InlineData("LA_CONTACT_POINTS", "not-an-address", "proxy.cluster.contact-points")]
+    [InlineData("LA_REQUEST_TIMEOUT", "100ms", "proxy.cluster.request-timeout")]
+    [InlineData("LA_MAX_IN_FLIGHT", "0", "proxy.cluster.max-in-flight")]
+    [InlineData("LA_DEFAULT_EXPIRES", "-1", "proxy.registrar.default-expires")]
+    public void A_bad_value_is_refused_naming_its_key(string variable, string value, string key)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load(new Dictionary<string, string> { [variable] = value }));
+        Assert.Contains(key, error.Message);
+    }
+}
