@@ -1,7 +1,4 @@
-using System.Collections.Immutable;
 using Akka.Actor;
-using Akka.Cluster.Tools.Client;
-using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using LocationActors.Proxy.Client;
 using LocationActors.Proxy.Configuration;
@@ -34,16 +31,10 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public static async Task<ProxyHost> StartAsync(ProxySettings settings, Config config)
     {
-        // The pub-sub defaults bind the serializer of the cluster client's Send envelope.
-        var system = ActorSystem.Create("proxy", config.WithFallback(ClusterClientReceptionist.DefaultConfig()).WithFallback(DistributedPubSub.DefaultConfig()));
-        var client = system.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(system)
-            .WithInitialContacts(settings.Cluster.ContactPoints.ToImmutableHashSet())), "cluster-client");
-        var proxy = system.ActorOf(LocationProxy.Props(client, settings.Cluster), "location-proxy");
-        var view = new ClusterViewSource();
-        system.ActorOf(ClusterMonitor.Props(proxy, view, settings.Cluster.RefreshInterval, settings.Cluster.RequestTimeout + TimeSpan.FromSeconds(2)),
-            "cluster-monitor");
-        var service = new MeteredLocationService(new LocationService(proxy, view, settings.Cluster.RequestTimeout));
-        ClusterMetrics.Register(view);
+        var connection = ClusterConnection.Start(settings, config);
+        var system = connection.System;
+        var service = new MeteredLocationService(connection.Service);
+        ClusterMetrics.Register(connection.View);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
