@@ -246,6 +246,10 @@ public sealed class HttpApiTests(ProxiedCluster cluster)
     [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[{\"uri\":\"sip:dora@a\",\"path\":\"<sip:x>\"},{\"uri\":\"sip:dora@b\"}]}", 400, "share one path")]
     [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[{\"uri\":\"sip:dora@a\"}],\"cseq\":-1}", 400, "negative")]
     [InlineData("DELETE", "/v1/aors/dora/contacts", null, 400, "?contact=")]
+    [InlineData("DELETE", "/v1/aors/sip%3A%40example.com", null, 400, "empty user part")]
+    [InlineData("DELETE", "/v1/aors/%C3%A9mile/contacts?contact=sip%3Ax%40y", null, 400, "non-ASCII")]
+    [InlineData("POST", "/v1/aors/%C3%A9mile", "{\"contacts\":[{\"uri\":\"sip:e@192.0.2.1\"}]}", 400, "non-ASCII")]
+    [InlineData("POST", "/v1/locdb/one/1/maintenance", null, 404, "no such route")]
     [InlineData("GET", "/v1/nothing-here", null, 404, "no such route")]
     [InlineData("POST", "/v1/locdb/1/1/explode", null, 404, "no such route")]
     public async Task Bad_input_is_a_4xx_with_a_json_reason_nothing_is_stored_and_the_proxy_keeps_serving(string method, string path, string? body,
