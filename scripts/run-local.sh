@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # scripts/run-local.sh - a complete local LocationActors deployment in the foreground: 3 cluster nodes and a proxy
-# (HTTP API on 127.0.0.1:8080), on embedded SQLite files (2 location groups x 2 member databases, locdb seeded).
+# (HTTP API on 127.0.0.1:8080, SIP on 127.0.0.1:5060), on embedded SQLite files (2 location groups x 2 member databases, locdb seeded).
 # Ctrl-C (or SIGTERM) stops every process it started.
 #
 #   scripts/run-local.sh              SQLite files under ./data (nothing to install)
@@ -10,7 +10,7 @@
 #                                     on different servers
 #
 # Environment: LA_DATA_DIR (default ./data: databases and logs), LA_LOCAL_BACKEND=sqlite|mariadb (what --mariadb
-# sets), LA_HTTP_ENDPOINT (default 127.0.0.1:8080), LA_LOCAL_NODE_PORTS (default "4053 4054 4055"),
+# sets), LA_HTTP_ENDPOINT (default 127.0.0.1:8080), LA_SIP_ENDPOINT (default 127.0.0.1:5060), LA_LOCAL_NODE_PORTS (default "4053 4054 4055"),
 # LA_ADMIN_TOKEN (default: a random one, printed), LA_DB_* as in scripts/mariadb.sh.
 
 set -Eeuo pipefail
@@ -29,6 +29,7 @@ done
 
 data="${LA_DATA_DIR:-$root/data}"
 http="${LA_HTTP_ENDPOINT:-127.0.0.1:8080}"
+sip="${LA_SIP_ENDPOINT:-127.0.0.1:5060}"
 read -r -a ports <<<"${LA_LOCAL_NODE_PORTS:-4053 4054 4055}"
 token="${LA_ADMIN_TOKEN:-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 mkdir -p "$data/logs"
@@ -57,8 +58,8 @@ trap 'stop_all; exit 143' TERM
 trap stop_all EXIT
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "${ports[@]}" "${http##*:}"; do
-  port_free "$p" || die "port $p is in use (another run still going? see 'ss -ltnp'); set LA_LOCAL_NODE_PORTS / LA_HTTP_ENDPOINT"
+for p in "${ports[@]}" "${http##*:}" "${sip##*:}"; do
+  port_free "$p" || die "port $p is in use (another run still going? see 'ss -ltnp'); set LA_LOCAL_NODE_PORTS / LA_HTTP_ENDPOINT / LA_SIP_ENDPOINT"
 done
 
 say "building (Release)"
@@ -95,7 +96,7 @@ for p in "${ports[@]}"; do
   LA_NODE_PORT=$p LA_SEED_NODES=$seeds LA_EXIT_WITH_PARENT=$$ dotnet exec "$node_dll" run >"$data/logs/node-$p.log" 2>&1 &
   pids+=($!)
 done
-LA_HTTP_ENDPOINT=$http LA_CONTACT_POINTS=$seeds LA_ADMIN_TOKEN=$token LA_EXIT_WITH_PARENT=$$ \
+LA_HTTP_ENDPOINT=$http LA_SIP_ENDPOINT=$sip LA_CONTACT_POINTS=$seeds LA_ADMIN_TOKEN=$token LA_EXIT_WITH_PARENT=$$ \
   dotnet exec "$proxy_dll" run >"$data/logs/proxy.log" 2>&1 &
 pids+=($!)
 
@@ -110,12 +111,14 @@ done
 cat <<EOF
 run-local: ready.
   HTTP API     http://$http   (routes: docs/http-api.md)   admin token: $token
+  SIP          udp+tcp $sip   (registrar; INVITE/MESSAGE for a user is answered 302 with its contacts)
   cluster      ${seeds//,/ }
   databases    master $(printf '%s' "$master" | sed -E 's#//([^:/]+):[^@]*@#//\1:***@#')
   logs         $data/logs/
 Try it:
   curl -s -X POST http://$http/v1/aors/alice -d '{"contacts":[{"uri":"sip:alice@192.0.2.10:5060","expires":3600}]}'
   curl -s http://$http/v1/aors/alice
+  sipsak -U -C sip:bob@192.0.2.20:5060 -s sip:bob@localhost -p ${sip%:*}:${sip##*:} -vv
   dotnet $locctl_dll status --url http://$http
   dotnet $locctl_dll db maintenance 1 2 --url http://$http --token $token
 Ctrl-C stops everything.

@@ -29,14 +29,14 @@ public static class Program
             settings = ProxySettings.FromConfig(config);
             host = await ProxyHost.StartAsync(settings, config);
         }
-        catch (Exception e) when (e is ConfigurationException or IOException)
+        catch (Exception e) when (e is ConfigurationException or IOException or System.Net.Sockets.SocketException)
         {
             await error.WriteLineAsync($"proxy: {e.Message}");
             return 2;
         }
 
         ParentWatchdog.Start(host.System, "proxy", error);
-        await output.WriteLineAsync($"proxy: HTTP on http://{settings.Http.Endpoint}, cluster contact points {string.Join(", ", settings.Cluster.ContactPoints.Select(p => p.Address))}; Ctrl-C stops it");
+        await output.WriteLineAsync($"proxy: HTTP on http://{settings.Http.Endpoint}, SIP on {(host.Sip is { } sip ? $"udp+tcp {sip.Endpoint}" : "(off)")}, cluster contact points {string.Join(", ", settings.Cluster.ContactPoints.Select(p => p.Address))}; Ctrl-C stops it");
         var stopped = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {

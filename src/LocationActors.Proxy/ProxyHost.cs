@@ -5,21 +5,23 @@ using LocationActors.Proxy.Configuration;
 using LocationActors.Proxy.Http;
 using LocationActors.Proxy.Metrics;
 using LocationActors.Proxy.Service;
+using LocationActors.Proxy.Sip;
 using Prometheus;
 
 namespace LocationActors.Proxy;
 
 /// <summary>
-/// A running proxy: an actor system that is not a cluster member, its cluster client, the <see cref="LocationProxy"/>
-/// and <see cref="ClusterMonitor"/>, the location service, and the HTTP API on Kestrel.
+/// A running proxy: its <see cref="ClusterConnection"/> to the cluster (the location service), the HTTP API on
+/// Kestrel, and the SIP front end.
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
-    private ProxyHost(ActorSystem system, ILocationService service, WebApplication web)
+    private ProxyHost(ActorSystem system, ILocationService service, WebApplication web, SipServer? sip)
     {
         System = system;
         Service = service;
         Web = web;
+        Sip = sip;
     }
 
     public ActorSystem System { get; }
@@ -28,6 +30,9 @@ public sealed class ProxyHost : IAsyncDisposable
     public ILocationService Service { get; }
 
     public WebApplication Web { get; }
+
+    /// <summary>The SIP front end, unless turned off (<c>proxy.sip.enabled</c>).</summary>
+    public SipServer? Sip { get; }
 
     public static async Task<ProxyHost> StartAsync(ProxySettings settings, Config config)
     {
@@ -52,11 +57,22 @@ public sealed class ProxyHost : IAsyncDisposable
         web.MapLocationApi();
         web.MapMetrics("/metrics");
         await web.StartAsync();
-        return new ProxyHost(system, service, web);
+
+        SipServer? sip = null;
+        if (settings.Sip.Enabled)
+        {
+            sip = new SipServer(settings.Sip, new SipRequestHandler(service, settings.Expires, settings.Sip),
+                web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocationActors.Sip"));
+            sip.Start();
+        }
+
+        return new ProxyHost(system, service, web, sip);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Sip is not null)
+            await Sip.DisposeAsync();
         await Web.StopAsync();
         await Web.DisposeAsync();
         await System.Terminate();

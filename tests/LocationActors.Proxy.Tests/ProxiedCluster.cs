@@ -23,6 +23,9 @@ public sealed class ProxiedCluster : IAsyncLifetime
 
     public int HttpPort { get; } = NodeProcesses.FreePort();
 
+    /// <summary>Where the proxy's SIP front end listens (UDP and TCP).</summary>
+    public int SipPort { get; } = NodeProcesses.FreePort();
+
     public string ProxyUrl => $"http://127.0.0.1:{HttpPort}";
 
     public HttpClient Http { get; private set; } = null!;
@@ -49,17 +52,43 @@ public sealed class ProxiedCluster : IAsyncLifetime
 
         foreach (var port in Processes.Ports)
             Processes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = Master.Url.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
-        StartProxy(HttpPort, AdminToken);
+        StartProxy(HttpPort, AdminToken, SipPort);
         Http = new HttpClient { BaseAddress = new Uri(ProxyUrl), Timeout = TimeSpan.FromSeconds(30) };
         await UntilReadyAsync(Http);
+        await UntilBalancedAsync();
+    }
+
+    /// <summary>
+    /// Waits until all three nodes are Up and the two groups run on different nodes. Until then sharding may still
+    /// move a group (it rebalances every 10 s as nodes join), and a request caught in that hand-off can time out:
+    /// load tests that expect zero failures start after it.
+    /// </summary>
+    private async Task UntilBalancedAsync()
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await Http.GetStringAsync("/v1/cluster");
+            var cluster = JsonDocument.Parse(last).RootElement;
+            var up = cluster.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up");
+            var groups = cluster.GetProperty("groups").EnumerateArray().ToList();
+            if (up == 3 && groups.Count == 2 && groups.All(g => g.GetProperty("state").GetString() == "serving") &&
+                groups.Select(g => g.GetProperty("node").GetString()).Distinct().Count() == 2)
+                return;
+            await Task.Delay(250);
+        }
+
+        throw new Xunit.Sdk.XunitException($"the groups did not settle on separate nodes within {StartTimeout}: {last}");
     }
 
     /// <summary>Starts a proxy (another one, or again) on <paramref name="port"/>; without a token its admin routes are off.</summary>
-    public void StartProxy(int port, string? adminToken) =>
+    public void StartProxy(int port, string? adminToken, int? sipPort = null) =>
         Processes.StartProxy(port, new Dictionary<string, string>
         {
             ["LA_ADMIN_TOKEN"] = adminToken ?? "",
             ["LA_CLUSTER_REFRESH_INTERVAL"] = "500ms",
+            ["LA_SIP_ENDPOINT"] = $"127.0.0.1:{sipPort ?? NodeProcesses.FreePort()}",
         });
 
     /// <summary>Waits until the proxy answers 200 on /health/ready.</summary>

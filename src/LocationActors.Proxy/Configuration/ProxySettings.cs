@@ -22,9 +22,19 @@ public sealed record ClusterClientOptions(
 /// <param name="AdminToken">Bearer token of the admin routes; null: they answer 403.</param>
 public sealed record HttpOptions(IPEndPoint Endpoint, string? AdminToken, long MaxBodySize);
 
+/// <summary>The registrar's expires rules (read from <c>proxy.registrar</c>), as Kamailio's registrar module has them.</summary>
+/// <param name="MaxExpires">0: no limit.</param>
+public sealed record ExpiresRules(long DefaultExpires, long MinExpires, long MaxExpires);
+
+/// <summary>The SIP front end (read from <c>proxy.sip</c>).</summary>
+/// <param name="SetReceived">Store the source address as <c>received</c> when it differs from the Contact's host.</param>
+public sealed record SipOptions(bool Enabled, IPEndPoint Endpoint, int MaxMessageSize, int MaxPending, bool SetReceived, int RetryAfterSeconds);
+
 /// <summary>Everything the proxy reads from its HOCON.</summary>
-public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Http, long DefaultExpires)
+public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Http, ExpiresRules Expires, SipOptions Sip)
 {
+    public long DefaultExpires => Expires.DefaultExpires;
+
     private const string ClusterPath = "proxy.cluster";
     private const string HttpPath = "proxy.http";
 
@@ -52,13 +62,27 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
         var defaultExpires = config.GetLong("proxy.registrar.default-expires", 3600);
         if (defaultExpires <= 0)
             throw new ConfigurationException($"proxy.registrar.default-expires must be positive, got {defaultExpires}");
+        var minExpires = config.GetLong("proxy.registrar.min-expires", 60);
+        var maxExpires = config.GetLong("proxy.registrar.max-expires", 0);
+        if (minExpires < 0 || maxExpires < 0 || (maxExpires > 0 && maxExpires < minExpires))
+            throw new ConfigurationException($"proxy.registrar: min-expires ({minExpires}) and max-expires ({maxExpires}) must be >= 0, and max-expires 0 or >= min-expires");
+
+        var sip = config.GetConfig("proxy.sip");
+        var sipText = sip?.GetString("endpoint", "127.0.0.1:5060") ?? "127.0.0.1:5060";
+        if (!IPEndPoint.TryParse(sipText, out var sipEndpoint) || sipEndpoint.Port == 0)
+            throw new ConfigurationException($"proxy.sip.endpoint '{sipText}' is not an address:port such as 127.0.0.1:5060 (LA_SIP_ENDPOINT)");
 
         return new ProxySettings(
             new ClusterClientOptions(contactPoints, attempt, request,
                 ConfigValues.AtLeast(cluster, ClusterPath, "max-in-flight", 20_000, 1),
                 ConfigValues.Positive(cluster, ClusterPath, "refresh-interval", TimeSpan.FromSeconds(2))),
             new HttpOptions(endpoint, token, maxBody),
-            defaultExpires);
+            new ExpiresRules(defaultExpires, minExpires, maxExpires),
+            new SipOptions(sip?.GetBoolean("enabled", true) ?? true, sipEndpoint,
+                ConfigValues.AtLeast(sip, "proxy.sip", "max-message-size", 65535, 1024),
+                ConfigValues.AtLeast(sip, "proxy.sip", "max-pending", 20_000, 1),
+                sip?.GetBoolean("set-received", true) ?? true,
+                ConfigValues.AtLeast(sip, "proxy.sip", "retry-after", 5, 1)));
     }
 
     private static ActorPath ReceptionistOf(string node)

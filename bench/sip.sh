@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+#
+# bench/sip.sh - the highest REGISTER/s and INVITE->302/s the SIP front end answers with zero failed calls under
+# sipp, with p50/p99 response times (bench/RESULTS.md). Starts scripts/run-local.sh on ports of its own with a
+# throw-away data folder (3 nodes + a proxy on loopback), steps the sipp rate up, and stops everything it started.
+#
+#   bench/sip.sh [--seconds N] [--rates "500 1000 2000 ..."]
+#
+# Environment: LA_LOCAL_BACKEND=sqlite|mariadb (default mariadb: the databases p_usrloc is measured with).
+
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=10
+rates="500 1000 2000 3000 4000 6000 8000"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds=$2; shift 2 ;;
+    --rates) rates=$2; shift 2 ;;
+    *) echo "bench/sip.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+command -v sipp >/dev/null || { echo "bench/sip.sh: sipp is missing (apt-get install sip-tester)" >&2; exit 1; }
+export LA_LOCAL_BACKEND="${LA_LOCAL_BACKEND:-mariadb}"
+# shellcheck source=deployment.sh
+source bench/deployment.sh
+
+# One sipp run: prints "calls failed calls/s p50 p99" (response times in ms, from sipp's per-call rtt trace).
+run_sipp() { # scenario users rate calls
+  local dir="$data/sipp-$1-$3" scenario="$PWD/bench/sipp/$1"
+  mkdir -p "$dir"
+  local start end
+  start=$(date +%s.%N)
+  (cd "$dir" && sipp "127.0.0.1:$sip_port" -sf "$scenario" -inf "$2" -m "$4" -r "$3" -i 127.0.0.1 -p 0 -t u1 -nostdin \
+      -timeout $((seconds * 6))s -trace_rtt -rtt_freq 1 -trace_stat -fd 1 >/dev/null 2>&1) || true
+  end=$(date +%s.%N)
+  local failed p50 p99
+  # The last line of sipp's statistics, the cumulative FailedCall(C) column found by its name.
+  failed=$(awk -F';' 'NR==1 {for (i=1;i<=NF;i++) if ($i=="FailedCall(C)") c=i} END {print (c ? $c : "?")}' "$dir"/*_stat.csv 2>/dev/null || echo "?")
+  read -r p50 p99 < <(cat "$dir"/*_rtt.csv 2>/dev/null | awk -F';' '$2+0==$2 && NF>=2 {print $2}' | sort -n |
+    awk '{v[NR]=$1} END {if (NR==0) {print "- -"; exit} a=int(NR*0.5)+1; b=int(NR*0.99)+1; if (a>NR) a=NR; if (b>NR) b=NR; printf "%.2f %.2f\n", v[a], v[b]}')
+  awk -v n="$4" -v f="$failed" -v s="$start" -v e="$end" -v p50="$p50" -v p99="$p99" 'BEGIN {printf "%d %s %.0f %s %s\n", n, f, n/(e-s), p50, p99}'
+}
+
+echo "bench: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), backend $LA_LOCAL_BACKEND, $seconds s per step"
+echo "| scenario | target/s | calls | failed | achieved/s | p50 ms | p99 ms |"
+echo "|---|---|---|---|---|---|---|"
+step=0
+for scenario in register.xml invite302.xml; do
+  for rate in $rates; do
+    step=$((step + 1))
+    calls=$((rate * seconds))
+    users="$data/users-$scenario-$rate.csv"
+    if [ "$scenario" = register.xml ]; then
+      bench/sipp/users.sh "$calls" "r${step}u" >"$users"    # new users at every step: a first REGISTER each
+      cp "$users" "$data/registered-$rate.csv"
+    else
+      cp "$data/registered-$rate.csv" "$users"            # INVITEs for the users registered at the same rate
+    fi
+    read -r n failed achieved p50 p99 < <(run_sipp "$scenario" "$users" "$rate" "$calls")
+    echo "| ${scenario%.xml} | $rate | $n | $failed | $achieved | $p50 | $p99 |"
+  done
+done

@@ -1,0 +1,189 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace LocationActors.Proxy.Tests;
+
+/// <summary>The SIP front end of a real proxy in front of three real nodes: the real sipp, and SIP written by hand.</summary>
+[Collection(ProxiedClusterCollection.Name)]
+public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper output) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("la-sipp-").FullName;
+
+    private async Task<JsonElement?> LookupAsync(string user)
+    {
+        using var response = await cluster.Http.GetAsync($"/v1/aors/{user}");
+        return response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement : null;
+    }
+
+    [Fact]
+    public async Task Ten_thousand_users_registered_with_sipp_are_each_found_with_invite_302_and_unregistered()
+    {
+        const int Users = 10_000;
+        var users = Sipp.Users(_folder, "sippuser", Users);
+
+        var register = await Sipp.RunAsync("register.xml", users, Users, 1000, cluster.SipPort, _folder);
+        Assert.True(register.ExitCode == 0, $"sipp register.xml exited {register.ExitCode}:\n{register.Errors}");
+        var invite = await Sipp.RunAsync("invite302.xml", users, Users, 1000, cluster.SipPort, _folder);
+        Assert.True(invite.ExitCode == 0, $"sipp invite302.xml exited {invite.ExitCode}:\n{invite.Errors}");
+        output.WriteLine($"{Users} REGISTERs and {Users} INVITE→302 through sipp, every call successful");
+
+        // What sipp registered is what the location service holds (any of the users will do; sipp's contact has its port).
+        var found = await LookupAsync("sippuser0004242");
+        Assert.Equal($"sip:sippuser0004242@127.0.0.1:{register.LocalPort}", found?.GetProperty("contacts")[0].GetProperty("uri").GetString());
+
+        var few = Sipp.Users(_folder, "sippuser", 100);
+        var unregister = await Sipp.RunAsync("unregister.xml", few, 100, 100, cluster.SipPort, _folder, register.LocalPort);
+        Assert.True(unregister.ExitCode == 0, $"sipp unregister.xml exited {unregister.ExitCode}:\n{unregister.Errors}");
+        Assert.Null(await LookupAsync("sippuser0000042"));
+        Assert.NotNull(await LookupAsync("sippuser0000142"));
+    }
+
+    [Fact]
+    public async Task A_register_is_answered_with_every_binding_and_contact_star_removes_them_all()
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+
+        var first = await peer.AskAsync(SipText.Register(peer.Port, "jane", "jane-1", 1, "<sip:jane@192.0.2.1:5060>;q=0.4", "Expires: 600\r\n"));
+        var second = await peer.AskAsync(SipText.Register(peer.Port, "jane", "jane-1", 2, "<sip:jane@192.0.2.2:5060>;q=0.9;expires=300"));
+
+        Assert.Equal(200, SipText.Status(first));
+        Assert.Equal(200, SipText.Status(second));
+        var contacts = SipText.Headers(second, "Contact");
+        Assert.Equal(2, contacts.Count);
+        Assert.Contains(contacts, c => c.StartsWith("<sip:jane@192.0.2.2:5060>;expires=", StringComparison.Ordinal) && c.EndsWith(";q=0.9", StringComparison.Ordinal));
+        Assert.Contains(contacts, c => c.StartsWith("<sip:jane@192.0.2.1:5060>;expires=", StringComparison.Ordinal));
+        Assert.Contains($";rport={peer.Port}", SipText.Headers(second, "Via")[0]);
+        Assert.Contains(";received=127.0.0.1", SipText.Headers(second, "Via")[0]);
+        Assert.Matches(";tag=[0-9a-f]+", SipText.Headers(second, "To")[0]);
+        Assert.Equal("jane-1", SipText.Headers(second, "Call-ID")[0]);
+        Assert.Equal("2 REGISTER", SipText.Headers(second, "CSeq")[0]);
+
+        // A call to jane is redirected to both, the higher q first; the ACK of the 302 is absorbed.
+        var invite = await peer.AskAsync(SipText.Request("INVITE", "sip:jane@example.com", peer.Port));
+        Assert.Equal(302, SipText.Status(invite));
+        Assert.Equal(["<sip:jane@192.0.2.2:5060>;q=0.9", "<sip:jane@192.0.2.1:5060>;q=0.4"], SipText.Headers(invite, "Contact"));
+
+        var star = await peer.AskAsync(SipText.Register(peer.Port, "jane", "jane-1", 3, "*", "Expires: 0\r\n"));
+        Assert.Equal(200, SipText.Status(star));
+        Assert.Empty(SipText.Headers(star, "Contact"));
+        Assert.Equal(404, SipText.Status(await peer.AskAsync(SipText.Request("INVITE", "sip:jane@example.com", peer.Port))));
+        Assert.Equal(404, SipText.Status(await peer.AskAsync(SipText.Request("MESSAGE", "sip:jane@example.com", peer.Port))));
+    }
+
+    [Theory]
+    [InlineData("<sip:kai@192.0.2.1>;expires=10", "", 423)]
+    [InlineData("<sip:kai@192.0.2.1>", "Expires: 59\r\n", 423)]
+    [InlineData("*", "Expires: 60\r\n", 400)]
+    [InlineData("*", "", 400)]
+    public async Task A_too_brief_expires_is_423_with_min_expires_and_a_bad_star_is_400(string contact, string extra, int status)
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+
+        var answer = await peer.AskAsync(SipText.Register(peer.Port, "kai", "kai-1", 1, contact, extra));
+
+        Assert.Equal(status, SipText.Status(answer));
+        if (status == 423)
+            Assert.Equal(["60"], SipText.Headers(answer, "Min-Expires"));
+        Assert.Null(await LookupAsync("kai"));
+    }
+
+    [Fact]
+    public async Task A_retransmitted_register_gets_the_same_answer_and_is_handled_once()
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+        var metricsBefore = await RegisterCountAsync();
+        var register = SipText.Register(peer.Port, "liv", "liv-1", 1, "<sip:liv@192.0.2.7>");
+
+        var first = await peer.AskAsync(register);
+        var again = await peer.AskAsync(register); // the same bytes, the same branch: a retransmission
+
+        Assert.Equal(200, SipText.Status(first));
+        Assert.Equal(first, again); // the answer of the first, To-tag included
+        Assert.Equal(metricsBefore + 1, await RegisterCountAsync());
+    }
+
+    private async Task<double> RegisterCountAsync()
+    {
+        var metrics = await cluster.Http.GetStringAsync("/metrics");
+        return metrics.Split('\n').Where(l => l.StartsWith("location_proxy_requests_total{operation=\"register\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Options_to_the_server_is_200_and_an_invite_302_is_retransmitted_until_its_ack()
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+        var options = await peer.AskAsync(SipText.Request("OPTIONS", "sip:127.0.0.1", peer.Port));
+        Assert.Equal(200, SipText.Status(options));
+        Assert.Contains("REGISTER", SipText.Headers(options, "Allow")[0]);
+
+        await peer.AskAsync(SipText.Register(peer.Port, "max", "max-1", 1, "<sip:max@192.0.2.9>"));
+        var branch = SipText.Branch();
+        var invite = SipText.Request("INVITE", "sip:max@example.com", peer.Port, branch: branch);
+        Assert.Equal(302, SipText.Status(await peer.AskAsync(invite)));
+        // No ACK yet: timer G sends the 302 again after T1 (0.5 s).
+        var retransmitted = await peer.ReceiveAsync(TimeSpan.FromSeconds(3));
+        Assert.NotNull(retransmitted);
+        Assert.Equal(302, SipText.Status(retransmitted!));
+
+        var ack = invite.Replace("INVITE sip:max@example.com", "ACK sip:max@example.com").Replace("1 INVITE", "1 ACK");
+        await peer.SendAsync(ack);
+        while (await peer.ReceiveAsync(TimeSpan.FromSeconds(1)) is { } late)
+            Assert.Equal(302, SipText.Status(late)); // one may have been on its way; then they stop
+        Assert.Null(await peer.ReceiveAsync(TimeSpan.FromSeconds(2.5)));
+    }
+
+    [Fact]
+    public async Task Malformed_sip_over_udp_and_tcp_never_stalls_the_listener()
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+        var random = new Random(7);
+        var garbage = new byte[1400];
+        random.NextBytes(garbage);
+        await peer.SendAsync(garbage);
+        await peer.SendAsync("REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1\r\n\r\n");
+        await peer.SendAsync(new string('A', 60_000));
+        // Without a Call-ID there is nothing a response could copy: dropped. With a bad Expires: 400 with the reason.
+        await peer.SendAsync(SipText.Register(peer.Port, "nia", "x", 1, "<sip:nia@192.0.2.1>").Replace("Call-ID: x\r\n", ""));
+        var bad = await peer.AskAsync(SipText.Register(peer.Port, "nia", "x", 1, "<sip:nia@192.0.2.1>", "Expires: soon\r\n"));
+        Assert.Equal(400, SipText.Status(bad));
+        Assert.Contains("Expires", bad.Split("\r\n")[0]);
+
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, cluster.SipPort);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(garbage);
+            await stream.WriteAsync("\r\n\r\nINVITE sip:x@y SIP/2.0\r\nContent-Length: banana\r\n\r\n"u8.ToArray());
+            var buffer = new byte[4096];
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                while (await stream.ReadAsync(buffer, cancel.Token) > 0)
+                {
+                    // whatever it answers, it closes the connection it cannot frame
+                }
+            }
+            catch (IOException)
+            {
+                // reset by the server: fine as well
+            }
+        }
+
+        // The next valid request, over UDP and over TCP, is answered.
+        Assert.Equal(200, SipText.Status(await peer.AskAsync(SipText.Request("OPTIONS", "sip:127.0.0.1", peer.Port))));
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, cluster.SipPort);
+        var tcpStream = client.GetStream();
+        var localPort = ((IPEndPoint)client.Client.LocalEndPoint!).Port;
+        await tcpStream.WriteAsync(Encoding.UTF8.GetBytes(SipText.Request("OPTIONS", "sip:127.0.0.1", localPort).Replace("SIP/2.0/UDP", "SIP/2.0/TCP")));
+        var answer = new byte[4096];
+        var read = await tcpStream.ReadAsync(answer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("SIP/2.0 200 OK", Encoding.UTF8.GetString(answer, 0, read));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
