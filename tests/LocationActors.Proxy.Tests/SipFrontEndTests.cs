@@ -41,6 +41,35 @@ public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper o
         Assert.NotNull(await LookupAsync("sippuser0000142"));
     }
 
+    private async Task<(int Code, string Output)> SipsakAsync(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("sipsak", args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task Sipsak_pings_with_options_registers_a_contact_and_removes_it()
+    {
+        var server = $"sip:omar@127.0.0.1:{cluster.SipPort}";
+
+        var ping = await SipsakAsync("-vv", "-s", $"sip:127.0.0.1:{cluster.SipPort}");
+        Assert.True(ping.Code == 0, ping.Output);
+        Assert.Contains("200 OK", ping.Output);
+
+        var register = await SipsakAsync("-U", "-C", "sip:omar@192.0.2.55:5070", "-x", "300", "-vv", "-s", server);
+        output.WriteLine(register.Output);
+        var found = await LookupAsync("omar");
+        Assert.Equal("sip:omar@192.0.2.55:5070", found?.GetProperty("contacts")[0].GetProperty("uri").GetString());
+
+        var remove = await SipsakAsync("-U", "-C", "sip:omar@192.0.2.55:5070", "-x", "0", "-vv", "-s", server);
+        output.WriteLine(remove.Output);
+        Assert.Null(await LookupAsync("omar"));
+    }
+
     [Fact]
     public async Task A_register_is_answered_with_every_binding_and_contact_star_removes_them_all()
     {
