@@ -37,7 +37,7 @@ run_sipp() { # scenario users rate calls
   end=$(date +%s.%N)
   local failed p50 p99
   # The last line of sipp's statistics, the cumulative FailedCall(C) column found by its name.
-  failed=$(awk -F';' 'NR==1 {for (i=1;i<=NF;i++) if ($i=="FailedCall(C)") c=i} END {print (c ? $c : "?")}' "$dir"/*_stat.csv 2>/dev/null || echo "?")
+  failed=$(awk -F';' 'NR==1 {for (i=1;i<=NF;i++) if ($i=="FailedCall(C)") c=i} END {print (c ? $c : "?")}' "$dir"/*_[0-9]*_.csv 2>/dev/null || echo "?")
   read -r p50 p99 < <(cat "$dir"/*_rtt.csv 2>/dev/null | awk -F';' '$2+0==$2 && NF>=2 {print $2}' | sort -n |
     awk '{v[NR]=$1} END {if (NR==0) {print "- -"; exit} a=int(NR*0.5)+1; b=int(NR*0.99)+1; if (a>NR) a=NR; if (b>NR) b=NR; printf "%.2f %.2f\n", v[a], v[b]}')
   awk -v n="$4" -v f="$failed" -v s="$start" -v e="$end" -v p50="$p50" -v p99="$p99" 'BEGIN {printf "%d %s %.0f %s %s\n", n, f, n/(e-s), p50, p99}'

@@ -89,6 +89,7 @@ public sealed class ProxiedCluster : IAsyncLifetime
             ["LA_ADMIN_TOKEN"] = adminToken ?? "",
             ["LA_CLUSTER_REFRESH_INTERVAL"] = "500ms",
             ["LA_SIP_ENDPOINT"] = $"127.0.0.1:{sipPort ?? NodeProcesses.FreePort()}",
+            ["LA_MAX_EXPIRES"] = "7200",
         });
 
     /// <summary>Waits until the proxy answers 200 on /health/ready.</summary>

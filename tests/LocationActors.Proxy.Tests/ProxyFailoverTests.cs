@@ -87,6 +87,16 @@ public sealed class ProxyFailoverTests(ProxiedCluster cluster, ITestOutputHelper
         Assert.Contains("did not answer", (await ProxiedCluster.JsonAsync(unavailable)).GetProperty("error").GetString());
         // The request timeout is 3 s per request: both answers come well before any client would give up.
         Assert.True(asking.Elapsed < TimeSpan.FromSeconds(15), $"the proxy took {asking.Elapsed} to say it cannot answer");
+
+        // Over SIP: a REGISTER is 503 and a call 480, both with Retry-After and the reason in a Warning.
+        using var peer = new SipUdpPeer(cluster.SipPort);
+        var register = await peer.AskAsync(SipText.Register(peer.Port, User(2), "down-1", 1, $"<{ContactOf(2)}>"));
+        Assert.Equal(503, SipText.Status(register));
+        Assert.Equal(["5"], SipText.Headers(register, "Retry-After"));
+        Assert.Contains("did not answer", SipText.Headers(register, "Warning")[0]);
+        var invite = await peer.AskAsync(SipText.Request("INVITE", $"sip:{User(2)}@example.com", peer.Port));
+        Assert.Equal(480, SipText.Status(invite));
+        Assert.Equal(["5"], SipText.Headers(invite, "Retry-After"));
     }
 }
 

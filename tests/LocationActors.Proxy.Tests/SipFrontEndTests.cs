@@ -102,6 +102,30 @@ public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper o
         Assert.Equal(404, SipText.Status(await peer.AskAsync(SipText.Request("MESSAGE", "sip:jane@example.com", peer.Port))));
     }
 
+    [Fact]
+    public async Task Path_instance_and_reg_id_are_stored_and_returned_received_is_set_and_long_expires_are_cut()
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+
+        var answer = await peer.AskAsync(SipText.Register(peer.Port, "pia", "pia-1", 1,
+            "<sip:pia@192.0.2.33:5060>;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-0000000000aa>\";reg-id=1;expires=100000",
+            "Path: <sip:edge.example.com;lr>\r\nSupported: path\r\n"));
+
+        Assert.Equal(200, SipText.Status(answer));
+        Assert.Equal(["<sip:edge.example.com;lr>"], SipText.Headers(answer, "Path"));
+        var contact = Assert.Single(SipText.Headers(answer, "Contact"));
+        Assert.Contains(";+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-0000000000aa>\"", contact);
+        Assert.Contains(";reg-id=1", contact);
+        var expires = int.Parse(System.Text.RegularExpressions.Regex.Match(contact, ";expires=(\\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(expires, 7190, 7200); // max-expires of this deployment
+
+        var stored = (await LookupAsync("pia"))!.Value.GetProperty("contacts")[0];
+        Assert.Equal("<sip:edge.example.com;lr>", stored.GetProperty("path").GetString());
+        Assert.Equal(1, stored.GetProperty("regId").GetInt32());
+        // The phone said 192.0.2.33 but the REGISTER came from this socket: that is where it can be reached.
+        Assert.Equal($"sip:127.0.0.1:{peer.Port}", stored.GetProperty("received").GetString());
+    }
+
     [Theory]
     [InlineData("<sip:kai@192.0.2.1>;expires=10", "", 423)]
     [InlineData("<sip:kai@192.0.2.1>", "Expires: 59\r\n", 423)]
