@@ -551,6 +551,42 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_shared_databases_mode_rows_another_writer_adds_changes_and_removes_are_seen()
+    {
+        var group = StartGroup(settings: new LocationGroupSettings(RegistrarSettings.Default, SharedDatabases: true));
+        Ask<RegisterResult>(group, Register("rita", "c1", 1, Contact("sip:rita@a", q: 500)));
+
+        // Kamailio, on the same databases, registers another contact of rita and a new user.
+        var theirs = BindingFields.Sample("rita", 7) with { Contact = "sip:rita@kamailio", Q = QValue.FromThousandths(900), Expires = _now + 600 };
+        var newcomer = BindingFields.Sample("sven", 8) with { Expires = _now + 600 };
+        foreach (var member in new[] { _member1, _member2 })
+            await member.UpsertAsync([theirs, newcomer]);
+
+        Assert.Equal(["sip:rita@kamailio", "sip:rita@a"], Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("rita"))).Contacts.Select(c => c.Contact));
+        Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 2, Aor("sven"))).Contacts);
+
+        // A REGISTER through the group starts from those rows: both contacts are listed, and rita's own stays.
+        var update = Ask<RegisterResult>(group, Register("rita", "c1", 2, Contact("sip:rita@a", q: 500)));
+        Assert.Equal(["sip:rita@kamailio", "sip:rita@a"], update.Bindings.Select(c => c.Contact));
+
+        // Kamailio un-registers its contact: gone for the group as well.
+        foreach (var member in new[] { _member1, _member2 })
+            await member.DeleteByRuidAsync([theirs.Ruid]);
+        Assert.Equal(["sip:rita@a"], Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("rita"))).Contacts.Select(c => c.Contact));
+    }
+
+    [Fact]
+    public async Task By_default_lookups_are_served_from_memory_and_do_not_see_another_writers_rows()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("tom", "c1", 1, Contact("sip:tom@a")));
+
+        await _member1.UpsertAsync([BindingFields.Sample("tom", 9) with { Expires = _now + 600 }]);
+
+        Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("tom"))).Contacts);
+    }
+
+    [Fact]
     public async Task A_single_domain_group_serves_every_aor_from_its_one_database()
     {
         var cfa = new LocationDatabase(_member2.Url, table: "cfa");

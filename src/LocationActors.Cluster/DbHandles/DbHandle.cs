@@ -74,6 +74,17 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             _queue.Enqueue(resync);
             StartNext();
         });
+        Receive<ReadAor>(read =>
+        {
+            if (_down is not null)
+            {
+                Context.Parent.Tell(new AorReadFailed(read.Token, _memberNo, Down(_down)));
+                return;
+            }
+
+            _queue.Enqueue(read);
+            StartNext();
+        });
         Receive<DeleteExpiredRows>(expire =>
         {
             if (_down is not null)
@@ -85,13 +96,14 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         {
             _busy = false;
             var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
-                .Concat(done.Replies.OfType<ResyncFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
+                .Concat(done.Replies.OfType<ResyncFailed>().Select(f => f.Error))
+                .Concat(done.Replies.OfType<AorReadFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
             if (broken is not null)
                 throw Failed(broken, done.Replies);
 
             foreach (var reply in done.Replies)
                 Context.Parent.Tell(reply);
-            if (done.Replies.Any(r => r is RowsWritten or Resynced))
+            if (done.Replies.Any(r => r is RowsWritten or Resynced or AorRead))
                 _attempt = 0;
             if (done.Replies is [ExpiredRowsDeleted { Count: var count }] && count >= _maxBatchRows)
                 _queue.Enqueue(done.Again!); // more to delete: go on after the writes that queued meanwhile
@@ -140,6 +152,8 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         _log.Warning("member {0} ({1}) failed a statement ({2}); restarting its handle", _memberNo, _database.Url, error.Message);
         foreach (var stored in replies.OfType<RowsWritten>())
             Context.Parent.Tell(stored);
+        foreach (var read in replies.OfType<AorReadFailed>().Concat(_queue.OfType<ReadAor>().Select(r => new AorReadFailed(r.Token, _memberNo, error))))
+            Context.Parent.Tell(read); // reads are answered from what the group knows
         var seqs = replies.OfType<RowsWriteFailed>().SelectMany(f => f.Seqs).Concat(_queue.OfType<WriteRows>().Select(w => w.Seq)).ToList();
         var resyncLost = replies.OfType<ResyncFailed>().Any() || _queue.OfType<ResyncRows>().Any();
         _queue.Clear();
@@ -158,6 +172,13 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         {
             _queue.Dequeue();
             _inFlight = ResyncAsync(resync.Snapshot).PipeTo(Self);
+            return;
+        }
+
+        if (_queue.Peek() is ReadAor read)
+        {
+            _queue.Dequeue();
+            _inFlight = ReadAsync(read).PipeTo(Self);
             return;
         }
 
@@ -234,6 +255,19 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "resync", e.Message, e);
             _log.Warning("member {0} ({1}): resync failed: {2}", _memberNo, _database.Url, error.Message);
             return new BatchDone([new ResyncFailed(_memberNo, error)]);
+        }
+    }
+
+    private async Task<BatchDone> ReadAsync(ReadAor read)
+    {
+        try
+        {
+            return new BatchDone([new AorRead(read.Token, _memberNo, await _database.LoadAorAsync(read.Username, read.Domain))]);
+        }
+        catch (Exception e)
+        {
+            var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "read", e.Message, e);
+            return new BatchDone([new AorReadFailed(read.Token, _memberNo, error)]);
         }
     }
 

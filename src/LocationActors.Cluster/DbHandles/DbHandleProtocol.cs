@@ -57,3 +57,15 @@ public sealed class MemberDatabaseFailed(int memberNo, IActorRef handle, IReadOn
 
     public StorageException Error { get; } = error;
 }
+
+/// <summary>
+/// Read one AOR's rows (shared-databases mode: other writers, such as Kamailio, change the tables too). Queued in
+/// order with the writes, so it sees every write sent to this member before it.
+/// </summary>
+public sealed record ReadAor(long Token, string Username, string? Domain);
+
+/// <summary>The AOR's rows as the member holds them now (expired ones included: the reader filters).</summary>
+public sealed record AorRead(long Token, int MemberNo, IReadOnlyList<ContactBinding> Bindings);
+
+/// <summary>The read failed; the group answers from what it knows.</summary>
+public sealed record AorReadFailed(long Token, int MemberNo, StorageException Error);

@@ -48,6 +48,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<int> _joined = [];                 // members that missed writes whatever their stamp says
     private readonly HashSet<int> _missedAgain = [];            // members that missed a write while their resync ran
     private readonly Dictionary<string, HashSet<string>> _dirty = new(StringComparer.Ordinal); // AORs not on every member, with ruids deleted since
+    private readonly Dictionary<long, (string Key, IWithGroupId Request, IActorRef Sender)> _reads = new(); // shared-databases reads in flight
+    private long _readToken;
     private bool _serving;
     private IReadOnlyList<LocDbRow> _rows = [];
     private int _groupCount;
@@ -246,7 +248,16 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             register => Sender.Tell(new RequestRejected(register.RequestId, "a REGISTER needs a request with an AOR")));
         Receive<RegisterBindings>(WhenMine, register => Dispatch(register, Sender));
         Receive<LookupContacts>(WhenMine, lookup =>
-            Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit))));
+        {
+            if (!_settings.SharedDatabases || !ReadFirst(lookup.Aor.Value, lookup, Sender))
+                Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit)));
+        });
+        Receive<AorRead>(read => AorReadDone(read.Token, read.Bindings));
+        Receive<AorReadFailed>(failed =>
+        {
+            _log.Warning("group {0}: reading an AOR from member {1} failed ({2}); answering from memory", _groupId, failed.MemberNo, failed.Error.Message);
+            AorReadDone(failed.Token, null);
+        });
         Receive<RemoveContact>(WhenMine, remove => Dispatch(remove, Sender));
         Receive<RemoveAor>(WhenMine, remove => Dispatch(remove, Sender));
         Receive<DumpGroup>(IsMine, dump =>
@@ -324,6 +335,15 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
+        // With other writers on the databases, a change starts from the AOR's rows as they are now.
+        if (_settings.SharedDatabases && ReadFirst(key, request, sender))
+            return;
+        Apply(request, sender);
+    }
+
+    private void Apply(IWithGroupId request, IActorRef sender)
+    {
+        var key = AorOf(request)!.Value;
         switch (request)
         {
             case RegisterBindings register:
@@ -394,7 +414,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
         var write = new WriteRows(++_seq, upserts, deletes);
         _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, key, next, [.. _members.Keys], [], write);
-        _aorsWriting[key] = new Queue<(IWithGroupId, IActorRef)>();
+        if (!_aorsWriting.ContainsKey(key))
+            _aorsWriting[key] = new Queue<(IWithGroupId, IActorRef)>();
         foreach (var member in _members.Values)
             member.Handle.Tell(write);
     }
@@ -437,19 +458,64 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 $"stored on {pending.Stored} of {asked} members, the write policy ({_settings.WritePolicy}) needs more: " +
                 string.Join("; ", pending.Failures.Select(f => $"member {f.No}: {f.Error}"))));
 
-        // Requests that waited for this AOR run now, in their order; a new write makes the rest wait again.
-        if (!_aorsWriting.Remove(pending.Key, out var waiting))
+        RunWaiting(pending.Key);
+    }
+
+    /// <summary>Requests that waited for an AOR run now, in their order; a new write (or read) makes the rest wait again.</summary>
+    private void RunWaiting(string key)
+    {
+        if (!_aorsWriting.Remove(key, out var waiting))
             return;
         while (waiting.TryDequeue(out var next))
         {
             Dispatch(next.Request, next.Sender);
-            if (_aorsWriting.TryGetValue(pending.Key, out var behind))
+            if (_aorsWriting.TryGetValue(key, out var behind))
             {
                 while (waiting.TryDequeue(out var rest))
                     behind.Enqueue(rest);
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Shared-databases mode: reads the AOR's rows from the preferred readable member first (false when there is
+    /// none: memory answers). A change keeps the AOR busy meanwhile, so later requests for it wait; a lookup does not.
+    /// </summary>
+    private bool ReadFirst(string key, IWithGroupId request, IActorRef sender)
+    {
+        var member = _members.Values.Where(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No))
+            .OrderBy(m => m.Row.Failover).ThenBy(m => m.Row.No).FirstOrDefault();
+        if (member is null)
+            return false;
+        var token = ++_readToken;
+        _reads[token] = (key, request, sender);
+        if (request is not LookupContacts)
+            _aorsWriting[key] = new Queue<(IWithGroupId, IActorRef)>();
+        var aor = AorOf(request)!;
+        member.Handle.Tell(new ReadAor(token, aor.Username, aor.Domain));
+        return true;
+    }
+
+    /// <summary>The rows of a shared-databases read arrived (null: the read failed, memory answers).</summary>
+    private void AorReadDone(long token, IReadOnlyList<ContactBinding>? rows)
+    {
+        if (!_reads.Remove(token, out var read))
+            return;
+        var (key, request, sender) = read;
+        var changing = request is not LookupContacts;
+        // The rows are the truth, unless a change of ours to this AOR is on its way (then memory is ahead of them).
+        if (rows is not null && (changing || !_aorsWriting.ContainsKey(key)))
+            _contacts.Set(key, AorBindings.FromWriteOrder(rows.Where(r => IsOurs(GroupContacts.KeyOf(r)))));
+        if (request is LookupContacts lookup)
+        {
+            sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(key).Lookup(_clock(), lookup.MethodBit)));
+            return;
+        }
+
+        Apply(request, sender);
+        if (!_pending.Values.Any(p => p.Key == key))
+            RunWaiting(key); // nothing to write (refused, or no change): the next request for the AOR goes on
     }
 
     /// <summary>

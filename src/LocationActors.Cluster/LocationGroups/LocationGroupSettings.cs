@@ -28,6 +28,7 @@ public enum WritePolicy
 /// <param name="ErrorThreshold">Counted database errors after which a member is turned off (p_usrloc <c>db_err_threshold</c>).</param>
 /// <param name="RetryInterval">How often a member that is off is probed to turn it on again (p_usrloc <c>db_retry_interval</c>).</param>
 /// <param name="WritePolicy">When a write counts as stored. Members that missed a write it counted without are resynchronised when they return.</param>
+/// <param name="SharedDatabases">Other writers (Kamailio) share the databases: read an AOR's rows before each lookup and change of it.</param>
 public sealed record LocationGroupSettings(
     RegistrarSettings Registrar,
     int MembersPerGroup = 2,
@@ -39,7 +40,8 @@ public sealed record LocationGroupSettings(
     TimeSpan? WarmUpRetry = null,
     int ErrorThreshold = 50,
     TimeSpan? RetryInterval = null,
-    WritePolicy WritePolicy = WritePolicy.AllActive)
+    WritePolicy WritePolicy = WritePolicy.AllActive,
+    bool SharedDatabases = false)
 {
     public TimeSpan Watch => RetryInterval ?? TimeSpan.FromSeconds(10);
 

@@ -31,6 +31,7 @@ public static class EnvironmentOverrides
         ["LA_STASH_LIMIT"] = "location.groups.stash-limit",
         ["LA_MAX_BATCH_ROWS"] = "location.groups.max-batch-rows",
         ["LA_WARM_UP_RETRY"] = "location.groups.warm-up-retry",
+        ["LA_SHARED_DATABASES"] = "location.groups.shared-databases",
         ["LA_LOCDB_POLL_INTERVAL"] = "location.cluster-config.poll-interval",
         ["LA_DB_ERR_THRESHOLD"] = "location.failover.db-err-threshold",
         ["LA_DB_RETRY_INTERVAL"] = "location.failover.db-retry-interval",

@@ -61,7 +61,8 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 ConfigValues.Positive(groups, GroupsPath, "warm-up-retry", TimeSpan.FromSeconds(2)),
                 ConfigValues.AtLeast(failover, FailoverPath, "db-err-threshold", 50, 1),
                 ConfigValues.Positive(failover, FailoverPath, "db-retry-interval", TimeSpan.FromSeconds(10)),
-                Policy(failover)),
+                Policy(failover),
+                groups?.GetBoolean("shared-databases", false) ?? false),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
                 ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains,
                 FailoverLevel(failover)));
