@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LocationActors.TestSupport;
 using Xunit.Abstractions;
 
 namespace LocationActors.Proxy.Tests;

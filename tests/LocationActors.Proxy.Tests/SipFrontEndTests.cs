@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using LocationActors.TestSupport;
 using Xunit.Abstractions;
 
 namespace LocationActors.Proxy.Tests;

@@ -78,7 +78,7 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
                 if (expires.MaxExpires > 0 && seconds > expires.MaxExpires)
                     seconds = expires.MaxExpires;
                 updates.Add(new ContactUpdate(contact.Uri.Raw, seconds, contact.Q is { } q ? QValue.FromThousandths(q) : QValue.Unspecified,
-                    Received(contact, source), contact.Instance, contact.RegId ?? 0));
+                    Received(contact, source), Unquoted(contact.Instance), contact.RegId ?? 0));
             }
         }
 
@@ -111,6 +111,10 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         return source.Transport == "UDP" ? text : $"{text};transport={source.Transport.ToLowerInvariant()}";
     }
 
+    /// <summary>+sip.instance is stored without its quotes, as Kamailio's registrar stores it.</summary>
+    private static string? Unquoted(string? value) =>
+        value is { Length: >= 2 } && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
+
     // ---- redirect server ------------------------------------------------------------------------------------
 
     private async Task<SipAnswer> RedirectAsync(SipRequest request, CancellationToken ct)
@@ -140,7 +144,7 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         if (binding.Q.IsSpecified)
             text += $";q={Q(binding.Q)}";
         if (binding.Instance is not null)
-            text += $";+sip.instance={binding.Instance}";
+            text += $";+sip.instance=\"{binding.Instance}\"";
         if (binding.RegId > 0)
             text += $";reg-id={binding.RegId}";
         return text;

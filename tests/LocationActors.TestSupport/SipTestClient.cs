@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using LocationActors.TestSupport;
 
-namespace LocationActors.Proxy.Tests;
+namespace LocationActors.TestSupport;
 
 /// <summary>A bare SIP peer on UDP for tests: sends exactly the bytes given and reads what comes back.</summary>
 public sealed class SipUdpPeer : IDisposable

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using LocationActors.Domain.LocDb;
+using LocationActors.Storage;
+using LocationActors.TestSupport;
+
+namespace LocationActors.Kamailio.Tests;
+
+/// <summary>
+/// Kamailio 5.6 with p_usrloc (the configuration of p_usrloc-spec §10) and LocationActors — three nodes in
+/// shared-databases mode and a proxy — on the same MariaDB databases: one master with <c>locdb</c>, two groups of
+/// two members on two servers. Everything is started here and stopped by PID at the end.
+/// </summary>
+public sealed class MixedDeployment : IAsyncLifetime
+{
+    private const string ModulesPath = "/usr/lib/x86_64-linux-gnu/kamailio/modules/";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    private readonly MariaDbServers _servers = new();
+    private readonly string _folder = Directory.CreateTempSubdirectory("la-kamailio-").FullName;
+    private Process? _kamailio;
+
+    public NodeProcesses Processes { get; } = new(3);
+
+    public int HttpPort { get; } = NodeProcesses.FreePort();
+
+    /// <summary>LocationActors' SIP front end.</summary>
+    public int SipPort { get; } = NodeProcesses.FreePort();
+
+    /// <summary>Kamailio's SIP port.</summary>
+    public int KamailioPort { get; } = NodeProcesses.FreePort();
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public MasterDatabase Master { get; private set; } = null!;
+
+    /// <summary>The member databases by (group, no).</summary>
+    public Dictionary<(int Id, int No), LocationDatabase> Members { get; } = new();
+
+    public string KamailioLog => Path.Combine(_folder, "kamailio.log");
+
+    public async Task InitializeAsync()
+    {
+        await _servers.InitializeAsync();
+        Master = new MasterDatabase(await _servers.CreateDatabaseAsync(1));
+        await Master.CreateSchemaAsync();
+        foreach (var (id, no, instance) in new[] { (1, 1, 1), (1, 2, 2), (2, 1, 2), (2, 2, 1) })
+        {
+            var member = new LocationDatabase(await _servers.CreateDatabaseAsync(instance));
+            await member.CreateSchemaAsync();
+            Members[(id, no)] = member;
+            await Master.UpsertRowAsync(new LocDbRow(id, no, member.Url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
+        }
+
+        StartKamailio();
+        foreach (var port in Processes.Ports)
+            Processes.Start(port, new Dictionary<string, string>
+            {
+                ["LA_MASTER_DB_URL"] = Master.Url.Original,
+                ["LA_LOCDB_POLL_INTERVAL"] = "1s",
+                ["LA_SHARED_DATABASES"] = "on",
+            });
+        Processes.StartProxy(HttpPort, new Dictionary<string, string>
+        {
+            ["LA_SIP_ENDPOINT"] = $"127.0.0.1:{SipPort}",
+            ["LA_CLUSTER_REFRESH_INTERVAL"] = "500ms",
+            ["LA_MAX_EXPIRES"] = "3600", // as Kamailio's registrar here
+        });
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        await UntilSettledAsync();
+        await UntilKamailioAnswersAsync();
+    }
+
+    private void StartKamailio()
+    {
+        var config = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "kamailio.cfg"))
+            .Replace("MASTER_DB_URL", Master.Url.Original).Replace("SIP_PORT", KamailioPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Replace("MODULES_PATH", ModulesPath);
+        var path = Path.Combine(_folder, "kamailio.cfg");
+        File.WriteAllText(path, config);
+        var info = new ProcessStartInfo("kamailio", ["-f", path, "-DD", "-E", "-P", Path.Combine(_folder, "kamailio.pid"), "-w", _folder, "-m", "64", "-M", "8"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _kamailio = Process.Start(info)!;
+        var log = new StreamWriter(KamailioLog) { AutoFlush = true };
+        _kamailio.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _kamailio.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _kamailio.BeginOutputReadLine();
+        _kamailio.BeginErrorReadLine();
+    }
+
+    /// <summary>Every node Up, every group serving, the two groups on different nodes (sharding has settled).</summary>
+    private async Task UntilSettledAsync()
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await Http.GetStringAsync("/v1/cluster");
+                var cluster = JsonDocument.Parse(last).RootElement;
+                var groups = cluster.GetProperty("groups").EnumerateArray().ToList();
+                if (cluster.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up") == 3 && groups.Count == 2 &&
+                    groups.All(g => g.GetProperty("state").GetString() == "serving") &&
+                    groups.Select(g => g.GetProperty("node").GetString()).Distinct().Count() == 2)
+                    return;
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new Xunit.Sdk.XunitException($"LocationActors did not settle within {StartTimeout}: {last}\n{Processes.Logs()}");
+    }
+
+    private async Task UntilKamailioAnswersAsync()
+    {
+        using var peer = new SipUdpPeer(KamailioPort);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            await peer.SendAsync(SipText.Request("OPTIONS", "sip:127.0.0.1", peer.Port));
+            if (await peer.ReceiveAsync(TimeSpan.FromSeconds(1)) is not null)
+                return;
+        }
+
+        throw new Xunit.Sdk.XunitException("Kamailio does not answer:\n" + string.Join("\n", File.ReadLines(KamailioLog).TakeLast(30)));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_kamailio is { HasExited: false })
+        {
+            _kamailio.Kill(entireProcessTree: true);
+            await _kamailio.WaitForExitAsync();
+        }
+
+        Processes.Dispose();
+        Http?.Dispose();
+        foreach (var member in Members.Values)
+            await member.DisposeAsync();
+        if (Master is not null)
+            await Master.DisposeAsync();
+        await _servers.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class MixedDeploymentCollection : ICollectionFixture<MixedDeployment>
+{
+    public const string Name = "Kamailio and LocationActors";
+}
