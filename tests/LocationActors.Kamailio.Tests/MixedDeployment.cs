@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
-using LocationActors.Domain.LocDb;
 using LocationActors.Storage;
 using LocationActors.TestSupport;
 
@@ -20,6 +18,7 @@ public sealed class MixedDeployment : IAsyncLifetime
     private readonly MariaDbServers _servers = new();
     private readonly string _folder = Directory.CreateTempSubdirectory("la-kamailio-").FullName;
     private Process? _kamailio;
+    private TwoByTwoLayout? _layout;
 
     public NodeProcesses Processes { get; } = new(3);
 
@@ -33,25 +32,17 @@ public sealed class MixedDeployment : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
-    public MasterDatabase Master { get; private set; } = null!;
+    public MasterDatabase Master => _layout!.Master;
 
     /// <summary>The member databases by (group, no).</summary>
-    public Dictionary<(int Id, int No), LocationDatabase> Members { get; } = new();
+    public Dictionary<(int Id, int No), LocationDatabase> Members => _layout!.Members;
 
     public string KamailioLog => Path.Combine(_folder, "kamailio.log");
 
     public async Task InitializeAsync()
     {
         await _servers.InitializeAsync();
-        Master = new MasterDatabase(await _servers.CreateDatabaseAsync(1));
-        await Master.CreateSchemaAsync();
-        foreach (var (id, no, instance) in new[] { (1, 1, 1), (1, 2, 2), (2, 1, 2), (2, 2, 1) })
-        {
-            var member = new LocationDatabase(await _servers.CreateDatabaseAsync(instance));
-            await member.CreateSchemaAsync();
-            Members[(id, no)] = member;
-            await Master.UpsertRowAsync(new LocDbRow(id, no, member.Url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
-        }
+        _layout = await TwoByTwoLayout.CreateAsync(_servers);
 
         StartKamailio();
         foreach (var port in Processes.Ports)
@@ -68,7 +59,7 @@ public sealed class MixedDeployment : IAsyncLifetime
             ["LA_MAX_EXPIRES"] = "3600", // as Kamailio's registrar here
         });
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
-        await UntilSettledAsync();
+        await TwoByTwoLayout.UntilSettledAsync(Http, Processes, StartTimeout);
         await UntilKamailioAnswersAsync();
     }
 
@@ -90,34 +81,6 @@ public sealed class MixedDeployment : IAsyncLifetime
         _kamailio.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         _kamailio.BeginOutputReadLine();
         _kamailio.BeginErrorReadLine();
-    }
-
-    /// <summary>Every node Up, every group serving, the two groups on different nodes (sharding has settled).</summary>
-    private async Task UntilSettledAsync()
-    {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await Http.GetStringAsync("/v1/cluster");
-                var cluster = JsonDocument.Parse(last).RootElement;
-                var groups = cluster.GetProperty("groups").EnumerateArray().ToList();
-                if (cluster.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up") == 3 && groups.Count == 2 &&
-                    groups.All(g => g.GetProperty("state").GetString() == "serving") &&
-                    groups.Select(g => g.GetProperty("node").GetString()).Distinct().Count() == 2)
-                    return;
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new Xunit.Sdk.XunitException($"LocationActors did not settle within {StartTimeout}: {last}\n{Processes.Logs()}");
     }
 
     private async Task UntilKamailioAnswersAsync()
@@ -144,10 +107,8 @@ public sealed class MixedDeployment : IAsyncLifetime
 
         Processes.Dispose();
         Http?.Dispose();
-        foreach (var member in Members.Values)
-            await member.DisposeAsync();
-        if (Master is not null)
-            await Master.DisposeAsync();
+        if (_layout is not null)
+            await _layout.DisposeAsync();
         await _servers.DisposeAsync();
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using LocationActors.Domain.LocDb;
 using LocationActors.Storage;
 using LocationActors.TestSupport;
 
@@ -18,6 +17,7 @@ public sealed class ProxiedCluster : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     private readonly MariaDbServers _servers = new();
+    private TwoByTwoLayout? _layout;
 
     public NodeProcesses Processes { get; } = new(3);
 
@@ -30,56 +30,23 @@ public sealed class ProxiedCluster : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
-    public MasterDatabase Master { get; private set; } = null!;
+    public MasterDatabase Master => _layout!.Master;
 
     /// <summary>The member databases by (group, no).</summary>
-    public Dictionary<(int Id, int No), LocationDatabase> Members { get; } = new();
+    public Dictionary<(int Id, int No), LocationDatabase> Members => _layout!.Members;
 
     public MariaDbServers Servers => _servers;
 
     public async Task InitializeAsync()
     {
         await _servers.InitializeAsync();
-        Master = new MasterDatabase(await _servers.CreateDatabaseAsync(1));
-        await Master.CreateSchemaAsync();
-        foreach (var (id, no, instance) in new[] { (1, 1, 1), (1, 2, 2), (2, 1, 2), (2, 2, 1) })
-        {
-            var member = new LocationDatabase(await _servers.CreateDatabaseAsync(instance));
-            await member.CreateSchemaAsync();
-            Members[(id, no)] = member;
-            await Master.UpsertRowAsync(new LocDbRow(id, no, member.Url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
-        }
-
+        _layout = await TwoByTwoLayout.CreateAsync(_servers);
         foreach (var port in Processes.Ports)
             Processes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = Master.Url.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
         StartProxy(HttpPort, AdminToken, SipPort);
         Http = new HttpClient { BaseAddress = new Uri(ProxyUrl), Timeout = TimeSpan.FromSeconds(30) };
         await UntilReadyAsync(Http);
-        await UntilBalancedAsync();
-    }
-
-    /// <summary>
-    /// Waits until all three nodes are Up and the two groups run on different nodes. Until then sharding may still
-    /// move a group (it rebalances every 10 s as nodes join), and a request caught in that hand-off can time out:
-    /// load tests that expect zero failures start after it.
-    /// </summary>
-    private async Task UntilBalancedAsync()
-    {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await Http.GetStringAsync("/v1/cluster");
-            var cluster = JsonDocument.Parse(last).RootElement;
-            var up = cluster.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up");
-            var groups = cluster.GetProperty("groups").EnumerateArray().ToList();
-            if (up == 3 && groups.Count == 2 && groups.All(g => g.GetProperty("state").GetString() == "serving") &&
-                groups.Select(g => g.GetProperty("node").GetString()).Distinct().Count() == 2)
-                return;
-            await Task.Delay(250);
-        }
-
-        throw new Xunit.Sdk.XunitException($"the groups did not settle on separate nodes within {StartTimeout}: {last}");
+        await TwoByTwoLayout.UntilSettledAsync(Http, Processes, StartTimeout);
     }
 
     /// <summary>Starts a proxy (another one, or again) on <paramref name="port"/>; without a token its admin routes are off.</summary>
@@ -121,10 +88,8 @@ public sealed class ProxiedCluster : IAsyncLifetime
     {
         Processes.Dispose();
         Http?.Dispose();
-        foreach (var member in Members.Values)
-            await member.DisposeAsync();
-        if (Master is not null)
-            await Master.DisposeAsync();
+        if (_layout is not null)
+            await _layout.DisposeAsync();
         await _servers.DisposeAsync();
     }
 
