@@ -1,0 +1,137 @@
+using System.Diagnostics;
+
+namespace LocationActors.Chaos;
+
+/// <summary>
+/// The processes under test — three nodes and a proxy, started from their build outputs — and the MariaDB instances
+/// of <c>scripts/mariadb.sh</c>. Faults act on them by PID; a node that ends (killed, or downed after a pause) is
+/// started again by <see cref="KeepAliveAsync"/>, as a supervisor would. Everything is stopped at the end.
+/// </summary>
+public sealed class Deployment(string root, string logs, IReadOnlyDictionary<string, string> nodeEnvironment, int[] nodePorts, int httpPort)
+    : IAsyncDisposable
+{
+    private readonly Dictionary<string, Process> _processes = new();
+    private readonly HashSet<string> _held = [];
+
+    public string Seeds => string.Join(",", nodePorts.Select(p => $"akka.tcp://location@127.0.0.1:{p}"));
+
+    public IReadOnlyList<string> Nodes => nodePorts.Select(p => $"node-{p}").ToList();
+
+    public void StartAll()
+    {
+        foreach (var node in Nodes)
+            Start(node);
+        Start("proxy");
+    }
+
+    public void Start(string name)
+    {
+        var (dll, environment) = name == "proxy"
+            ? ("LocationActors.Proxy", new Dictionary<string, string>
+            {
+                ["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{httpPort}",
+                ["LA_CONTACT_POINTS"] = Seeds,
+                ["LA_SIP_ENABLED"] = "off",
+                ["LA_CLUSTER_REFRESH_INTERVAL"] = "1s",
+            })
+            : ("LocationActors.Node", new Dictionary<string, string>(nodeEnvironment)
+            {
+                ["LA_NODE_PORT"] = name["node-".Length..],
+                ["LA_SEED_NODES"] = Seeds,
+            });
+        var info = new ProcessStartInfo("dotnet", ["exec", Path.Combine(root, "src", dll, "bin", "Release", "net10.0", dll + ".dll"), "run"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in environment)
+            info.Environment[key] = value;
+        info.Environment["LA_EXIT_WITH_PARENT"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var process = Process.Start(info)!;
+        var log = new StreamWriter(Path.Combine(logs, name + ".log"), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        lock (_processes)
+            _processes[name] = process;
+    }
+
+    /// <summary>SIGKILL, and no restart until <see cref="Release"/>.</summary>
+    public void Kill(string name)
+    {
+        lock (_processes)
+            _held.Add(name);
+        var process = _processes[name];
+        if (!process.HasExited)
+            process.Kill(entireProcessTree: true);
+        process.WaitForExit(10_000);
+    }
+
+    /// <summary>Lets <see cref="KeepAliveAsync"/> start the process again.</summary>
+    public void Release(string name)
+    {
+        lock (_processes)
+            _held.Remove(name);
+    }
+
+    public void Signal(string name, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _processes[name].Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Starts again every process that ended and is not held down by a fault.</summary>
+    public async Task KeepAliveAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var (name, process) in _processes.ToList())
+            {
+                bool held;
+                lock (_processes)
+                    held = _held.Contains(name);
+                if (!held && process.HasExited)
+                    Start(name);
+            }
+
+            try
+            {
+                await Task.Delay(500, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Runs <c>scripts/mariadb.sh</c> (kill, start, freeze, thaw) on one instance.</summary>
+    public async Task DatabaseAsync(string command, int instance)
+    {
+        using var process = Process.Start(new ProcessStartInfo("bash",
+            [Path.Combine(root, "scripts", "mariadb.sh"), command, instance.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes.Values)
+        {
+            try
+            {
+                if (!process.HasExited)
+                    process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using LocationActors.Chaos;
+using LocationActors.Domain.LocDb;
+using LocationActors.Storage;
+
+var duration = new Option<int>("--duration") { Description = "seconds of load and faults", DefaultValueFactory = _ => 120 };
+var seed = new Option<int>("--seed") { Description = "seed of the fault schedule and the load", DefaultValueFactory = _ => 1 };
+var users = new Option<int>("--users") { DefaultValueFactory = _ => 300 };
+var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 8 };
+var interval = new Option<int>("--fault-interval") { Description = "seconds between the starts of two faults", DefaultValueFactory = _ => 20 };
+var root = new Option<string>("--root") { Description = "the repository (binaries and scripts/mariadb.sh)", DefaultValueFactory = _ => "." };
+var logs = new Option<string>("--logs") { Description = "folder for the processes' logs", DefaultValueFactory = _ => Path.GetTempPath() };
+var command = new RootCommand("LocationActors chaos run: load through a proxy, faults on a schedule, then the history checked")
+{
+    duration, seed, users, workers, interval, root, logs,
+};
+command.SetAction((result, ct) => Chaos.RunAsync(result.GetValue(duration), result.GetValue(seed), result.GetValue(users), result.GetValue(workers),
+    result.GetValue(interval), Path.GetFullPath(result.GetValue(root)!), result.GetValue(logs)!, ct));
+return await command.Parse(args).InvokeAsync();
+
+namespace LocationActors.Chaos
+{
+    /// <summary>One chaos run, start to verdict. The master database URL comes from <c>LA_MASTER_DB_URL</c>.</summary>
+    internal static class Chaos
+    {
+        private static readonly int[] NodePorts = [34053, 34054, 34055];
+        private const int HttpPort = 38080;
+
+        public static async Task<int> RunAsync(int seconds, int seed, int userCount, int workerCount, int faultInterval, string root, string logs,
+            CancellationToken ct)
+        {
+            var master = DatabaseUrl.Parse(Environment.GetEnvironmentVariable("LA_MASTER_DB_URL")
+                                           ?? throw new InvalidOperationException("LA_MASTER_DB_URL is not set"));
+            Directory.CreateDirectory(logs);
+            var nodeEnvironment = new Dictionary<string, string>
+            {
+                ["LA_MASTER_DB_URL"] = master.Original,
+                ["LA_LOCDB_POLL_INTERVAL"] = "1s",
+                ["LA_DB_RETRY_INTERVAL"] = "2s",
+                ["LA_DB_COMMAND_TIMEOUT"] = "3s",
+                ["LA_LOG_LEVEL"] = "WARNING",
+            };
+            await using var deployment = new Deployment(root, logs, nodeEnvironment, NodePorts, HttpPort);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(10) };
+            deployment.StartAll();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var keepAlive = deployment.KeepAliveAsync(stop.Token);
+            if (!await UntilHealthyAsync(http, TimeSpan.FromSeconds(180)))
+            {
+                Console.WriteLine("chaos: the deployment did not become healthy; see " + logs);
+                return 2;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(15), ct); // sharding moves groups while the nodes join
+            Console.WriteLine($"chaos: {userCount} users, {workerCount} workers, {seconds} s, a fault every {faultInterval} s, seed {seed}");
+
+            var load = new Load(http, userCount, workerCount, seed);
+            using var loadStop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+            var running = load.RunAsync(loadStop.Token);
+            var faults = await Faults.RunAsync(deployment, new Random(seed), TimeSpan.FromSeconds(faultInterval), TimeSpan.FromSeconds(seconds), Console.Out);
+            await running;
+
+            // Quiet: every member back, resynchronised and readable; then the final reads.
+            if (!await UntilHealthyAsync(http, TimeSpan.FromSeconds(180)))
+                Console.WriteLine("chaos: the deployment did not come back to health after the faults");
+            var checker = new HistoryChecker();
+            foreach (var user in load.Ops.GroupBy(o => o.User))
+                checker.Replay(user);
+            foreach (var user in Enumerable.Range(0, userCount).Select(Load.User).Where(u => checker.Users.Contains(u)))
+            {
+                var final = await FinalLookupAsync(load, user);
+                checker.Compare(user, final, "final lookup");
+            }
+
+            await CheckMembersAsync(master, checker);
+            await stop.CancelAsync();
+            await keepAlive;
+
+            var verdict = checker.Verdict();
+            foreach (var kind in faults.Select(f => f.Kind).Distinct())
+            {
+                var during = load.Ops.Where(o => faults.Any(f => f.Kind == kind && o.SentAt >= f.Start && o.SentAt <= f.End)).ToList();
+                var answered = during.Count == 0 ? 1.0 : during.Count(o => o.Outcome != Outcome.Unknown) / (double)during.Count;
+                Console.WriteLine($"chaos: during {kind} ({faults.Count(f => f.Kind == kind)}x): {during.Count} ops, {answered:P2} answered");
+            }
+
+            foreach (var finding in verdict.Findings.Take(20))
+                Console.WriteLine($"chaos: {finding.Kind} {finding.User}: {finding.Detail}");
+            Console.WriteLine(FormattableString.Invariant(
+                $"chaos: ops={verdict.Ops} acked={verdict.Acked} lost={verdict.Lost} wrong={verdict.Wrong} availability={verdict.Availability * 100:F2}% longest_gap_ms={verdict.LongestGap.TotalMilliseconds:F0}"));
+            return verdict.Lost == 0 && verdict.Wrong == 0 ? 0 : 1;
+        }
+
+        private static async Task<bool> UntilHealthyAsync(HttpClient http, TimeSpan within)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < within)
+            {
+                try
+                {
+                    var cluster = JsonDocument.Parse(await http.GetStringAsync("/v1/cluster")).RootElement;
+                    var groups = cluster.GetProperty("groups").EnumerateArray().ToList();
+                    var members = groups.SelectMany(g => g.GetProperty("members").EnumerateArray()).Where(m => !m.GetProperty("spare").GetBoolean()).ToList();
+                    if (groups.Count > 0 && groups.All(g => g.GetProperty("state").GetString() == "serving") &&
+                        members.All(m => m.GetProperty("active").GetBoolean() && m.GetProperty("readable").GetBoolean()) &&
+                        cluster.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up") == NodePorts.Length)
+                        return true;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+                {
+                    // not yet
+                }
+
+                await Task.Delay(500);
+            }
+
+            return false;
+        }
+
+        private static async Task<IReadOnlyList<string>> FinalLookupAsync(Load load, string user)
+        {
+            for (var attempt = 0; attempt < 60; attempt++)
+            {
+                if (await load.LookupAsync(user) is { Outcome: Outcome.Acked, Found: { } found })
+                    return found;
+                await Task.Delay(500);
+            }
+
+            throw new InvalidOperationException($"{user} could not be looked up after the run");
+        }
+
+        /// <summary>Every member database that is on holds, for each user of its group, exactly what the history allows.</summary>
+        private static async Task CheckMembersAsync(DatabaseUrl masterUrl, HistoryChecker checker)
+        {
+            await using var master = new MasterDatabase(masterUrl);
+            var rows = await master.ReadAllAsync();
+            var groupCount = rows.Where(r => r.Status == LocDbStatus.On).Max(r => r.Id);
+            foreach (var row in rows.Where(r => r.Status == LocDbStatus.On && !r.Spare && r.No <= 2))
+            {
+                await using var member = new LocationDatabase(DatabaseUrl.Parse(row.Url));
+                await MemberCheck.CompareAsync(member, $"member ({row.Id},{row.No})",
+                    checker.Users.Where(u => Domain.Partitioning.Partitioner.GroupOf(u, groupCount) == row.Id).ToList(), checker);
+            }
+        }
+    }
+}
