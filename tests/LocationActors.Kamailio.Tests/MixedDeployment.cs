@@ -70,7 +70,9 @@ public sealed class MixedDeployment : IAsyncLifetime
             .Replace("MODULES_PATH", ModulesPath);
         var path = Path.Combine(_folder, "kamailio.cfg");
         File.WriteAllText(path, config);
-        var info = new ProcessStartInfo("kamailio", ["-f", path, "-DD", "-E", "-P", Path.Combine(_folder, "kamailio.pid"), "-w", _folder, "-m", "64", "-M", "8"])
+        // Debian installs it in /usr/sbin, which a non-login root PATH (a CI job) may not hold.
+        var binary = File.Exists("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio";
+        var info = new ProcessStartInfo(binary, ["-f", path, "-DD", "-E", "-P", Path.Combine(_folder, "kamailio.pid"), "-w", _folder, "-m", "64", "-M", "8"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
