@@ -151,5 +151,5 @@ public static class Program
         _ => ((int)status).ToString(CultureInfo.InvariantCulture),
     };
 
-    private static string Failover(long failover, DbTimeCodec times) => failover <= LocDbRow.ZeroTime ? "-" : times.ToDbText(failover);
+    private static string Failover(long failover, DbTimeCodec times) => LocDbRow.IsReset(failover) ? "-" : times.ToDbText(failover);
 }

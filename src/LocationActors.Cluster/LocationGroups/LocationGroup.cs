@@ -292,7 +292,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             _resyncedFor[done.MemberNo] = stamp;
             _resyncsDone++;
             _log.Info("group {0}: member {1} resynchronised with {2} contacts; it is readable again", _groupId, done.MemberNo, done.Count);
-            if (stamp > LocDbRow.ZeroTime)
+            if (!LocDbRow.IsReset(stamp))
                 _clusterConfig.Tell(new ChangeMember(_groupId, done.MemberNo, MemberChange.EndRecovery, $"resynchronised with {done.Count} contacts"));
         });
         Receive<ResyncFailed>(failed =>
@@ -484,8 +484,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private bool ReadFirst(string key, IWithGroupId request, IActorRef sender)
     {
-        var member = _members.Values.Where(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No))
-            .OrderBy(m => m.Row.Failover).ThenBy(m => m.Row.No).FirstOrDefault();
+        var member = InReadOrder().FirstOrDefault(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No));
         if (member is null)
             return false;
         var token = ++_readToken;
@@ -513,8 +512,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
+        var written = _seq;
         Apply(request, sender);
-        if (!_pending.Values.Any(p => p.Key == key))
+        if (_seq == written)
             RunWaiting(key); // nothing to write (refused, or no change): the next request for the AOR goes on
     }
 
@@ -583,7 +583,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var (no, member) in _members)
         {
             var stamp = member.Row.Failover;
-            var recovering = stamp > LocDbRow.ZeroTime && _resyncedFor.GetValueOrDefault(no) != stamp;
+            var recovering = !LocDbRow.IsReset(stamp) && _resyncedFor.GetValueOrDefault(no) != stamp;
             if (_resyncing.ContainsKey(no) || !(recovering || _joined.Contains(no)))
                 continue; // resyncing already, or nothing missed
             _resyncing[no] = stamp;
@@ -732,6 +732,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         }
     }
 
+    /// <summary>p_usrloc's read order of the active members: the oldest failover first, then the lower <c>no</c>.</summary>
+    private IEnumerable<Member> InReadOrder() => _members.Values.OrderBy(m => m.Row.Failover).ThenBy(m => m.Row.No);
+
     /// <summary>
     /// Loads the group's contacts from the preferred readable member (p_usrloc's read order: the oldest failover
     /// first, then the lower <c>no</c>); after a failure the next one, and when none is left, again a little later.
@@ -739,7 +742,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private void StartWarmUp(int? after = null)
     {
         Become(WarmingUp);
-        var candidates = _members.Values.OrderBy(m => m.Row.Failover).ThenBy(m => m.Row.No).ToList();
+        var candidates = InReadOrder().ToList();
         if (after is { } failedNo)
             candidates = candidates.SkipWhile(m => m.Row.No != failedNo).Skip(1).ToList();
         if (candidates.Count == 0)

@@ -33,10 +33,13 @@ public sealed record LocDbRow(int Id, int No, string Url, LocDbStatus Status, in
     /// <summary>The column default <c>1900-01-01 00:00:01</c> (UTC), which p_usrloc also reads as "not recovering".</summary>
     public const long DefaultTime = -2208988799;
 
+    /// <summary>Whether a failover stamp is one of p_usrloc's "reset" markers (ZERO or the column default, both before 1902).</summary>
+    public static bool IsReset(long failover) => failover <= ZeroTime;
+
     /// <summary>
     /// p_usrloc's recovery window: an active member switched on within the last <paramref name="expireTime"/>
     /// seconds has missed writes and is read only as a fallback.
     /// </summary>
     public bool IsRecovering(long now, long expireTime) =>
-        Status == LocDbStatus.On && Failover > ZeroTime && Failover >= now - expireTime; // both markers lie before 1902
+        Status == LocDbStatus.On && !IsReset(Failover) && Failover >= now - expireTime;
 }

@@ -13,8 +13,8 @@ public static class ClusterReport
         var groups = view.Groups.Select(g =>
         {
             var members = rows.Where(r => r.Id == g.Id && g.Id > 0).OrderBy(r => r.No).Select(r => new MemberJson(
-                r.No, r.Url, StatusName(r.Status), r.Errors, IsReset(r.Failover) ? null : ContactJson.Iso(r.Failover), r.Spare, r.RiskGroup,
-                g.Status?.ActiveMembers.Contains(r.No) == true, r.Status == LocDbStatus.On && IsReset(r.Failover))).ToList();
+                r.No, r.Url, StatusName(r.Status), r.Errors, LocDbRow.IsReset(r.Failover) ? null : ContactJson.Iso(r.Failover), r.Spare, r.RiskGroup,
+                g.Status?.ActiveMembers.Contains(r.No) == true, r.Status == LocDbStatus.On && LocDbRow.IsReset(r.Failover))).ToList();
             return new GroupJson(g.Table, g.Id, g.Status?.Node, g.Status?.State ?? "unavailable", g.Status?.AorCount, g.Status?.ContactCount,
                 g.Status?.MembersTurnedOff, g.Status?.Resyncs, members, g.Problem);
         }).ToList();
@@ -26,9 +26,6 @@ public static class ClusterReport
             groups,
             view.Problem);
     }
-
-    /// <summary>p_usrloc reads both the ZERO marker and the column default as "not recovering".</summary>
-    private static bool IsReset(long failover) => failover <= LocDbRow.ZeroTime || failover == LocDbRow.DefaultTime;
 
     private static string StatusName(LocDbStatus status) => status switch
     {
