@@ -3,11 +3,11 @@ using System.Diagnostics;
 namespace LocationActors.Chaos;
 
 /// <summary>
-/// The processes under test — three nodes and a proxy, started from their build outputs — and the MariaDB instances
+/// The processes under test — three nodes and the proxies, started from their build outputs — and the MariaDB instances
 /// of <c>scripts/mariadb.sh</c>. Faults act on them by PID; a node that ends (killed, or downed after a pause) is
 /// started again by <see cref="KeepAliveAsync"/>, as a supervisor would. Everything is stopped at the end.
 /// </summary>
-public sealed class Deployment(string root, string logs, IReadOnlyDictionary<string, string> nodeEnvironment, int[] nodePorts, int httpPort)
+public sealed class Deployment(string root, string logs, IReadOnlyDictionary<string, string> nodeEnvironment, int[] nodePorts, int[] httpPorts)
     : IAsyncDisposable
 {
     private readonly Dictionary<string, Process> _processes = new();
@@ -17,19 +17,20 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
 
     public IReadOnlyList<string> Nodes => nodePorts.Select(p => $"node-{p}").ToList();
 
+    public IReadOnlyList<string> Proxies => httpPorts.Select(p => $"proxy-{p}").ToList();
+
     public void StartAll()
     {
-        foreach (var node in Nodes)
-            Start(node);
-        Start("proxy");
+        foreach (var name in Nodes.Concat(Proxies))
+            Start(name);
     }
 
     public void Start(string name)
     {
-        var (dll, environment) = name == "proxy"
+        var (dll, environment) = name.StartsWith("proxy-", StringComparison.Ordinal)
             ? ("LocationActors.Proxy", new Dictionary<string, string>
             {
-                ["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{httpPort}",
+                ["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{name["proxy-".Length..]}",
                 ["LA_CONTACT_POINTS"] = Seeds,
                 ["LA_SIP_ENABLED"] = "off",
                 ["LA_CLUSTER_REFRESH_INTERVAL"] = "1s",

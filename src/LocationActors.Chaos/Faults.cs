@@ -1,67 +1,81 @@
 namespace LocationActors.Chaos;
 
-/// <summary>One fault as it happened: its kind, its target and its window.</summary>
+/// <summary>One fault as it happened: its kind, its target, and its window, from the fault to the deployment's recovery.</summary>
 public sealed record FaultWindow(string Kind, string Target, DateTime Start, DateTime End);
 
 /// <summary>
-/// The fault schedule: every interval, one fault chosen by the seed — SIGKILL a node (started again after a while),
-/// SIGSTOP a node longer than failure detection (then SIGCONT; if it was downed meanwhile it ends and is started
-/// again), kill a member's MariaDB server and start it again, freeze one (SIGSTOP/SIGCONT), take the master database
-/// away, restart the proxy. One fault at a time, so a majority of nodes always remains.
+/// The fault schedule: every interval, one fault chosen by the seed — SIGKILL a node (started again after a few
+/// seconds, as a supervisor would), SIGSTOP a node for a while around the failure detection and downing times (then
+/// SIGCONT; a node the cluster downed meanwhile ends and is started again), kill a member's MariaDB server and start
+/// it again, freeze one (SIGSTOP/SIGCONT), take the master database away, restart a proxy. One fault at a time: the
+/// next one waits until the deployment has recovered from the last (every node up, every group serving, every member
+/// on and readable), so a majority of nodes always remains — with two nodes left, keep-majority cannot tell which side
+/// should survive.
 /// </summary>
 public static class Faults
 {
-    private static readonly string[] Kinds = ["kill-node", "pause-node", "kill-db", "freeze-db", "master-away", "restart-proxy"];
+    public static readonly string[] Kinds = ["kill-node", "pause-node", "kill-db", "freeze-db", "master-away", "restart-proxy"];
 
-    public static async Task<IReadOnlyList<FaultWindow>> RunAsync(Deployment deployment, Random random, TimeSpan interval, TimeSpan duration, TextWriter log)
+    public static async Task<IReadOnlyList<FaultWindow>> RunAsync(Deployment deployment, Random random, IReadOnlyList<string> kinds, TimeSpan interval,
+        TimeSpan duration, Func<TimeSpan, Task<DateTime?>> untilRecovered, TextWriter log)
     {
         var windows = new List<FaultWindow>();
         var until = DateTime.UtcNow + duration;
-        var order = Kinds.OrderBy(_ => random.Next()).ToList();
+        var order = kinds.OrderBy(_ => random.Next()).ToList();
         var round = 0;
         while (DateTime.UtcNow + interval <= until)
         {
             var next = DateTime.UtcNow + interval;
             var kind = order[round++ % order.Count];
             var node = deployment.Nodes[random.Next(deployment.Nodes.Count)];
+            var proxy = deployment.Proxies[random.Next(deployment.Proxies.Count)];
             var instance = random.Next(1, 3); // members live on instances 1 and 2; the master on 3
+            var held = TimeSpan.FromSeconds(kind switch { "kill-node" => random.Next(2, 11), "pause-node" => random.Next(4, 13), "restart-proxy" => 1, _ => 8 });
             var start = DateTime.UtcNow;
-            var target = kind switch { "kill-node" or "pause-node" => node, "kill-db" or "freeze-db" => $"mariadb {instance}", "master-away" => "mariadb 3", _ => "proxy" };
-            await log.WriteLineAsync($"chaos: {start:HH:mm:ss} {kind} {target}");
+            var target = kind switch
+            {
+                "kill-node" or "pause-node" => node,
+                "kill-db" or "freeze-db" => $"mariadb {instance}",
+                "master-away" => "mariadb 3",
+                _ => proxy,
+            };
+            await log.WriteLineAsync($"chaos: {start:HH:mm:ss} {kind} {target} for {held.TotalSeconds:0} s");
             switch (kind)
             {
                 case "kill-node":
-                    deployment.Kill(node);
-                    await Task.Delay(TimeSpan.FromSeconds(10));
-                    deployment.Release(node);
+                case "restart-proxy":
+                    deployment.Kill(target);
+                    await Task.Delay(held);
+                    deployment.Release(target);
                     break;
                 case "pause-node":
                     deployment.Signal(node, "STOP");
-                    await Task.Delay(TimeSpan.FromSeconds(8));
+                    await Task.Delay(held);
                     deployment.Signal(node, "CONT");
                     break;
                 case "kill-db":
-                    await deployment.DatabaseAsync("kill", instance);
-                    await Task.Delay(TimeSpan.FromSeconds(8));
-                    await deployment.DatabaseAsync("start", instance);
+                case "master-away":
+                    await deployment.DatabaseAsync("kill", kind == "master-away" ? 3 : instance);
+                    await Task.Delay(held);
+                    await deployment.DatabaseAsync("start", kind == "master-away" ? 3 : instance);
                     break;
                 case "freeze-db":
                     await deployment.DatabaseAsync("freeze", instance);
-                    await Task.Delay(TimeSpan.FromSeconds(8));
+                    await Task.Delay(held);
                     await deployment.DatabaseAsync("thaw", instance);
                     break;
-                case "master-away":
-                    await deployment.DatabaseAsync("kill", 3);
-                    await Task.Delay(TimeSpan.FromSeconds(10));
-                    await deployment.DatabaseAsync("start", 3);
-                    break;
                 default:
-                    deployment.Kill("proxy");
-                    deployment.Release("proxy");
-                    break;
+                    throw new ArgumentException($"unknown fault '{kind}'; known: {string.Join(", ", Kinds)}");
             }
 
-            windows.Add(new FaultWindow(kind, target, start, DateTime.UtcNow));
+            // The proxies' view lags the fault by failure detection (about 4 s) and a refresh: a view read too soon
+            // still shows the cluster as it was before the fault.
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            var recovered = await untilRecovered(TimeSpan.FromSeconds(120));
+            windows.Add(new FaultWindow(kind, target, start, recovered ?? DateTime.UtcNow));
+            await log.WriteLineAsync(recovered is { } at
+                ? $"chaos: {at:HH:mm:ss} recovered {(at - start).TotalSeconds:0.0} s after the {kind}"
+                : $"chaos: {DateTime.UtcNow:HH:mm:ss} NOT recovered 120 s after the {kind}");
             var rest = next - DateTime.UtcNow;
             if (rest > TimeSpan.Zero)
                 await Task.Delay(rest);

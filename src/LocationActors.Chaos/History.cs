@@ -37,7 +37,8 @@ public sealed record Finding(string Kind, string User, string Detail);
 /// <param name="Lost">Contacts acknowledged and never removed that a lookup (or a member database) did not have.</param>
 /// <param name="Wrong">Answers holding a contact that cannot be there: never registered, or removed with an acknowledgement.</param>
 /// <param name="Availability">Share of operations that got a verdict (acknowledged or refused).</param>
-/// <param name="LongestGap">Longest time in which no operation got a verdict.</param>
+/// <param name="LongestGap">Longest time a user went without a verdict: from one answered operation (or its first
+/// request) to the next answered one, waits for answers included.</param>
 public sealed record Verdict(int Ops, int Acked, int Lost, int Wrong, double Availability, TimeSpan LongestGap, IReadOnlyList<Finding> Findings);
 
 /// <summary>
@@ -51,18 +52,28 @@ public sealed class HistoryChecker
 {
     private readonly Dictionary<string, (HashSet<string> Must, HashSet<string> May, HashSet<string> Unsure)> _users = new(StringComparer.Ordinal);
     private readonly List<Finding> _findings = [];
-    private readonly List<DateTime> _verdicts = [];
+    private TimeSpan _longestGap;
+    private int _verdicts;
     private int _ops;
     private int _acked;
 
     /// <summary>Replays one user's operations in the order they were made.</summary>
     public void Replay(IEnumerable<Op> ops)
     {
+        DateTime? lastVerdict = null;
+        Op? last = null;
         foreach (var op in ops)
         {
             _ops++;
+            last = op;
+            lastVerdict ??= op.SentAt;
             if (op.Outcome != Outcome.Unknown)
-                _verdicts.Add(op.AnsweredAt);
+            {
+                _verdicts++;
+                Gap(op.AnsweredAt - lastVerdict.Value);
+                lastVerdict = op.AnsweredAt;
+            }
+
             if (op.Outcome == Outcome.Acked)
                 _acked++;
             var (must, may, unsure) = State(op.User);
@@ -91,7 +102,12 @@ public sealed class HistoryChecker
                     break;
             }
         }
+
+        if (last is { Outcome: Outcome.Unknown })
+            Gap(last.AnsweredAt - lastVerdict!.Value);
     }
+
+    private void Gap(TimeSpan gap) => _longestGap = gap > _longestGap ? gap : _longestGap;
 
     /// <summary>Compares what a reader found for a user (a lookup, a member database) with what must and may be there.</summary>
     public void Compare(string user, IReadOnlyCollection<string> found, string where)
@@ -108,10 +124,8 @@ public sealed class HistoryChecker
 
     public Verdict Verdict()
     {
-        var times = _verdicts.Order().ToList();
-        var gap = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(TimeSpan.Zero).Max();
-        var answered = _ops == 0 ? 1.0 : (double)_verdicts.Count / _ops;
-        return new Verdict(_ops, _acked, _findings.Count(f => f.Kind == "lost"), _findings.Count(f => f.Kind == "wrong"), answered, gap, _findings);
+        var answered = _ops == 0 ? 1.0 : (double)_verdicts / _ops;
+        return new Verdict(_ops, _acked, _findings.Count(f => f.Kind == "lost"), _findings.Count(f => f.Kind == "wrong"), answered, _longestGap, _findings);
     }
 
     private (HashSet<string> Must, HashSet<string> May, HashSet<string> Unsure) State(string user)

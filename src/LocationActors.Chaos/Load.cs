@@ -6,11 +6,15 @@ using System.Text.Json;
 namespace LocationActors.Chaos;
 
 /// <summary>
-/// Steady mixed traffic through the proxy's HTTP API: each worker owns its users (so a user's operations form one
-/// sequence) and registers new contacts, refreshes and removes them (REGISTER with expires 0, the next CSeq of the
-/// user's Call-ID, so a late retry of an older REGISTER cannot undo it) and looks users up. Every answer is kept.
+/// Steady mixed traffic through the proxies' HTTP API, as phones make it: every user is its own client, independent
+/// of the others, that registers new contacts, refreshes and removes them (REGISTER with expires 0 and the next CSeq of
+/// the user's Call-ID, so a late retry of an older REGISTER cannot undo it) and looks itself up, with a pause between
+/// two operations. A user waits for each answer (its operations form one sequence), so a user whose group is failing
+/// over waits while the others go on — a closed loop over a few workers would instead stall everybody behind the one
+/// slow group. A user talks to its own proxy and, when that proxy refuses connections (restarting), to the other
+/// one, as a SIP client does with the targets of a DNS SRV record. Every answer is kept.
 /// </summary>
-public sealed class Load(HttpClient http, int users, int workers, int seed)
+public sealed class Load(IReadOnlyList<HttpClient> proxies, int users, int seed, TimeSpan meanPause)
 {
     private const int MaxContactsPerUser = 3;
     private readonly ConcurrentQueue<Op> _ops = new();
@@ -20,54 +24,66 @@ public sealed class Load(HttpClient http, int users, int workers, int seed)
     public static string User(int i) => $"chaos{i:D5}";
 
     public Task RunAsync(CancellationToken stop) =>
-        Task.WhenAll(Enumerable.Range(0, workers).Select(worker => Task.Run(() => WorkAsync(worker, stop))));
+        Task.WhenAll(Enumerable.Range(0, users).Select(i => Task.Run(() => UserAsync(i, stop))));
 
-    private async Task WorkAsync(int worker, CancellationToken stop)
+    private async Task UserAsync(int i, CancellationToken stop)
     {
-        var random = new Random(seed * 1000 + worker);
-        var mine = Enumerable.Range(0, users).Where(i => i % workers == worker).ToList();
-        var contacts = mine.ToDictionary(i => i, _ => new List<string>());
-        var cseq = mine.ToDictionary(i => i, _ => 0);
+        var random = new Random(seed * 100_003 + i);
+        var user = User(i);
+        var contacts = new List<string>();
+        var cseq = 0;
         var next = 0;
+        // Spread the users' first operations over one pause, so they do not all start in the same millisecond.
+        await Pause(random, meanPause * random.NextDouble(), stop);
         while (!stop.IsCancellationRequested)
         {
-            var i = mine[random.Next(mine.Count)];
-            var user = User(i);
             var roll = random.NextDouble();
-            if (roll < 0.35 || contacts[i].Count == 0)
+            if (roll < 0.35 || contacts.Count == 0)
             {
-                var contact = contacts[i].Count < MaxContactsPerUser || roll < 0.1
-                    ? $"sip:{user}@192.0.2.{worker + 1}:{5060 + ++next % 1000}"
-                    : contacts[i][random.Next(contacts[i].Count)]; // a refresh
-                var outcome = await RegisterAsync(user, contact, 3600, ++cseq[i]);
+                var contact = contacts.Count < MaxContactsPerUser || roll < 0.1
+                    ? $"sip:{user}@192.0.2.{i % 250 + 1}:{5060 + ++next % 1000}"
+                    : contacts[random.Next(contacts.Count)]; // a refresh
+                var outcome = await RegisterAsync(i, user, contact, 3600, ++cseq);
                 _ops.Enqueue(outcome);
-                if (outcome.Outcome == Outcome.Acked && !contacts[i].Contains(contact))
-                    contacts[i].Add(contact);
+                if (outcome.Outcome == Outcome.Acked && !contacts.Contains(contact))
+                    contacts.Add(contact);
             }
             else if (roll < 0.5)
             {
-                var contact = contacts[i][random.Next(contacts[i].Count)];
-                var outcome = await RegisterAsync(user, contact, 0, ++cseq[i]);
+                var contact = contacts[random.Next(contacts.Count)];
+                var outcome = await RegisterAsync(i, user, contact, 0, ++cseq);
                 _ops.Enqueue(outcome with { Kind = OpKind.Remove });
                 if (outcome.Outcome == Outcome.Acked)
-                    contacts[i].Remove(contact);
+                    contacts.Remove(contact);
             }
             else
             {
-                _ops.Enqueue(await LookupAsync(user));
+                _ops.Enqueue(await LookupAsync(user, i));
             }
 
-            await Task.Delay(5, CancellationToken.None);
+            await Pause(random, meanPause * (0.5 + random.NextDouble()), stop);
         }
     }
 
-    private async Task<Op> RegisterAsync(string user, string contact, int expires, int cseq)
+    private static async Task Pause(Random random, TimeSpan pause, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(pause, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            // the run is over
+        }
+    }
+
+    private async Task<Op> RegisterAsync(int i, string user, string contact, int expires, int cseq)
     {
         var sent = DateTime.UtcNow;
         try
         {
-            using var response = await http.PostAsJsonAsync($"/v1/aors/{user}",
-                new { contacts = new[] { new { uri = contact, expires } }, callId = $"chaos-{user}", cseq });
+            using var response = await SendAsync(i, http => http.PostAsJsonAsync($"/v1/aors/{user}",
+                new { contacts = new[] { new { uri = contact, expires } }, callId = $"chaos-{user}", cseq }));
             return new Op(user, OpKind.Register, contact, sent, DateTime.UtcNow, response.StatusCode switch
             {
                 HttpStatusCode.OK => Outcome.Acked,
@@ -82,12 +98,12 @@ public sealed class Load(HttpClient http, int users, int workers, int seed)
     }
 
     /// <summary>A lookup: answered with the contacts (404: none), or no verdict.</summary>
-    public async Task<Op> LookupAsync(string user)
+    public async Task<Op> LookupAsync(string user, int preferred = 0)
     {
         var sent = DateTime.UtcNow;
         try
         {
-            using var response = await http.GetAsync($"/v1/aors/{user}");
+            using var response = await SendAsync(preferred, http => http.GetAsync($"/v1/aors/{user}"));
             if (response.StatusCode == HttpStatusCode.NotFound)
                 return new Op(user, OpKind.Lookup, null, sent, DateTime.UtcNow, Outcome.Acked, []);
             if (response.StatusCode != HttpStatusCode.OK)
@@ -99,6 +115,25 @@ public sealed class Load(HttpClient http, int users, int workers, int seed)
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return new Op(user, OpKind.Lookup, null, sent, DateTime.UtcNow, Outcome.Unknown);
+        }
+    }
+
+    /// <summary>
+    /// Sends to the user's proxy, and to the next one only when the connection could not even be made: then the request
+    /// never left, so sending it elsewhere cannot apply it twice. A connection lost mid-request stays without a verdict.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(int preferred, Func<HttpClient, Task<HttpResponseMessage>> send)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await send(proxies[(preferred + attempt) % proxies.Count]);
+            }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError && attempt + 1 < proxies.Count)
+            {
+                // that proxy is down: the next one
+            }
         }
     }
 }

@@ -7,17 +7,28 @@ using LocationActors.Storage;
 
 var duration = new Option<int>("--duration") { Description = "seconds of load and faults", DefaultValueFactory = _ => 120 };
 var seed = new Option<int>("--seed") { Description = "seed of the fault schedule and the load", DefaultValueFactory = _ => 1 };
-var users = new Option<int>("--users") { DefaultValueFactory = _ => 300 };
-var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 8 };
+var users = new Option<int>("--users") { Description = "users, each an independent client", DefaultValueFactory = _ => 300 };
+var pause = new Option<int>("--pause-ms") { Description = "mean pause of a user between two operations", DefaultValueFactory = _ => 750 };
+var kinds = new Option<string>("--faults") { Description = "fault kinds, comma-separated: " + string.Join(",", Faults.Kinds), DefaultValueFactory = _ => string.Join(",", Faults.Kinds) };
 var interval = new Option<int>("--fault-interval") { Description = "seconds between the starts of two faults", DefaultValueFactory = _ => 20 };
 var root = new Option<string>("--root") { Description = "the repository (binaries and scripts/mariadb.sh)", DefaultValueFactory = _ => "." };
 var logs = new Option<string>("--logs") { Description = "folder for the processes' logs", DefaultValueFactory = _ => Path.GetTempPath() };
 var command = new RootCommand("LocationActors chaos run: load through a proxy, faults on a schedule, then the history checked")
 {
-    duration, seed, users, workers, interval, root, logs,
+    duration, seed, users, pause, kinds, interval, root, logs,
 };
-command.SetAction((result, ct) => Chaos.RunAsync(result.GetValue(duration), result.GetValue(seed), result.GetValue(users), result.GetValue(workers),
-    result.GetValue(interval), Path.GetFullPath(result.GetValue(root)!), result.GetValue(logs)!, ct));
+command.SetAction((result, ct) =>
+{
+    var faults = result.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    if (faults.FirstOrDefault(f => !Faults.Kinds.Contains(f)) is { } unknown)
+    {
+        Console.Error.WriteLine($"chaos: unknown fault '{unknown}'; known: {string.Join(", ", Faults.Kinds)}");
+        return Task.FromResult(2);
+    }
+
+    return Chaos.RunAsync(result.GetValue(duration), result.GetValue(seed), result.GetValue(users), TimeSpan.FromMilliseconds(result.GetValue(pause)),
+        faults, result.GetValue(interval), Path.GetFullPath(result.GetValue(root)!), result.GetValue(logs)!, ct);
+});
 return await command.Parse(args).InvokeAsync();
 
 namespace LocationActors.Chaos
@@ -26,10 +37,10 @@ namespace LocationActors.Chaos
     internal static class Chaos
     {
         private static readonly int[] NodePorts = [34053, 34054, 34055];
-        private const int HttpPort = 38080;
+        private static readonly int[] HttpPorts = [38080, 38081];
 
-        public static async Task<int> RunAsync(int seconds, int seed, int userCount, int workerCount, int faultInterval, string root, string logs,
-            CancellationToken ct)
+        public static async Task<int> RunAsync(int seconds, int seed, int userCount, TimeSpan pause, IReadOnlyList<string> kinds, int faultInterval,
+            string root, string logs, CancellationToken ct)
         {
             var master = DatabaseUrl.Parse(Environment.GetEnvironmentVariable("LA_MASTER_DB_URL")
                                            ?? throw new InvalidOperationException("LA_MASTER_DB_URL is not set"));
@@ -42,28 +53,31 @@ namespace LocationActors.Chaos
                 ["LA_DB_COMMAND_TIMEOUT"] = "3s",
                 ["LA_LOG_LEVEL"] = "WARNING",
             };
-            await using var deployment = new Deployment(root, logs, nodeEnvironment, NodePorts, HttpPort);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(10) };
+            await using var deployment = new Deployment(root, logs, nodeEnvironment, NodePorts, HttpPorts);
+            // Longer than the proxy's request timeout, which is what answers a request the cluster cannot answer yet.
+            var proxies = HttpPorts.Select(port => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(40) }).ToList();
             deployment.StartAll();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var keepAlive = deployment.KeepAliveAsync(stop.Token);
-            if (!await UntilHealthyAsync(http, TimeSpan.FromSeconds(180)))
+            if (await UntilHealthyAsync(proxies, TimeSpan.FromSeconds(180)) is null)
             {
                 Console.WriteLine("chaos: the deployment did not become healthy; see " + logs);
                 return 2;
             }
 
             await Task.Delay(TimeSpan.FromSeconds(15), ct); // sharding moves groups while the nodes join
-            Console.WriteLine($"chaos: {userCount} users, {workerCount} workers, {seconds} s, a fault every {faultInterval} s, seed {seed}");
+            Console.WriteLine($"chaos: {userCount} users (a pause of {pause.TotalMilliseconds:0} ms between two operations), {seconds} s, " +
+                              $"a fault every {faultInterval} s out of {string.Join(",", kinds)}, seed {seed}");
 
-            var load = new Load(http, userCount, workerCount, seed);
+            var load = new Load(proxies, userCount, seed, pause);
             using var loadStop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
             var running = load.RunAsync(loadStop.Token);
-            var faults = await Faults.RunAsync(deployment, new Random(seed), TimeSpan.FromSeconds(faultInterval), TimeSpan.FromSeconds(seconds), Console.Out);
+            var faults = await Faults.RunAsync(deployment, new Random(seed), kinds, TimeSpan.FromSeconds(faultInterval), TimeSpan.FromSeconds(seconds),
+                within => UntilHealthyAsync(proxies, within), Console.Out);
             await running;
 
             // Quiet: every member back, resynchronised and readable; then the final reads.
-            if (!await UntilHealthyAsync(http, TimeSpan.FromSeconds(180)))
+            if (await UntilHealthyAsync(proxies, TimeSpan.FromSeconds(180)) is null)
                 Console.WriteLine("chaos: the deployment did not come back to health after the faults");
             var checker = new HistoryChecker();
             foreach (var user in load.Ops.GroupBy(o => o.User))
@@ -79,11 +93,16 @@ namespace LocationActors.Chaos
             await keepAlive;
 
             var verdict = checker.Verdict();
+            var ops = load.Ops;
             foreach (var kind in faults.Select(f => f.Kind).Distinct())
             {
-                var during = load.Ops.Where(o => faults.Any(f => f.Kind == kind && o.SentAt >= f.Start && o.SentAt <= f.End)).ToList();
+                var windows = faults.Where(f => f.Kind == kind).ToList();
+                var during = ops.Where(o => windows.Any(f => o.SentAt >= f.Start && o.SentAt <= f.End)).ToList();
                 var answered = during.Count == 0 ? 1.0 : during.Count(o => o.Outcome != Outcome.Unknown) / (double)during.Count;
-                Console.WriteLine($"chaos: during {kind} ({faults.Count(f => f.Kind == kind)}x): {during.Count} ops, {answered:P2} answered");
+                var wait = during.Select(o => o.AnsweredAt - o.SentAt).DefaultIfEmpty(TimeSpan.Zero).Max();
+                var recovery = windows.Select(f => f.End - f.Start).Max();
+                Console.WriteLine(FormattableString.Invariant(
+                    $"chaos: during {kind} ({windows.Count}x, longest until recovered {recovery.TotalSeconds:F1} s): {during.Count} ops, {answered * 100:F2}% answered, longest wait {wait.TotalMilliseconds:F0} ms"));
             }
 
             foreach (var finding in verdict.Findings.Take(20))
@@ -93,30 +112,56 @@ namespace LocationActors.Chaos
             return verdict.Lost == 0 && verdict.Wrong == 0 ? 0 : 1;
         }
 
-        private static async Task<bool> UntilHealthyAsync(HttpClient http, TimeSpan within)
+        /// <summary>
+        /// Waits until every proxy answers and reports every node up, every group serving and every member on and
+        /// readable — for 5 s in a row, because a proxy's view lags a fault by its failure detection and refresh
+        /// times. Returns when that healthy stretch began, or null when it did not come within the time given.
+        /// </summary>
+        private static async Task<DateTime?> UntilHealthyAsync(IReadOnlyList<HttpClient> proxies, TimeSpan within)
         {
             var deadline = Stopwatch.StartNew();
+            DateTime? healthySince = null;
             while (deadline.Elapsed < within)
             {
-                try
+                if (await IsHealthyAsync(proxies))
                 {
-                    var cluster = JsonDocument.Parse(await http.GetStringAsync("/v1/cluster")).RootElement;
-                    var groups = cluster.GetProperty("groups").EnumerateArray().ToList();
-                    var members = groups.SelectMany(g => g.GetProperty("members").EnumerateArray()).Where(m => !m.GetProperty("spare").GetBoolean()).ToList();
-                    if (groups.Count > 0 && groups.All(g => g.GetProperty("state").GetString() == "serving") &&
-                        members.All(m => m.GetProperty("active").GetBoolean() && m.GetProperty("readable").GetBoolean()) &&
-                        cluster.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up") == NodePorts.Length)
-                        return true;
+                    healthySince ??= DateTime.UtcNow;
+                    if (DateTime.UtcNow - healthySince >= TimeSpan.FromSeconds(5))
+                        return healthySince;
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+                else
                 {
-                    // not yet
+                    healthySince = null;
                 }
 
                 await Task.Delay(500);
             }
 
-            return false;
+            return null;
+        }
+
+        private static async Task<bool> IsHealthyAsync(IReadOnlyList<HttpClient> proxies)
+        {
+            try
+            {
+                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                var states = await Task.WhenAll(proxies.Select(p => p.GetStringAsync("/v1/cluster", quick.Token)));
+                return states.Select(state => JsonDocument.Parse(state).RootElement).All(cluster =>
+                {
+                    var groups = cluster.GetProperty("groups").EnumerateArray().ToList();
+                    var members = groups.SelectMany(g => g.GetProperty("members").EnumerateArray()).Where(m => !m.GetProperty("spare").GetBoolean()).ToList();
+                    var nodes = cluster.GetProperty("nodes").EnumerateArray().ToList();
+                    // A problem (a read that failed) is written only when there is one.
+                    return !cluster.TryGetProperty("problem", out _) && groups.Count > 0 &&
+                           groups.All(g => g.GetProperty("state").GetString() == "serving" && !g.TryGetProperty("problem", out _)) &&
+                           members.All(m => m.GetProperty("active").GetBoolean() && m.GetProperty("readable").GetBoolean()) &&
+                           nodes.Count == NodePorts.Length && nodes.All(n => n.GetProperty("status").GetString() == "Up");
+                });
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                return false;
+            }
         }
 
         private static async Task<IReadOnlyList<string>> FinalLookupAsync(Load load, string user)

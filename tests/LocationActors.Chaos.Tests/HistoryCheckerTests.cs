@@ -69,6 +69,20 @@ public sealed class HistoryCheckerTests
         Assert.Equal(0.5, verdict.Availability);
         Assert.Equal(TimeSpan.FromSeconds(9), verdict.LongestGap);
     }
+
+    [Fact]
+    public void The_longest_gap_is_a_users_wait_which_other_users_answers_do_not_hide()
+    {
+        var checker = new HistoryChecker();
+        checker.Replay([Lookup(0), Lookup(1), Lookup(2), Lookup(3)]);
+        // u2 asks at 1 s and hears nothing until 7 s; then its last request, sent at 8 s, ends without a verdict at 14 s: 7 s without an answer.
+        checker.Replay([
+            new Op("u2", OpKind.Lookup, null, T0.AddSeconds(1), T0.AddSeconds(7), Outcome.Acked, []),
+            new Op("u2", OpKind.Lookup, null, T0.AddSeconds(8), T0.AddSeconds(14), Outcome.Unknown),
+        ]);
+
+        Assert.Equal(TimeSpan.FromSeconds(7), checker.Verdict().LongestGap);
+    }
 }
 
 /// <summary>A row deleted behind the cluster's back — a lost write — is caught when the member databases are read.</summary>

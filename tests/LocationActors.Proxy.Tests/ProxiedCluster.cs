@@ -57,6 +57,8 @@ public sealed class ProxiedCluster : IAsyncLifetime
             ["LA_CLUSTER_REFRESH_INTERVAL"] = "500ms",
             ["LA_SIP_ENDPOINT"] = $"127.0.0.1:{sipPort ?? NodeProcesses.FreePort()}",
             ["LA_MAX_EXPIRES"] = "7200",
+            // The failure tests want the "unavailable" answer soon, not after a failover's worth of waiting.
+            ["LA_REQUEST_TIMEOUT"] = "3s",
         });
 
     /// <summary>Waits until the proxy answers 200 on /health/ready.</summary>

@@ -17,7 +17,7 @@ public sealed class ProxySettingsTests
         Assert.Equal("127.0.0.1:8080", settings.Http.Endpoint.ToString());
         Assert.Null(settings.Http.AdminToken);
         Assert.Equal(65536, settings.Http.MaxBodySize);
-        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)), (settings.Cluster.AttemptTimeout, settings.Cluster.RequestTimeout));
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(25)), (settings.Cluster.AttemptTimeout, settings.Cluster.RequestTimeout));
         Assert.Equal(["akka.tcp://location@127.0.0.1:4053/system/receptionist", "akka.tcp://location@127.0.0.1:4054/system/receptionist",
             "akka.tcp://location@127.0.0.1:4055/system/receptionist"], settings.Cluster.ContactPoints.Select(p => p.ToString()));
         Assert.Equal(3600, settings.DefaultExpires);

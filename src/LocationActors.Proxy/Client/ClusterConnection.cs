@@ -43,8 +43,10 @@ public sealed class ClusterConnection
             .WithInitialContacts(settings.Cluster.ContactPoints.ToImmutableHashSet())), "cluster-client");
         var proxy = system.ActorOf(LocationProxy.Props(client, settings.Cluster), "location-proxy");
         var view = new ClusterViewSource();
-        system.ActorOf(ClusterMonitor.Props(proxy, view, settings.Cluster.RefreshInterval, settings.Cluster.RequestTimeout + TimeSpan.FromSeconds(2)),
-            "cluster-monitor");
+        // The view must stay current while a group fails over: a status read gives up long before the request timeout,
+        // which is sized for callers who would rather wait out a failover than fail.
+        var readTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(3).Ticks, 2 * settings.Cluster.RefreshInterval.Ticks));
+        system.ActorOf(ClusterMonitor.Props(proxy, view, settings.Cluster.RefreshInterval, readTimeout), "cluster-monitor");
         return new ClusterConnection(system, client, proxy, view, new LocationService(proxy, view, settings.Cluster.RequestTimeout));
     }
 }

@@ -69,8 +69,16 @@ public sealed class ClusterMonitor : ReceiveActor, IWithTimers
                 : [(d.Table, Id: UsrlocDomain.SingleGroupId)]);
             var groups = await Task.WhenAll(ids.Select(async g =>
             {
-                var status = await _proxy.Ask<object>(new SendToCluster(new GetGroupStatus(g.Id, 0, g.Table)), _timeout);
-                return status is GroupStatus s ? new GroupView(g.Table, g.Id, s, null) : new GroupView(g.Table, g.Id, null, Describe(status));
+                try
+                {
+                    var status = await _proxy.Ask<object>(new SendToCluster(new GetGroupStatus(g.Id, 0, g.Table)), _timeout);
+                    return status is GroupStatus s ? new GroupView(g.Table, g.Id, s, null) : new GroupView(g.Table, g.Id, null, Describe(status));
+                }
+                catch (AskTimeoutException)
+                {
+                    // A group that is moving to another node: shown as not answering, never with its last status.
+                    return new GroupView(g.Table, g.Id, null, $"group {g.Id} did not answer within {_timeout.TotalSeconds:0.#} s");
+                }
             }));
             return new ClusterView(state, groups, now, null);
         }

@@ -46,7 +46,7 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
         if (contactPoints.Count == 0)
             throw new ConfigurationException($"{ClusterPath}.contact-points is empty: name at least one node (LA_CONTACT_POINTS)");
         var attempt = ConfigValues.Positive(cluster, ClusterPath, "attempt-timeout", TimeSpan.FromSeconds(1));
-        var request = ConfigValues.Positive(cluster, ClusterPath, "request-timeout", TimeSpan.FromSeconds(3));
+        var request = ConfigValues.Positive(cluster, ClusterPath, "request-timeout", TimeSpan.FromSeconds(25));
         if (request < attempt)
             throw new ConfigurationException($"{ClusterPath}.request-timeout ({request}) is shorter than attempt-timeout ({attempt})");
 
