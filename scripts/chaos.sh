@@ -2,14 +2,18 @@
 #
 # scripts/chaos.sh - kills and pauses nodes and databases under load, and proves that nothing acknowledged is lost.
 # On loopback only, bounded in time: starts 3 MariaDB servers (members of each group on servers 1 and 2, the master
-# on 3), 3 cluster nodes and a proxy; drives registrations, refreshes, removals and lookups through the proxy while
-# faults follow a seeded schedule; then checks the history and prints a summary ending in the line
+# on 3), 3 cluster nodes and two proxies; drives registrations, refreshes, removals and lookups through the proxies
+# while faults follow a seeded schedule; then checks the history and prints a summary ending in the line
 #   chaos: ops=N acked=N lost=0 wrong=0 availability=99.95% longest_gap_ms=N
 # Everything it started is stopped (by PID) at the end. Exit code 0 when lost=0 and wrong=0.
 #
-#   scripts/chaos.sh [--duration SECONDS] [--seed N] [--fault-interval SECONDS] [--users N]
+#   scripts/chaos.sh [--duration SECONDS] [--seed N] [--fault-interval SECONDS] [--faults KIND,...] [--users N]
 #
-# Environment: LA_CHAOS_DIR (default a temporary folder: MariaDB data and logs), LA_DB_BASE_PORT (default 3457).
+#   --faults KIND,...  only these fault kinds (kill-node, pause-node, kill-db, freeze-db, master-away, restart-proxy)
+#   --users N          users, each an independent client (default 300); --pause-ms N: mean pause between their operations
+#
+# Environment: LA_CHAOS_DIR (default a temporary folder: MariaDB data and logs), LA_CHAOS_DB_BASE_PORT (default 3457:
+# MariaDB on 3457-3459). Nodes listen on 127.0.0.1:34053-34055, the two proxies' HTTP APIs on 127.0.0.1:38080-38081.
 
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +22,8 @@ args=("$@")
 
 dir="${LA_CHAOS_DIR:-$(mktemp -d -t la-chaos.XXXXXX)}"
 mkdir -p "$dir/logs"
-export LA_DB_DIR="$dir/mariadb" LA_DB_INSTANCES=3 LA_DB_BASE_PORT="${LA_DB_BASE_PORT:-3457}"
+# Its own servers, never a test run's or a developer's (whose LA_DB_* may be set).
+export LA_DB_DIR="$dir/mariadb" LA_DB_INSTANCES=3 LA_DB_BASE_PORT="${LA_CHAOS_DB_BASE_PORT:-3457}"
 
 cleanup() {
   scripts/mariadb.sh down --purge >/dev/null 2>&1 || true

@@ -6,7 +6,11 @@
 # Installs what is missing through apt-get (needs root on a fresh machine), starts the MariaDB instances unless
 # they already run (and then stops them again), and ends with one line: "N passed, N failed".
 #
-# Environment: LA_DB_* as in scripts/mariadb.sh; LA_TEST_CONFIGURATION (default Release);
+# Then, unless arguments narrowed the run or LA_TEST_CHAOS=0, a short chaos run (scripts/chaos.sh, about 4 minutes:
+# all six fault kinds under load, seed 1) counts as one more test: it passes when nothing acknowledged was lost and no
+# answer was wrong.
+#
+# Environment: LA_DB_* as in scripts/mariadb.sh; LA_TEST_CONFIGURATION (default Release); LA_TEST_CHAOS;
 # extra arguments are passed to `dotnet test` (e.g. --filter Category=...).
 
 set -uo pipefail
@@ -54,6 +58,15 @@ passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+,' "$log" | tr -d , | awk '{s+=$2} END {print s+0}')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # the build or the test host failed before any test could report
+fi
+
+if [ $# -eq 0 ] && [ "${LA_TEST_CHAOS:-1}" != 0 ]; then
+  say "chaos run (scripts/chaos.sh --duration 120 --fault-interval 15 --seed 1)"
+  if scripts/chaos.sh --duration 120 --fault-interval 15 --seed 1 >&2; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); status=1
+  fi
 fi
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -114,8 +114,8 @@ namespace LocationActors.Chaos
 
         /// <summary>
         /// Waits until every proxy answers and reports every node up, every group serving and every member on and
-        /// readable — for 5 s in a row, because a proxy's view lags a fault by its failure detection and refresh
-        /// times. Returns when that healthy stretch began, or null when it did not come within the time given.
+        /// readable — for 2 s in a row (four reads), so that one lucky read of a view that is being refreshed does
+        /// not count. Returns when that healthy stretch began, or null when it did not come within the time given.
         /// </summary>
         private static async Task<DateTime?> UntilHealthyAsync(IReadOnlyList<HttpClient> proxies, TimeSpan within)
         {
@@ -126,7 +126,7 @@ namespace LocationActors.Chaos
                 if (await IsHealthyAsync(proxies))
                 {
                     healthySince ??= DateTime.UtcNow;
-                    if (DateTime.UtcNow - healthySince >= TimeSpan.FromSeconds(5))
+                    if (DateTime.UtcNow - healthySince >= TimeSpan.FromSeconds(2))
                         return healthySince;
                 }
                 else

@@ -116,29 +116,45 @@ public sealed class LocationDatabase : SqlDatabase
     }
 
     /// <summary>
-    /// Makes the table hold exactly <paramref name="bindings"/>: every other row is deleted and these are written,
-    /// in one transaction, so a member being resynchronised is never seen half-copied.
+    /// Makes the table hold exactly <paramref name="bindings"/>, writing only the difference: the table is read
+    /// (page by page), then rows that are missing or differ are written and rows not in the list deleted, in one
+    /// transaction, so a member being resynchronised is never seen half-copied. A member that missed a few writes —
+    /// the usual case, and the only one after a group restarts elsewhere — costs a read and those few writes, not a
+    /// rewrite of the whole partition. Returns how many rows were written and deleted. The caller must be the
+    /// table's only writer meanwhile (a member handle runs its queue one operation at a time).
     /// </summary>
-    public Task ReplaceAllAsync(IReadOnlyList<ContactBinding> bindings, CancellationToken ct = default)
+    public async Task<(int Written, int Deleted)> ReconcileAsync(IReadOnlyList<ContactBinding> bindings, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(bindings);
         var operation = $"resynchronise {Table} with {bindings.Count} contact(s)";
+        var wanted = new Dictionary<string, ContactBinding>(bindings.Count, StringComparer.Ordinal);
         foreach (var binding in bindings)
+        {
             if (binding.Validate() is { } problem)
                 throw new StorageException(StorageErrorKind.InvalidData, Url.ToString(), operation, $"{binding.Username} {binding.Contact}: {problem}");
-        return RunAsync(operation, async (connection, token) =>
+            wanted[binding.Ruid] = binding;
+        }
+
+        var stale = new List<string>();
+        var same = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in StreamAllAsync(ct))
+        {
+            if (!wanted.TryGetValue(row.Ruid, out var binding))
+                stale.Add(row.Ruid);
+            else if (binding == row)
+                same.Add(row.Ruid);
+        }
+
+        var write = wanted.Values.Where(b => !same.Contains(b.Ruid)).ToList();
+        if (write.Count == 0 && stale.Count == 0)
+            return (0, 0);
+        return await RunAsync(operation, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
-            await using (var delete = connection.CreateCommand())
-            {
-                delete.Transaction = transaction;
-                delete.CommandText = $"DELETE FROM {QuotedTable}";
-                await delete.ExecuteNonQueryAsync(token);
-            }
-
-            await ReplaceRowsAsync(connection, transaction, bindings, token);
+            var deleted = await DeleteRuidsAsync(connection, transaction, stale, token);
+            await ReplaceRowsAsync(connection, transaction, write, token);
             await transaction.CommitAsync(token);
-            return 0;
+            return (write.Count, deleted);
         }, ct);
     }
 
@@ -150,28 +166,34 @@ public sealed class LocationDatabase : SqlDatabase
             return Task.FromResult(0);
         return RunAsync($"delete {ruids.Count} contact(s) by ruid from {Table}", async (connection, token) =>
         {
-            var removed = 0;
-            var chunks = ruids.Chunk(RowsPerStatement).ToList();
-            await using var transaction = chunks.Count > 1 ? await connection.BeginTransactionAsync(token) : null; // all or nothing
-            foreach (var chunk in chunks)
-            {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                var names = new StringBuilder();
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    names.Append(i == 0 ? "@r0" : $", @r{i}");
-                    Add(command, $"@r{i}", chunk[i]);
-                }
-
-                command.CommandText = $"DELETE FROM {QuotedTable} WHERE ruid IN ({names})";
-                removed += await command.ExecuteNonQueryAsync(token);
-            }
-
+            await using var transaction = ruids.Count > RowsPerStatement ? await connection.BeginTransactionAsync(token) : null; // all or nothing
+            var removed = await DeleteRuidsAsync(connection, transaction, ruids, token);
             if (transaction is not null)
                 await transaction.CommitAsync(token);
             return removed;
         }, ct);
+    }
+
+    /// <summary>DELETE … WHERE ruid IN (…) statements of at most <see cref="RowsPerStatement"/> ruids each.</summary>
+    private async Task<int> DeleteRuidsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<string> ruids, CancellationToken token)
+    {
+        var removed = 0;
+        foreach (var chunk in ruids.Chunk(RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var names = new StringBuilder();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                names.Append(i == 0 ? "@r0" : $", @r{i}");
+                Add(command, $"@r{i}", chunk[i]);
+            }
+
+            command.CommandText = $"DELETE FROM {QuotedTable} WHERE ruid IN ({names})";
+            removed += await command.ExecuteNonQueryAsync(token);
+        }
+
+        return removed;
     }
 
     /// <summary>

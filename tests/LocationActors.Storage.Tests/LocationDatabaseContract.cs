@@ -238,18 +238,23 @@ public abstract class LocationDatabaseContract
     }
 
     [Fact]
-    public async Task Replace_all_leaves_exactly_the_given_rows()
+    public async Task Reconcile_leaves_exactly_the_given_rows_and_writes_only_the_difference()
     {
         await using var db = await NewLocationDatabaseAsync();
         var kept = Binding("tom", 1);
-        await db.UpsertAsync([kept, Binding("stale", 2)]);
-        var snapshot = Enumerable.Range(0, 700).Select(i => Binding("r" + i, i)).Append(kept with { CSeq = 7 }).ToList();
+        var same = Enumerable.Range(0, 700).Select(i => Binding("r" + i, i + 10)).ToList();
+        await db.UpsertAsync([kept, Binding("stale", 2), .. same]);
+        var snapshot = same.Append(kept with { CSeq = 7 }).Append(Binding("new", 3)).ToList();
 
-        await db.ReplaceAllAsync(snapshot);
+        Assert.Equal((2, 1), await db.ReconcileAsync(snapshot)); // tom changed, new missing; stale deleted
 
-        Assert.Equal(701, await db.CountAsync());
+        Assert.Equal(702, await db.CountAsync());
         Assert.Empty(await db.LoadAorAsync("stale", null));
         Assert.Equal([kept with { CSeq = 7 }], await db.LoadAorAsync("tom", null));
+        // What was read back equals what was written: a second pass finds nothing to do.
+        Assert.Equal((0, 0), await db.ReconcileAsync(snapshot));
+        Assert.Equal((0, 702), await db.ReconcileAsync([]));
+        Assert.Equal(0, await db.CountAsync());
     }
 
     [Fact]

@@ -247,7 +247,9 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     {
         try
         {
-            await _database.ReplaceAllAsync(snapshot);
+            var (written, deleted) = await _database.ReconcileAsync(snapshot);
+            _log.Info("member {0} ({1}): resynchronised with {2} contacts: {3} written, {4} deleted", _memberNo, _database.Url,
+                snapshot.Count, written, deleted);
             return new BatchDone([new Resynced(_memberNo, snapshot.Count)]);
         }
         catch (Exception e)

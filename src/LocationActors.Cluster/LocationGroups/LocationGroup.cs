@@ -49,6 +49,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<int> _missedAgain = [];            // members that missed a write while their resync ran
     private readonly Dictionary<string, HashSet<string>> _dirty = new(StringComparer.Ordinal); // AORs not on every member, with ruids deleted since
     private readonly Dictionary<long, (string Key, IWithGroupId Request, IActorRef Sender)> _reads = new(); // shared-databases reads in flight
+    private readonly Dictionary<int, long> _resyncRuns = new();  // member → the number of the resync in flight
+    private readonly List<HeldReply> _held = [];                 // writes stored on some members, waiting for the others' fate
+    private long _resyncRun;
     private long _readToken;
     private bool _serving;
     private IReadOnlyList<LocDbRow> _rows = [];
@@ -90,9 +93,12 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _resyncing.Remove(no);
         _joined.Remove(no);
         _missedAgain.Remove(no);
-        // What it had not confirmed is not known to be stored there: those writes fail (and are not retried).
+        _resyncRuns.Remove(no);
+        // What it had not confirmed is not known to be stored there: those writes fail on it (and are not retried) —
+        // which no longer counts against them, as it takes no traffic now and gets a resync when it returns.
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
             Settle(seq, no, "left traffic before confirming the write");
+        ReleaseHeld(no, run: long.MaxValue);
     }
 
     /// <summary>
@@ -118,7 +124,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var seq in failed.Seqs)
             Settle(seq, no, failed.Error.Message);
         if (failed.ResyncLost)
+        {
             _resyncing.Remove(no); // tried again at the next watch tick
+            _resyncRuns.Remove(no);
+        }
         CountError(no, failed.Error.Message);
         return _members.ContainsKey(no) ? Directive.Restart : Directive.Stop;
     }
@@ -191,6 +200,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             Timers.StartPeriodicTimer("expiry", ExpireTick.Instance, _settings.Expiry);
             Timers.StartPeriodicTimer("watch", WatchTick.Instance, _settings.Watch);
             _serving = true;
+            // The group may have stopped with writes in flight (its node died): some reached one member, some another.
+            // Memory now holds what the member it loaded from holds; the others are brought to exactly that — a read
+            // and the few rows that differ. With other writers on the databases there is no such single truth.
+            if (!_settings.SharedDatabases)
+                _joined.UnionWith(_members.Keys.Where(no => no != done.MemberNo));
             ResyncWhereNeeded();
         });
         Receive<WarmUpFailed>(failed => failed.Token == _warmUp, failed =>
@@ -277,6 +291,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<WatchTick>(_ =>
         {
+            ExpireHeld();
             ProbeOffMembers();
             ResyncWhereNeeded(); // a resync that failed is tried again
         });
@@ -285,6 +300,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             if (!_members.TryGetValue(done.MemberNo, out var member) || !member.Handle.Equals(Sender) ||
                 !_resyncing.Remove(done.MemberNo, out var stamp))
                 return; // from a handle the group has let go since
+            if (_resyncRuns.Remove(done.MemberNo, out var run))
+                ReleaseHeld(done.MemberNo, run);
             if (!_missedAgain.Remove(done.MemberNo))
                 _joined.Remove(done.MemberNo);
             if (_joined.Count == 0 && _resyncing.Count == 0)
@@ -301,6 +318,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 return;
             _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, failed.MemberNo, failed.Error.Message);
             _resyncing.Remove(failed.MemberNo); // tried again at the next watch tick
+            _resyncRuns.Remove(failed.MemberNo);
             if (failed.Error.Kind is not StorageErrorKind.InvalidData)
                 CountError(failed.MemberNo, failed.Error.Message);
         });
@@ -413,7 +431,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         }
 
         var write = new WriteRows(++_seq, upserts, deletes);
-        _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, key, next, [.. _members.Keys], [], write);
+        _pending[write.Seq] = new PendingWrite(replyTo, reply, requestId, key, next, [.. _members.Keys], [], [], write);
         if (!_aorsWriting.ContainsKey(key))
             _aorsWriting[key] = new Queue<(IWithGroupId, IActorRef)>();
         foreach (var member in _members.Values)
@@ -437,29 +455,76 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         if (error is not null)
             pending.Failures.Add((memberNo, error, refused));
         else
-            _pending[seq] = pending = pending with { Stored = pending.Stored + 1 };
+            pending.StoredOn.Add(memberNo);
         if (pending.Awaiting.Count > 0)
             return;
 
         _pending.Remove(seq);
         var asked = pending.Stored + pending.Failures.Count;
+        // all-active: the members that still take traffic; one that failed and has left since gets a resync on return.
+        var missingOn = pending.Failures.Where(f => !f.Refused && _members.ContainsKey(f.No)).Select(f => f.No).ToList();
+        var anyRefused = pending.Failures.Any(f => f.Refused);
         var acknowledged = _settings.WritePolicy switch
         {
             WritePolicy.One => pending.Stored >= 1,
             WritePolicy.Majority => pending.Stored * 2 > asked,
-            _ => pending.Failures.Count == 0,
+            _ => pending.StoredOn.Any(_members.ContainsKey) && !anyRefused && missingOn.Count == 0,
         };
         if (pending.Stored > 0)
             Stored(pending);
 
-        pending.ReplyTo.Tell(acknowledged
-            ? pending.Reply
-            : new GroupUnavailable(pending.RequestId, _groupId,
-                $"stored on {pending.Stored} of {asked} members, the write policy ({_settings.WritePolicy}) needs more: " +
-                string.Join("; ", pending.Failures.Select(f => $"member {f.No}: {f.Error}"))));
+        if (!acknowledged && _settings.WritePolicy == WritePolicy.AllActive && !anyRefused && missingOn.Count > 0 &&
+            pending.StoredOn.Any(_members.ContainsKey))
+        {
+            // Stored on some members, missed by others that failed. Their fate decides the answer: a member that is
+            // turned off (or leaves traffic) no longer counts, and one that stays on is resynchronised; either way
+            // every member taking traffic then has the write. The caller waits for that, not for a 503.
+            _held.Add(new HeldReply(pending, missingOn.ToDictionary(no => no, _ => _resyncRun + 1), DateTime.UtcNow));
+        }
+        else
+        {
+            pending.ReplyTo.Tell(acknowledged ? pending.Reply : Unavailable(pending, asked));
+        }
 
         RunWaiting(pending.Key);
     }
+
+    private GroupUnavailable Unavailable(PendingWrite pending, int asked) => new(pending.RequestId, _groupId,
+        $"stored on {pending.Stored} of {asked} members, the write policy ({_settings.WritePolicy}) needs more: " +
+        string.Join("; ", pending.Failures.Select(f => $"member {f.No}: {f.Error}")));
+
+    /// <summary>
+    /// Member <paramref name="no"/> now holds what was held for it (a resync numbered <paramref name="run"/> completed;
+    /// a resync covers the writes held before it started), or no longer counts (it left traffic: run = max).
+    /// </summary>
+    private void ReleaseHeld(int no, long run)
+    {
+        foreach (var held in _held.ToList())
+        {
+            if (held.MissingOn.TryGetValue(no, out var needed) && run >= needed)
+                held.MissingOn.Remove(no);
+            if (held.MissingOn.Count > 0)
+                continue;
+            _held.Remove(held);
+            // Vacuous when every member that stored it has left traffic too: then it is not stored where it counts.
+            var pending = held.Pending;
+            pending.ReplyTo.Tell(pending.StoredOn.Any(_members.ContainsKey) ? pending.Reply : Unavailable(pending, pending.Stored + pending.Failures.Count));
+        }
+    }
+
+    /// <summary>A held write whose missing members neither came back nor left within the limit fails, as p_usrloc's would.</summary>
+    private void ExpireHeld()
+    {
+        var limit = DateTime.UtcNow - HeldReplyLimit;
+        foreach (var held in _held.Where(h => h.Since < limit).ToList())
+        {
+            _held.Remove(held);
+            held.Pending.ReplyTo.Tell(Unavailable(held.Pending, held.Pending.Stored + held.Pending.Failures.Count));
+        }
+    }
+
+    /// <summary>How long a write may wait for its missing members' fate: two watch ticks, so one resync can run.</summary>
+    private TimeSpan HeldReplyLimit => _settings.Watch * 2;
 
     /// <summary>Requests that waited for an AOR run now, in their order; a new write (or read) makes the rest wait again.</summary>
     private void RunWaiting(string key)
@@ -587,6 +652,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             if (_resyncing.ContainsKey(no) || !(recovering || _joined.Contains(no)))
                 continue; // resyncing already, or nothing missed
             _resyncing[no] = stamp;
+            _resyncRuns[no] = ++_resyncRun;
             var snapshot = _contacts.All().ToList();
             _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, no, snapshot.Count);
             member.Handle.Tell(new ResyncRows(snapshot));
@@ -822,7 +888,13 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
     private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
-        List<(int No, string Error, bool Refused)> Failures, WriteRows Write, int Stored = 0);
+        List<(int No, string Error, bool Refused)> Failures, HashSet<int> StoredOn, WriteRows Write)
+    {
+        public int Stored => StoredOn.Count;
+    }
+
+    /// <summary>A write waiting for the members it missed (→ the resync run that covers it) to be resynchronised or leave.</summary>
+    private sealed record HeldReply(PendingWrite Pending, Dictionary<int, long> MissingOn, DateTime Since);
 
     private sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
 
