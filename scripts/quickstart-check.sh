@@ -37,11 +37,13 @@ stop() {
   local started
   started=$(children "$pid")
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  # Bash runs run-local.sh's trap once its foreground command ends: during the build that can take a while.
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null || true
+    # shellcheck disable=SC2086
+    kill -KILL "$pid" $started 2>/dev/null || true
     pid=""
-    fail "run-local.sh did not stop within 30 s of SIGTERM"
+    fail "run-local.sh did not stop within 60 s of SIGTERM"
   fi
   wait "$pid" 2>/dev/null || true
   pid=""
@@ -52,7 +54,9 @@ stop() {
 }
 cleanup() {
   local status=$?
-  stop || status=1
+  trap - EXIT
+  # In a subshell: a failure while stopping is reported (fail exits) and the output file is still removed.
+  ( stop ) || status=1
   rm -f "$out"
   exit "$status"
 }
