@@ -54,6 +54,19 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("quickstart-check: OK", text);
     }
 
+    [Fact]
+    public void The_readme_quick_start_is_the_run_command_then_the_test_command_and_the_check_runs_the_first()
+    {
+        var readme = File.ReadAllText(Path.Combine(MariaDbServers.RepositoryRoot, "README.md"));
+        var section = readme[readme.IndexOf("## Quick start", StringComparison.Ordinal)..];
+        var block = section[(section.IndexOf("```sh\n", StringComparison.Ordinal) + 6)..];
+        block = block[..block.IndexOf("```", StringComparison.Ordinal)];
+
+        Assert.Equal(["scripts/run-local.sh", "scripts/test.sh"], block.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var check = File.ReadAllText(Path.Combine(MariaDbServers.RepositoryRoot, "scripts", "quickstart-check.sh"));
+        Assert.Contains("\nscripts/run-local.sh >", check);
+    }
+
     /// <summary>A port free on loopback for both TCP and UDP, as the SIP listener needs.</summary>
     private static int FreeTcpAndUdpPort()
     {
