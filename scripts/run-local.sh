@@ -118,7 +118,7 @@ run-local: ready.
 Try it:
   curl -s -X POST http://$http/v1/aors/alice -d '{"contacts":[{"uri":"sip:alice@192.0.2.10:5060","expires":3600}]}'
   curl -s http://$http/v1/aors/alice
-  sipsak -U -C sip:bob@192.0.2.20:5060 -s sip:bob@localhost -p ${sip%:*}:${sip##*:} -vv
+  sipsak -U -C sip:bob@192.0.2.20:5060 -x 3600 -s sip:bob@localhost -p ${sip%:*}:${sip##*:} -vv
   dotnet $locctl_dll status --url http://$http
   dotnet $locctl_dll db maintenance 1 2 --url http://$http --token $token
 Ctrl-C stops everything.

@@ -22,7 +22,8 @@ started_db=0
 
 say() { printf 'test.sh: %s\n' "$*" >&2; }
 
-# Kamailio's schema scripts (the compatibility tests compare our tables with them), sipp and sipsak (the SIP tests).
+# Kamailio's schema scripts (the compatibility tests compare our tables with them), sipp and sipsak (the SIP tests),
+# docker-compose (the deployment tests validate docker-compose.yml with it; no Docker engine is needed).
 ensure_packages() {
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -42,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ensure_packages kamailio-mysql-modules kamailio-sqlite-modules sip-tester sipsak || { echo "0 passed, 1 failed"; exit 1; }
+ensure_packages kamailio-mysql-modules kamailio-sqlite-modules sip-tester sipsak docker-compose || { echo "0 passed, 1 failed"; exit 1; }
 
 # Instances under an existing LA_DB_DIR are a developer's: `up` reuses (or restarts) them and they stay. Only a
 # folder this run creates is stopped and removed at the end.

@@ -59,6 +59,21 @@ public sealed class LocationSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Every_variable_wins_over_the_shipped_file()
+    {
+        // Each variable alone, set to a value the file does not hold: its key reads that value.
+        foreach (var (variable, path) in EnvironmentOverrides.Keys)
+        {
+            var config = NodeConfig.Load(environment: name => name == variable ? $"from-{variable},second" : null);
+
+            if (EnvironmentOverrides.ListKeys.Contains(path))
+                Assert.Equal([$"from-{variable}", "second"], config.GetStringList(path));
+            else
+                Assert.Equal($"from-{variable},second", config.GetString(path));
+        }
+    }
+
+    [Fact]
     public void Another_file_can_be_named_by_the_environment()
     {
         var path = Write("location { master-db-url = \"mysql://u:p@h/db\", members-per-group = 4 }");

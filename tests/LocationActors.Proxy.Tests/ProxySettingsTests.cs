@@ -46,6 +46,21 @@ public sealed class ProxySettingsTests
     }
 
     [Fact]
+    public void Every_variable_wins_over_the_shipped_file()
+    {
+        // Each variable alone, set to a value the file does not hold: its key reads that value.
+        foreach (var (variable, path) in ProxyConfig.Variables)
+        {
+            var config = ProxyConfig.Load(environment: name => name == variable ? $"from-{variable},second" : null);
+
+            if (path == "proxy.cluster.contact-points")
+                Assert.Equal([$"from-{variable}", "second"], config.GetStringList(path));
+            else
+                Assert.Equal($"from-{variable},second", config.GetString(path));
+        }
+    }
+
+    [Fact]
     public void Every_variable_names_a_key_of_the_shipped_file()
     {
         var shipped = ConfigurationFactory.ParseString(File.ReadAllText(ProxyConfig.DefaultPath));

@@ -40,6 +40,7 @@ public static class EnvironmentOverrides
         ["LA_LOG_LEVEL"] = "akka.loglevel",
         ["LA_NODE_HOST"] = "akka.remote.dot-netty.tcp.hostname",
         ["LA_NODE_PORT"] = "akka.remote.dot-netty.tcp.port",
+        ["LA_NODE_PUBLIC_HOST"] = "akka.remote.dot-netty.tcp.public-hostname",
         ["LA_SEED_NODES"] = "akka.cluster.seed-nodes",
     };
 

@@ -32,6 +32,7 @@ public static class ProxyConfig
         ["LA_LOG_LEVEL"] = "akka.loglevel",
         ["LA_PROXY_HOST"] = "akka.remote.dot-netty.tcp.hostname",
         ["LA_PROXY_PORT"] = "akka.remote.dot-netty.tcp.port",
+        ["LA_PROXY_PUBLIC_HOST"] = "akka.remote.dot-netty.tcp.public-hostname",
     };
 
     private static readonly HashSet<string> ListKeys = ["proxy.cluster.contact-points"];
