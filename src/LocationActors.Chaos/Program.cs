@@ -107,6 +107,15 @@ namespace LocationActors.Chaos
 
             foreach (var finding in verdict.Findings.Take(20))
                 Console.WriteLine($"chaos: {finding.Kind} {finding.User}: {finding.Detail}");
+            if (verdict.Findings.Count > 0)
+            {
+                // Every finding, and each affected user's whole history, for the post-mortem.
+                var path = Path.Combine(logs, "findings.txt");
+                await File.WriteAllLinesAsync(path, verdict.Findings.Select(f => $"{f.Kind} {f.User}: {f.Detail}")
+                    .Concat(verdict.Findings.Select(f => f.User).Distinct().Take(20).SelectMany(user => ops.Where(o => o.User == user)
+                        .Select(o => FormattableString.Invariant($"{o.User} {o.SentAt:HH:mm:ss.fff} {o.AnsweredAt:HH:mm:ss.fff} {o.Kind} {o.Contact} {o.Outcome} {string.Join(",", o.Found ?? [])}")))));
+                Console.WriteLine($"chaos: {verdict.Findings.Count} findings, with the histories of the users concerned, in {path}");
+            }
             Console.WriteLine(FormattableString.Invariant(
                 $"chaos: ops={verdict.Ops} acked={verdict.Acked} lost={verdict.Lost} wrong={verdict.Wrong} availability={verdict.Availability * 100:F2}% longest_gap_ms={verdict.LongestGap.TotalMilliseconds:F0}"));
             return verdict.Lost == 0 && verdict.Wrong == 0 ? 0 : 1;

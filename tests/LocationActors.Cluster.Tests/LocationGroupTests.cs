@@ -472,6 +472,23 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_late_copy_of_a_register_cannot_bring_back_a_contact_a_later_register_removed()
+    {
+        var group = StartGroup();
+        var first = Register("lou", "c1", 1, Contact("sip:lou@a"));
+        Ask<RegisterResult>(group, first);
+        Assert.Equal(RegisterAction.Deleted, Ask<RegisterResult>(group, Register("lou", "c1", 2, Contact("sip:lou@a", expires: 0))).Action);
+
+        var late = Ask<RegisterResult>(group, first with { RequestId = 99 }); // the proxy's second attempt, overtaken
+
+        Assert.Equal(RegisterRejection.InvalidCSeq, late.Rejection);
+        Assert.Empty(Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("lou"))).Contacts);
+        Assert.Empty(await _member1.LoadAorAsync("lou", null));
+        // The phone's next REGISTER of that Call-ID goes through.
+        Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("lou", "c1", 3, Contact("sip:lou@a"))).Action);
+    }
+
+    [Fact]
     public async Task Registers_of_one_aor_in_flight_apply_one_after_the_other()
     {
         var group = StartGroup();

@@ -25,6 +25,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 {
     private const int WarmUpPageSize = 1000;
 
+    /// <summary>How long the CSeq of a REGISTER that removed a contact is kept, against older copies arriving late.</summary>
+    private const long RemovedCSeqSeconds = 120;
+
     /// <summary>AORs per dump page: a page must fit Akka's remote frame (128 kB; a binding is about 340 bytes).</summary>
     public const int MaxDumpPageAors = 100;
 
@@ -51,6 +54,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<long, (string Key, IWithGroupId Request, IActorRef Sender)> _reads = new(); // shared-databases reads in flight
     private readonly Dictionary<int, long> _resyncRuns = new();  // member → the number of the resync in flight
     private readonly List<HeldReply> _held = [];                 // writes stored on some members, waiting for the others' fate
+    private readonly Dictionary<(string Key, string CallId), (int CSeq, long At)> _removedCSeqs = new(); // see HandleRegister
     private long _resyncRun;
     private long _readToken;
     private bool _serving;
@@ -389,7 +393,31 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     {
         var request = register.Request;
         var now = _clock();
-        var outcome = Registrar.Apply(_contacts.Get(request.Aor), request, _settings.Registrar, now, _ruids.Next);
+        var key = request.Aor.Value;
+        var current = _contacts.Get(request.Aor);
+        // A copy of a REGISTER can arrive after a later one of the same Call-ID: the proxy sends a request again when
+        // an attempt goes unanswered, and copies travelling through different nodes overtake each other. A binding's
+        // CSeq orders them while it exists; once a REGISTER removed it, that CSeq is kept here for a while, so an
+        // older copy cannot bring the removed contact back (a chaos run saw exactly that).
+        if (_removedCSeqs.TryGetValue((key, request.CallId), out var removed) && request.CSeq < removed.CSeq)
+        {
+            sender.Tell(new RegisterResult(register.RequestId, request.Aor, null, RegisterRejection.InvalidCSeq,
+                $"CSeq {request.CSeq} is older than {removed.CSeq}, which removed a contact of this Call-ID", current.Lookup(now)));
+            return;
+        }
+
+        var outcome = Registrar.Apply(current, request, _settings.Registrar, now, _ruids.Next);
+        if (outcome.Accepted)
+        {
+            foreach (var gone in current.Where(b => outcome.DeletedRuids.Contains(b.Ruid)))
+            {
+                var cseq = gone.CallId == request.CallId ? Math.Max(gone.CSeq, request.CSeq) : gone.CSeq;
+                var tombstone = (key, gone.CallId);
+                if (!_removedCSeqs.TryGetValue(tombstone, out var before) || before.CSeq < cseq)
+                    _removedCSeqs[tombstone] = (cseq, now);
+            }
+        }
+
         var reply = new RegisterResult(register.RequestId, request.Aor, outcome.Action, outcome.Rejection, outcome.Reason,
             outcome.Bindings.Lookup(now));
         if (!outcome.Accepted || (!outcome.HasWrites && !_dirty.ContainsKey(request.Aor.Value)))
@@ -701,6 +729,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private void Expire()
     {
         var now = _clock();
+        // Long past any copy still in flight: the proxy stops sending a request after its request timeout (25 s).
+        foreach (var old in _removedCSeqs.Where(t => t.Value.At < now - RemovedCSeqSeconds).Select(t => t.Key).ToList())
+            _removedCSeqs.Remove(old);
         var expired = _contacts.RemoveExpired(now);
         if (expired.Count > 0)
             _log.Info("group {0}: {1} contacts expired", _groupId, expired.Count);
