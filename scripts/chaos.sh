@@ -27,7 +27,7 @@ export LA_DB_DIR="$dir/mariadb" LA_DB_INSTANCES=3 LA_DB_BASE_PORT="${LA_CHAOS_DB
 
 cleanup() {
   scripts/mariadb.sh down --purge >/dev/null 2>&1 || true
-  [ -z "${LA_CHAOS_DIR:-}" ] && rm -rf "$dir"
+  if [ -z "${LA_CHAOS_DIR:-}" ]; then rm -rf "$dir"; fi # (an && list here would become the script's exit status)
 }
 trap cleanup EXIT
 
