@@ -1,17 +1,27 @@
 # bench/deployment.sh - sourced by the bench scripts: starts scripts/run-local.sh on ports of its own (nodes 24053-24055,
 # HTTP 28080, SIP 25060, MariaDB from port 3437) with a throw-away data folder, waits until it serves, and stops
-# everything it started (by PID) when the calling script exits. Sets $data, $seeds, $http and $sip_port.
+# everything it started (by PID) when the calling script exits. Sets $data, $seeds, $http, $sip_port and $deployment
+# (run-local's PID; the nodes and the proxy are its children).
+#
+# Environment: LA_BENCH_NODE_PORTS, LA_BENCH_HTTP_PORT, LA_BENCH_SIP_PORT and LA_DB_BASE_PORT move the ports;
+# LA_DB_INSTANCES (default 2) starts more MariaDB servers in the same folder for the caller's own use (the deployment
+# uses instances 1 and 2). A caller with processes of its own names its clean-up function in $bench_cleanup: there is
+# one EXIT trap, and it runs that function before stopping the deployment.
 
 data="$(mktemp -d -t la-bench.XXXXXX)"
-seeds="akka.tcp://location@127.0.0.1:24053,akka.tcp://location@127.0.0.1:24054,akka.tcp://location@127.0.0.1:24055"
-http="127.0.0.1:28080"
-sip_port=25060
+read -r -a bench_node_ports <<<"${LA_BENCH_NODE_PORTS:-24053 24054 24055}"
+seeds=$(printf 'akka.tcp://location@127.0.0.1:%s,' "${bench_node_ports[@]}"); seeds=${seeds%,}
+http="127.0.0.1:${LA_BENCH_HTTP_PORT:-28080}"
+sip_port=${LA_BENCH_SIP_PORT:-25060}
 
-LA_DATA_DIR="$data" LA_LOCAL_NODE_PORTS="24053 24054 24055" LA_HTTP_ENDPOINT="$http" LA_SIP_ENDPOINT="127.0.0.1:$sip_port" \
-  LA_DB_BASE_PORT="${LA_DB_BASE_PORT:-3437}" scripts/run-local.sh >"$data/run-local.out" 2>&1 &
+# LA_DB_DIR is set here, not inherited: the MariaDB servers live and die with this deployment's data folder.
+LA_DATA_DIR="$data" LA_DB_DIR="$data/mariadb" LA_LOCAL_NODE_PORTS="${bench_node_ports[*]}" LA_HTTP_ENDPOINT="$http" \
+  LA_SIP_ENDPOINT="127.0.0.1:$sip_port" LA_DB_BASE_PORT="${LA_DB_BASE_PORT:-3437}" scripts/run-local.sh >"$data/run-local.out" 2>&1 &
 deployment=$!
 
 stop_deployment() {
+  trap - EXIT
+  if [ -n "${bench_cleanup:-}" ]; then "$bench_cleanup" || true; fi
   kill -TERM "$deployment" 2>/dev/null || true
   wait "$deployment" 2>/dev/null || true
   if [ "${LA_LOCAL_BACKEND:-sqlite}" = mariadb ]; then
@@ -20,6 +30,9 @@ stop_deployment() {
   rm -rf "$data"
 }
 trap stop_deployment EXIT
+# Without these an interrupted bench would die by the signal and skip the EXIT trap: exiting runs it.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 for i in $(seq 1 600); do
   grep -q "run-local: ready" "$data/run-local.out" 2>/dev/null && break

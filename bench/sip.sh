@@ -26,21 +26,11 @@ export LA_LOCAL_BACKEND="${LA_LOCAL_BACKEND:-mariadb}"
 # shellcheck source=deployment.sh
 source bench/deployment.sh
 
+# shellcheck source=sipp/step.sh
+source bench/sipp/step.sh
 # One sipp run: prints "calls failed calls/s p50 p99" (response times in ms, from sipp's per-call rtt trace).
 run_sipp() { # scenario users rate calls
-  local dir="$data/sipp-$1-$3" scenario="$PWD/bench/sipp/$1"
-  mkdir -p "$dir"
-  local start end
-  start=$(date +%s.%N)
-  (cd "$dir" && sipp "127.0.0.1:$sip_port" -sf "$scenario" -inf "$2" -m "$4" -r "$3" -i 127.0.0.1 -p 0 -t u1 -nostdin \
-      -timeout $((seconds * 6))s -trace_rtt -rtt_freq 1 -trace_stat -fd 1 >/dev/null 2>&1) || true
-  end=$(date +%s.%N)
-  local failed p50 p99
-  # The last line of sipp's statistics, the cumulative FailedCall(C) column found by its name.
-  failed=$(awk -F';' 'NR==1 {for (i=1;i<=NF;i++) if ($i=="FailedCall(C)") c=i} END {print (c ? $c : "?")}' "$dir"/*_[0-9]*_.csv 2>/dev/null || echo "?")
-  read -r p50 p99 < <(cat "$dir"/*_rtt.csv 2>/dev/null | awk -F';' '$2+0==$2 && NF>=2 {print $2}' | sort -n |
-    awk '{v[NR]=$1} END {if (NR==0) {print "- -"; exit} a=int(NR*0.5)+1; b=int(NR*0.99)+1; if (a>NR) a=NR; if (b>NR) b=NR; printf "%.2f %.2f\n", v[a], v[b]}')
-  awk -v n="$4" -v f="$failed" -v s="$start" -v e="$end" -v p50="$p50" -v p99="$p99" 'BEGIN {printf "%d %s %.0f %s %s\n", n, f, n/(e-s), p50, p99}'
+  sipp_step "$data/sipp-$1-$3" "$sip_port" "$1" "$2" "$3" "$4" 0 $((seconds * 6))
 }
 
 echo "bench: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), backend $LA_LOCAL_BACKEND, $seconds s per step"
