@@ -18,6 +18,7 @@
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
+command="bench/hotpaths.sh $*"
 quick=0
 mariadb=0
 only=""
@@ -53,7 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "bench: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $(dotnet --version) SDK, command: bench/hotpaths.sh ${*:-}"
+echo "bench: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $(dotnet --version) SDK, command: $command"
 dotnet build "$project" -c Release -v quiet -nologo >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
 
 if [ "$only" != memory ]; then
