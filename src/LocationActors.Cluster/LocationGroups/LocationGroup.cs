@@ -46,13 +46,12 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<int, int> _errors = new();      // counted errors per member, as locdb knows them
     private readonly Dictionary<int, long> _turnedOff = new(); // turned off here (with the row's failover then); out until locdb changes the row
     private readonly HashSet<int> _probing = [];
-    private readonly Dictionary<int, long> _resyncing = new();  // member → the failover stamp of the resync in flight
+    private readonly Dictionary<int, (long Stamp, long Run)> _resyncing = new(); // member → the resync in flight: failover stamp, number
     private readonly Dictionary<int, long> _resyncedFor = new(); // member → the failover stamp its last resync completed for
     private readonly HashSet<int> _joined = [];                 // members that missed writes whatever their stamp says
     private readonly HashSet<int> _missedAgain = [];            // members that missed a write while their resync ran
     private readonly Dictionary<string, HashSet<string>> _dirty = new(StringComparer.Ordinal); // AORs not on every member, with ruids deleted since
     private readonly Dictionary<long, (string Key, IWithGroupId Request, IActorRef Sender)> _reads = new(); // shared-databases reads in flight
-    private readonly Dictionary<int, long> _resyncRuns = new();  // member → the number of the resync in flight
     private readonly List<HeldReply> _held = [];                 // writes stored on some members, waiting for the others' fate
     private readonly Dictionary<(string Key, string CallId), (int CSeq, long At)> _removedCSeqs = new(); // see HandleRegister
     private long _resyncRun;
@@ -97,7 +96,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _resyncing.Remove(no);
         _joined.Remove(no);
         _missedAgain.Remove(no);
-        _resyncRuns.Remove(no);
         // What it had not confirmed is not known to be stored there: those writes fail on it (and are not retried) —
         // which no longer counts against them, as it takes no traffic now and gets a resync when it returns.
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
@@ -130,7 +128,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         if (failed.ResyncLost)
         {
             _resyncing.Remove(no); // tried again at the next watch tick
-            _resyncRuns.Remove(no);
         }
         CountError(no, failed.Error.Message);
         return _members.ContainsKey(no) ? Directive.Restart : Directive.Stop;
@@ -302,10 +299,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         Receive<Resynced>(done =>
         {
             if (!_members.TryGetValue(done.MemberNo, out var member) || !member.Handle.Equals(Sender) ||
-                !_resyncing.Remove(done.MemberNo, out var stamp))
+                !_resyncing.Remove(done.MemberNo, out var resync))
                 return; // from a handle the group has let go since
-            if (_resyncRuns.Remove(done.MemberNo, out var run))
-                ReleaseHeld(done.MemberNo, run);
+            var stamp = resync.Stamp;
+            ReleaseHeld(done.MemberNo, resync.Run);
             if (!_missedAgain.Remove(done.MemberNo))
                 _joined.Remove(done.MemberNo);
             if (_joined.Count == 0 && _resyncing.Count == 0)
@@ -322,7 +319,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 return;
             _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, failed.MemberNo, failed.Error.Message);
             _resyncing.Remove(failed.MemberNo); // tried again at the next watch tick
-            _resyncRuns.Remove(failed.MemberNo);
             if (failed.Error.Kind is not StorageErrorKind.InvalidData)
                 CountError(failed.MemberNo, failed.Error.Message);
         });
@@ -679,8 +675,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             var recovering = !LocDbRow.IsReset(stamp) && _resyncedFor.GetValueOrDefault(no) != stamp;
             if (_resyncing.ContainsKey(no) || !(recovering || _joined.Contains(no)))
                 continue; // resyncing already, or nothing missed
-            _resyncing[no] = stamp;
-            _resyncRuns[no] = ++_resyncRun;
+            _resyncing[no] = (stamp, ++_resyncRun);
             var snapshot = _contacts.All().ToList();
             _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, no, snapshot.Count);
             member.Handle.Tell(new ResyncRows(snapshot));
