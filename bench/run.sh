@@ -5,21 +5,26 @@
 # at 500/s, and the CPU each kind of process spends per request (at the highest rate both passed). Prints one markdown
 # table on stdout; the steps and progress go to stderr.
 #
-#   bench/run.sh [--quick] [--seconds N] [--rates "1000 2000 ..."] [--children N] [--budget SECONDS]
+#   bench/run.sh [--quick] [--seconds N] [--rates "1000 2000 ..."] [--children N] [--budget SECONDS] [--repeats N]
+#                [--scenarios "register reregister invite302"]
 #
-#   --quick       3 s steps, rates "1000 2000 4000", about 3 minutes: to check that everything works
+#   --quick       3 s steps, rates "1000 2000 4000", 1 latency repeat, about 3 minutes: to check that everything works
 #   --seconds N   length of a step (default 8)
 #   --rates       the rates stepped through after the 500/s step (default "1000 1500 2000 3000 4000 5000 6000 8000 10000")
 #   --children N  Kamailio's UDP worker processes (default 8, see below)
 #   --budget S    no step starts that could end later than S seconds after the start (default 840; --quick 270)
+#   --repeats N   runs of the latency point per system and scenario; the table gives their median (default 3)
+#   --scenarios   the ramps to run (default all three); the latency point always measures all three
 #
 # What runs, all on 127.0.0.1: 4 MariaDB servers (scripts/mariadb.sh, in the run's own temporary folder), the
 # LocationActors deployment of bench/deployment.sh (3 nodes + a proxy; locdb on server 1, groups 1 and 2 with a member
 # on each of servers 1 and 2), and Kamailio with bench/kamailio/kamailio.cfg on a copy of the same layout on servers 3
 # and 4 (databases kam_*). Separate servers per system, so each system's MariaDB CPU is its own.
 #
-# Each system gets a warm-up (not reported), then for REGISTER (new users at every step), re-REGISTER (the same
-# contacts again: a refresh) and INVITE (302 expected, users registered before): a 500/s step (the latency point),
+# Each system gets a warm-up (not reported), then the latency point: new REGISTERs, re-REGISTERs and INVITEs at
+# 500/s, 4,000 of each, timed to the microsecond by the load driver's sip-latency (sipp's own trace counts in 4 ms
+# ticks here), --repeats times, the systems taking turns. Then the ramps: for REGISTER (new users at every step),
+# re-REGISTER (the same contacts again: a refresh) and INVITE (302 expected, users registered before), a 500/s step,
 # then the rates in turn. A system's ramp of a scenario stops at its first step with a failed call or an achieved rate
 # below 90 % of the target. The systems alternate per scenario, so slow drift in the machine's load hits both.
 #
@@ -39,6 +44,8 @@ rates="1000 1500 2000 3000 4000 5000 6000 8000 10000"
 children=8
 budget=840
 quick=0
+repeats=3
+scenarios="register reregister invite302"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
@@ -46,7 +53,9 @@ while [ $# -gt 0 ]; do
     --rates) rates=$2; shift 2 ;;
     --children) children=$2; shift 2 ;;
     --budget) budget=$2; shift 2 ;;
-    -h|--help) sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --repeats) repeats=$2; shift 2 ;;
+    --scenarios) scenarios=$2; shift 2 ;;
+    -h|--help) sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,14 +63,18 @@ if [ "$quick" -eq 1 ]; then
   seconds=3
   rates="1000 2000 4000"
   budget=270
+  repeats=1
 fi
 latency_rate=500
 
 say() { printf 'run: %s\n' "$*" >&2; }
 die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
 
-for n in "$seconds" "$children" "$budget" $rates; do
+for n in "$seconds" "$children" "$budget" "$repeats" $rates; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "'$n' is not a positive whole number"
+done
+for scenario in $scenarios; do
+  [[ "$scenario" =~ ^(register|reregister|invite302)$ ]] || die "unknown scenario '$scenario' (register, reregister or invite302)"
 done
 command -v sipp >/dev/null || die "sipp is missing (apt-get install sip-tester)"
 # Debian installs Kamailio in /usr/sbin, which a non-login PATH may lack.
@@ -210,12 +223,12 @@ step() { # system scenario rate users
 pool() { echo "$data/pool-$1.csv"; }
 
 # The ramp of one scenario for one system. Sets result[sys.scenario] (highest clean achieved rate, "≥" in front when
-# even the last rate was clean), lat[sys.scenario] ("p50 p99" of the latency point), and cpu[sys.scenario.rate] of
-# every step with clean[sys.scenario.rate] for those without failures.
+# even the last rate was clean), and cpu[sys.scenario.rate] of every step with clean[sys.scenario.rate] for those
+# without failures.
 declare -A result lat cpu clean
 # The time left is shared among the ramps still to run (time a ramp leaves unused goes to the next), so a slow start
 # or a long ramp cannot take every step from the scenarios after it; the 500/s step runs whenever the budget allows.
-ramps_left=6
+ramps_left=$(($(wc -w <<<"$scenarios") * 2))
 ramp() { # system scenario
   local sys=$1 scenario=$2 rate users best="" stopped=0 ran=0 share_end
   share_end=$((SECONDS + (budget - SECONDS) / ramps_left))
@@ -234,7 +247,6 @@ ramp() { # system scenario
       users=$(pool "$sys")
     fi
     step "$sys" "$scenario" "$rate" "$users"
-    [ "$rate" -eq "$latency_rate" ] && lat[$sys.$scenario]="$step_p50 $step_p99"
     cpu[$sys.$scenario.$rate]="$step_cpu"
     if [ "$step_failed" != 0 ] || [ "$((step_achieved * 10))" -lt "$((rate * 9))" ]; then
       stopped=1
@@ -262,14 +274,45 @@ for sys in $systems; do
     $((latency_rate * (quick ? 2 : 5))) "${sipp_port_of[$sys]}" 60 >/dev/null
 done
 
+# The latency point: each run of the load driver prints "sent failed achieved/s p50 p90 p99 p99.9 max" (ms). New users
+# per repeat and system: the REGISTER run stores them, the re-REGISTER run refreshes the same contacts (same port),
+# the INVITE run looks them up. lat[sys.scenario] gets "p50 p99", each the median of the repeats.
+driver="$PWD/bench/LocationActors.LoadDriver/bin/Release/net10.0/LocationActors.LoadDriver.dll"
+[ -f "$driver" ] || die "the load driver is not built ($driver)"
+latency_count=$((latency_rate * 8))
+declare -A lat_runs
+say "latency at $latency_rate/s, $latency_count requests per run, $repeats run(s) per system (ms: sent failed achieved/s p50 p90 p99 p99.9 max)"
+for ((rep = 1; rep <= repeats; rep++)); do
+  for scenario in register reregister invite302; do
+    for sys in $systems; do
+      case $scenario in
+        invite302) args=(--scenario invite) ;;
+        *) args=(--scenario register --local-port "${sipp_port_of[$sys]}") ;;
+      esac
+      line=$(dotnet exec "$driver" sip-latency --target "127.0.0.1:${port_of[$sys]}" --prefix "${sys:0:1}lat${rep}u" \
+        --users "$latency_count" --count "$latency_count" --rate "$latency_rate" "${args[@]}") || true
+      say "latency $sys $scenario run $rep: $line"
+      read -r _ failed _ p50 _ p99 _ <<<"$line"
+      [ "$failed" = 0 ] && lat_runs[$sys.$scenario]+="$p50 $p99;"
+      sleep 1
+    done
+  done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+for key in "${!lat_runs[@]}"; do
+  runs=$(tr ';' '\n' <<<"${lat_runs[$key]}" | grep -v '^$')
+  # Fewer clean runs than repeats: the cell says how many there were.
+  lat[$key]="$(cut -d' ' -f1 <<<"$runs" | median) $(cut -d' ' -f2 <<<"$runs" | median)$([ "$(wc -l <<<"$runs")" -lt "$repeats" ] && echo " ($(wc -l <<<"$runs") of $repeats clean)" || true)"
+done
+
 say "steps of $seconds s: 500/s, then $rates (CPU ms per request: SIP server / nodes / MariaDB)"
 printf '| system | scenario | target/s | calls | failed | achieved/s | p50 ms | p99 ms | CPU ms/request |\n|---|---|---|---|---|---|---|---|---|\n' >&2
-for scenario in register reregister invite302; do
+for scenario in $scenarios; do
   for sys in $systems; do ramp "$sys" "$scenario"; done
 done
 
 # The summary. Ratios are LocationActors / Kamailio; a rate ratio is a lower bound ("≥") when LocationActors' ramp
-# never failed. A response time under sipp's 1 ms resolution reads 0, so its ratio is left out.
+# never failed.
 ratio() { # la kamailio
   awk -v a="$1" -v b="$2" 'BEGIN {
     ge = (a ~ /^≥/); sub(/^≥ /, "", a); sub(/^≥ /, "", b)
@@ -293,28 +336,30 @@ cpu_cell() { # "sip nodes db" rate -> "at rate/s: sip / nodes / db = total"
     printf "at %s/s: %s = %.3f", r, s, t}'
 }
 cpu_total() { [ -n "${1:-}" ] && awk -v c="$1" 'BEGIN {n = split(c, v, " "); for (i = 1; i <= n; i++) if (v[i] != "-") t += v[i]; printf "%.3f", t}' || echo "–"; }
-lat_cell() { [ -n "${1:-}" ] && echo "${1// / \/ }" || echo "–"; }
+lat_cell() { [ -n "${1:-}" ] && awk '{printf "%s / %s", $1, $2; for (i = 3; i <= NF; i++) printf " %s", $i}' <<<"$1" || echo "–"; }
 
 echo
-echo "bench/run.sh: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $seconds s steps, Kamailio $children UDP workers; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench/run.sh: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $seconds s steps, Kamailio $children UDP workers, latency: median of $repeats run(s); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| system | REGISTER/s | re-REGISTER/s | INVITE→302/s | REGISTER p50 / p99 ms at 500/s | INVITE p50 / p99 ms at 500/s | REGISTER CPU ms/request: SIP server / nodes / MariaDB = total | INVITE CPU ms/request: SIP server / nodes / MariaDB = total |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| system | REGISTER/s | re-REGISTER/s | INVITE→302/s | REGISTER p50 / p99 ms at 500/s | re-REGISTER p50 / p99 ms at 500/s | INVITE p50 / p99 ms at 500/s | REGISTER CPU ms/request: SIP server / nodes / MariaDB = total | INVITE CPU ms/request: SIP server / nodes / MariaDB = total |"
+echo "|---|---|---|---|---|---|---|---|---|"
 reg_cpu_rate=$(cpu_rate register)
 inv_cpu_rate=$(cpu_rate invite302)
 for sys in kamailio locationactors; do
   name=$([ "$sys" = kamailio ] && echo "Kamailio p_usrloc" || echo "LocationActors")
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${result[$sys.register]:-–}" "${result[$sys.reregister]:-–}" \
-    "${result[$sys.invite302]:-–}" "$(lat_cell "${lat[$sys.register]:-}")" "$(lat_cell "${lat[$sys.invite302]:-}")" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${result[$sys.register]:-–}" "${result[$sys.reregister]:-–}" \
+    "${result[$sys.invite302]:-–}" "$(lat_cell "${lat[$sys.register]:-}")" "$(lat_cell "${lat[$sys.reregister]:-}")" "$(lat_cell "${lat[$sys.invite302]:-}")" \
     "$(cpu_cell "${cpu[$sys.register.$reg_cpu_rate]:-}" "$reg_cpu_rate")" "$(cpu_cell "${cpu[$sys.invite302.$inv_cpu_rate]:-}" "$inv_cpu_rate")"
 done
-read -r lr50 lr99 <<<"${lat[locationactors.register]:-- -}"; read -r kr50 kr99 <<<"${lat[kamailio.register]:-- -}"
-read -r li50 li99 <<<"${lat[locationactors.invite302]:-- -}"; read -r ki50 ki99 <<<"${lat[kamailio.invite302]:-- -}"
-printf '| LocationActors / Kamailio | %s | %s | %s | %s / %s | %s / %s | %s | %s |\n' \
+read -r lr50 lr99 _ <<<"${lat[locationactors.register]:-- -}"; read -r kr50 kr99 _ <<<"${lat[kamailio.register]:-- -}"
+read -r le50 le99 _ <<<"${lat[locationactors.reregister]:-- -}"; read -r ke50 ke99 _ <<<"${lat[kamailio.reregister]:-- -}"
+read -r li50 li99 _ <<<"${lat[locationactors.invite302]:-- -}"; read -r ki50 ki99 _ <<<"${lat[kamailio.invite302]:-- -}"
+printf '| LocationActors / Kamailio | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s | %s |\n' \
   "$(ratio "${result[locationactors.register]:-}" "${result[kamailio.register]:-}")" \
   "$(ratio "${result[locationactors.reregister]:-}" "${result[kamailio.reregister]:-}")" \
   "$(ratio "${result[locationactors.invite302]:-}" "${result[kamailio.invite302]:-}")" \
-  "$(ratio "$lr50" "$kr50")" "$(ratio "$lr99" "$kr99")" "$(ratio "$li50" "$ki50")" "$(ratio "$li99" "$ki99")" \
+  "$(ratio "$lr50" "$kr50")" "$(ratio "$lr99" "$kr99")" "$(ratio "$le50" "$ke50")" "$(ratio "$le99" "$ke99")" \
+  "$(ratio "$li50" "$ki50")" "$(ratio "$li99" "$ki99")" \
   "$(ratio "$(cpu_total "${cpu[locationactors.register.$reg_cpu_rate]:-}")" "$(cpu_total "${cpu[kamailio.register.$reg_cpu_rate]:-}")")" \
   "$(ratio "$(cpu_total "${cpu[locationactors.invite302.$inv_cpu_rate]:-}")" "$(cpu_total "${cpu[kamailio.invite302.$inv_cpu_rate]:-}")")"
 say "done in $SECONDS s"

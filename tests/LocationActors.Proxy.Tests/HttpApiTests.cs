@@ -226,6 +226,51 @@ public sealed class HttpApiTests(ProxiedCluster cluster)
     }
 
     [Fact]
+    public async Task A_groups_requests_go_straight_to_the_node_hosting_it()
+    {
+        var placement = JsonDocument.Parse(await Http.GetStringAsync("/v1/cluster")).RootElement.GetProperty("groups").EnumerateArray()
+            .ToDictionary(g => g.GetProperty("id").GetInt32(), g => g.GetProperty("node").GetString()!);
+        var users = Enumerable.Range(0, 60).Select(i => $"route-{i}").ToList();
+        var before = await AttemptsAsync();
+
+        foreach (var user in users)
+            Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/v1/aors/{user}")).StatusCode);
+
+        var after = await AttemptsAsync();
+        foreach (var (node, lookups) in users.GroupBy(u => placement[GroupOf(u)]).Select(g => (g.Key, g.Count())))
+        {
+            var sent = after.GetValueOrDefault(("group_node", node)) - before.GetValueOrDefault(("group_node", node));
+            Assert.True(sent >= lookups, $"{lookups} lookups of groups on {node}, but {sent} attempts went to it directly");
+        }
+    }
+
+    [Fact]
+    public async Task With_route_to_group_node_off_every_request_goes_through_the_contact_points()
+    {
+        var port = LocationActors.TestSupport.NodeProcesses.FreePort();
+        cluster.StartProxy(port, adminToken: null, environment: new Dictionary<string, string> { ["LA_ROUTE_TO_GROUP_NODE"] = "off" });
+        using var second = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await cluster.UntilReadyAsync(second);
+        await OkJsonAsync(await RegisterAsync("routed-off", new { contacts = new[] { new { uri = "sip:routed-off@192.0.2.7" } } }));
+
+        var found = await OkJsonAsync(await second.GetAsync("/v1/aors/routed-off"));
+
+        Assert.Equal("sip:routed-off@192.0.2.7", found.GetProperty("contacts")[0].GetProperty("uri").GetString());
+        var attempts = await AttemptsAsync(second);
+        Assert.DoesNotContain(attempts, a => a.Key.Route == "group_node");
+        Assert.True(attempts.GetValueOrDefault(("contact_points", "")) >= 1, string.Join(", ", attempts));
+        cluster.Processes.Kill(port);
+    }
+
+    /// <summary>A proxy's <c>location_proxy_cluster_attempts_total</c> by (route, node).</summary>
+    private async Task<Dictionary<(string Route, string Node), double>> AttemptsAsync(HttpClient? proxy = null)
+    {
+        var pattern = new System.Text.RegularExpressions.Regex("^location_proxy_cluster_attempts_total\\{route=\"([^\"]*)\",node=\"([^\"]*)\"\\} (\\S+)$");
+        return (await (proxy ?? Http).GetStringAsync("/metrics")).Split('\n').Select(line => pattern.Match(line)).Where(m => m.Success)
+            .ToDictionary(m => (m.Groups[1].Value, m.Groups[2].Value), m => double.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Ready_is_200_once_every_group_serves()
     {
         var body = await OkJsonAsync(await Http.GetAsync("/health/ready"));

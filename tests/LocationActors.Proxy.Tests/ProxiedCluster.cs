@@ -50,8 +50,9 @@ public sealed class ProxiedCluster : IAsyncLifetime
     }
 
     /// <summary>Starts a proxy (another one, or again) on <paramref name="port"/>; without a token its admin routes are off.</summary>
-    public void StartProxy(int port, string? adminToken, int? sipPort = null) =>
-        Processes.StartProxy(port, new Dictionary<string, string>
+    public void StartProxy(int port, string? adminToken, int? sipPort = null, IDictionary<string, string>? environment = null)
+    {
+        var variables = new Dictionary<string, string>
         {
             ["LA_ADMIN_TOKEN"] = adminToken ?? "",
             ["LA_CLUSTER_REFRESH_INTERVAL"] = "500ms",
@@ -59,7 +60,11 @@ public sealed class ProxiedCluster : IAsyncLifetime
             ["LA_MAX_EXPIRES"] = "7200",
             // The failure tests want the "unavailable" answer soon, not after a failover's worth of waiting.
             ["LA_REQUEST_TIMEOUT"] = "3s",
-        });
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            variables[name] = value;
+        Processes.StartProxy(port, variables);
+    }
 
     /// <summary>Waits until the proxy answers 200 on /health/ready.</summary>
     public async Task UntilReadyAsync(HttpClient http)

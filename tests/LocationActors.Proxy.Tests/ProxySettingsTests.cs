@@ -21,6 +21,7 @@ public sealed class ProxySettingsTests
         Assert.Equal(["akka.tcp://location@127.0.0.1:4053/system/receptionist", "akka.tcp://location@127.0.0.1:4054/system/receptionist",
             "akka.tcp://location@127.0.0.1:4055/system/receptionist"], settings.Cluster.ContactPoints.Select(p => p.ToString()));
         Assert.Equal(3600, settings.DefaultExpires);
+        Assert.True(settings.Cluster.RouteToGroupNode);
     }
 
     [Fact]
@@ -34,6 +35,7 @@ public sealed class ProxySettingsTests
             "LA_REQUEST_TIMEOUT" => "5s",
             "LA_MAX_IN_FLIGHT" => "7",
             "LA_PROXY_PORT" => "4999",
+            "LA_ROUTE_TO_GROUP_NODE" => "off",
             _ => null,
         });
         var settings = ProxySettings.FromConfig(config);
@@ -43,6 +45,7 @@ public sealed class ProxySettingsTests
         Assert.Equal(("0.0.0.0:9090", "s3cret"), (settings.Http.Endpoint.ToString(), settings.Http.AdminToken));
         Assert.Equal((TimeSpan.FromSeconds(5), 7), (settings.Cluster.RequestTimeout, settings.Cluster.MaxInFlight));
         Assert.Equal(4999, config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.False(settings.Cluster.RouteToGroupNode);
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace LocationActors.Proxy.Client;
 /// <summary>
 /// Reads the cluster's state through the <see cref="LocationProxy"/> every refresh interval — the gateway's view
 /// of domains, AOR rules, nodes and locdb, then every group's status — and publishes it as a <see cref="ClusterView"/>.
-/// One read at a time; a read that fails keeps the last good state and records why.
+/// One read at a time; a read that fails keeps the last good state and records why. The groups' nodes go to the
+/// proxy as <see cref="GroupsPlaced"/>, so it sends each group's requests to the node hosting it.
 /// </summary>
 public sealed class ClusterMonitor : ReceiveActor, IWithTimers
 {
@@ -42,6 +43,8 @@ public sealed class ClusterMonitor : ReceiveActor, IWithTimers
             if (before.NotReady != published.NotReady)
                 _log.Info("cluster: {0}", published.NotReady ?? "every group serves");
             _source.Publish(published);
+            if (view.Groups.Any(g => g.Status is not null))
+                _proxy.Tell(new GroupsPlaced(view.Groups.Where(g => g.Status is not null).ToDictionary(g => (g.Table, g.Id), g => g.Status!.Node)));
         });
     }
 

@@ -5,6 +5,7 @@ using Akka.Event;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Proxy.Configuration;
+using Prometheus;
 
 namespace LocationActors.Proxy.Client;
 
@@ -16,6 +17,10 @@ namespace LocationActors.Proxy.Client;
 /// Every request is safe to repeat, so one that gets no answer within the attempt timeout is sent again (sharding may
 /// drop messages while a group moves); when the request timeout passes, or too many requests are in flight, the
 /// caller hears <see cref="ClusterUnavailable"/> — it never waits without bound.
+/// A group's request goes first to the node hosting the group, through a cluster client of that node's own (a child
+/// of this actor): the contact points' receptionist would forward it to that node and relay the answer back, two more
+/// remoting hops and most of a lookup's latency. Repeated attempts go through the contact points' client, which
+/// reaches the group wherever it moved.
 /// </summary>
 public sealed class LocationProxy : ReceiveActor, IWithTimers
 {
@@ -25,8 +30,15 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     /// <summary>A group that is loading its contacts asks to be tried again shortly.</summary>
     private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(200);
 
+    private static readonly Counter Attempts = Prometheus.Metrics.CreateCounter("location_proxy_cluster_attempts_total",
+        "Attempts of requests sent to the cluster: route group_node (to the node hosting the group, named by node) or contact_points.",
+        new CounterConfiguration { LabelNames = ["route", "node"] });
+
     private readonly IActorRef _client;
     private readonly ClusterClientOptions _options;
+    private readonly Dictionary<string, IActorRef> _nodeClients = new();
+    private Dictionary<(string Table, int GroupId), (string Node, IActorRef Client)> _routes = new();
+    private int _nodeClientCount;
     private readonly Dictionary<long, Pending> _pending = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -60,7 +72,15 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
 
             var now = _clock.Elapsed;
             _pending[id] = new Pending(Sender, message, now + _options.AttemptTimeout, now + _options.RequestTimeout);
-            Send(message);
+            if (message is IWithGroupId request && _routes.TryGetValue((request.Table, request.GroupId), out var route))
+            {
+                route.Client.Tell(new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true));
+                Attempts.WithLabels("group_node", route.Node).Inc();
+            }
+            else
+            {
+                Send(message);
+            }
         });
         Receive<ILocationGroupReply>(reply =>
         {
@@ -77,6 +97,11 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             _unreachableLogged = false;
         });
         Receive<Sweep>(_ => CheckDeadlines());
+        Receive<GroupsPlaced>(placed =>
+        {
+            if (_options.RouteToGroupNode)
+                Place(placed);
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -85,7 +110,40 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
 
     protected override void PreStart() => Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
 
-    private void Send(object message) => _client.Tell(new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true));
+    private void Send(object message)
+    {
+        _client.Tell(new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true));
+        Attempts.WithLabels("contact_points", "").Inc();
+    }
+
+    /// <summary>
+    /// Routes each placed group to a cluster client whose only contact is the group's node, starting the clients of
+    /// new nodes and stopping those of nodes that host no group any more. Such a client reconnects to another
+    /// receptionist if its node dies; a request it takes there still reaches the group, one forward further.
+    /// </summary>
+    private void Place(GroupsPlaced placed)
+    {
+        foreach (var node in placed.Nodes.Values.Distinct().Where(n => !_nodeClients.ContainsKey(n)))
+        {
+            if (!ActorPath.TryParse($"{node}/system/receptionist", out var receptionist))
+            {
+                _log.Warning("group placement names '{0}', which is not a node address; its groups go through the contact points", node);
+                continue;
+            }
+
+            var settings = ClusterClientSettings.Create(Context.System).WithInitialContacts([receptionist]);
+            _nodeClients[node] = Context.ActorOf(ClusterClient.Props(settings), $"node-client-{++_nodeClientCount}");
+            _log.Info("routing groups of node {0} to it directly", node);
+        }
+
+        foreach (var (node, client) in _nodeClients.Where(c => !placed.Nodes.Values.Contains(c.Key)).ToList())
+        {
+            Context.Stop(client);
+            _nodeClients.Remove(node);
+        }
+
+        _routes = placed.Nodes.Where(p => _nodeClients.ContainsKey(p.Value)).ToDictionary(p => p.Key, p => (p.Value, _nodeClients[p.Value]));
+    }
 
     private void CheckDeadlines()
     {

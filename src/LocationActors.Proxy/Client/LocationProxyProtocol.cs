@@ -13,3 +13,9 @@ public sealed record SendToCluster(object Request);
 
 /// <summary>No answer came in time (the cluster is unreachable or slow), or too many requests are in flight.</summary>
 public sealed record ClusterUnavailable(string Reason);
+
+/// <summary>
+/// Where each group ran at the last status read (sent by the <see cref="ClusterMonitor"/>): the node address of every
+/// group that answered, by (table, group id). The <see cref="LocationProxy"/> sends a group's requests to that node.
+/// </summary>
+public sealed record GroupsPlaced(IReadOnlyDictionary<(string Table, int GroupId), string> Nodes);

@@ -17,6 +17,7 @@ public static class ProxyConfig
         ["LA_REQUEST_TIMEOUT"] = "proxy.cluster.request-timeout",
         ["LA_MAX_IN_FLIGHT"] = "proxy.cluster.max-in-flight",
         ["LA_CLUSTER_REFRESH_INTERVAL"] = "proxy.cluster.refresh-interval",
+        ["LA_ROUTE_TO_GROUP_NODE"] = "proxy.cluster.route-to-group-node",
         ["LA_HTTP_ENDPOINT"] = "proxy.http.endpoint",
         ["LA_ADMIN_TOKEN"] = "proxy.http.admin-token",
         ["LA_HTTP_MAX_BODY_SIZE"] = "proxy.http.max-body-size",

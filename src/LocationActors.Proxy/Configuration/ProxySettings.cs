@@ -11,12 +11,14 @@ namespace LocationActors.Proxy.Configuration;
 /// <param name="RequestTimeout">The whole request, attempts included; then the caller hears "unavailable".</param>
 /// <param name="MaxInFlight">Requests towards the cluster at most; beyond it callers hear "unavailable" at once.</param>
 /// <param name="RefreshInterval">How often the cluster's state is read.</param>
+/// <param name="RouteToGroupNode">Send a group's requests first to the receptionist of the node hosting the group.</param>
 public sealed record ClusterClientOptions(
     IReadOnlyList<ActorPath> ContactPoints,
     TimeSpan AttemptTimeout,
     TimeSpan RequestTimeout,
     int MaxInFlight,
-    TimeSpan RefreshInterval);
+    TimeSpan RefreshInterval,
+    bool RouteToGroupNode = true);
 
 /// <summary>The HTTP API (read from <c>proxy.http</c>).</summary>
 /// <param name="AdminToken">Bearer token of the admin routes; null: they answer 403.</param>
@@ -75,7 +77,8 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
         return new ProxySettings(
             new ClusterClientOptions(contactPoints, attempt, request,
                 ConfigValues.AtLeast(cluster, ClusterPath, "max-in-flight", 20_000, 1),
-                ConfigValues.Positive(cluster, ClusterPath, "refresh-interval", TimeSpan.FromSeconds(2))),
+                ConfigValues.Positive(cluster, ClusterPath, "refresh-interval", TimeSpan.FromSeconds(2)),
+                cluster?.GetBoolean("route-to-group-node", true) ?? true),
             new HttpOptions(endpoint, token, maxBody),
             new ExpiresRules(defaultExpires, minExpires, maxExpires),
             new SipOptions(sip?.GetBoolean("enabled", true) ?? true, sipEndpoint,

@@ -86,18 +86,14 @@ public sealed class ServerTransactions : IDisposable
         {
             var interval = T1;
             var until = DateTime.UtcNow + Lifetime;
-            try
+            while (DateTime.UtcNow + interval < until)
             {
-                while (DateTime.UtcNow + interval < until)
-                {
-                    await Task.Delay(interval, _acked.Token);
-                    await resend(response);
-                    interval = interval * 2 < T2 ? interval * 2 : T2;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // acknowledged
+                // The ACK ends the wait early; not throwing on it matters, as nearly every INVITE's answer is ACKed.
+                await Task.Delay(interval, _acked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (_acked.IsCancellationRequested)
+                    return;
+                await resend(response);
+                interval = interval * 2 < T2 ? interval * 2 : T2;
             }
         }
     }
