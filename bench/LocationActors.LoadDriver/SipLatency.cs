@@ -44,7 +44,14 @@ public static class SipLatency
             var callId = $"{runId}-{i}";
             var request = scenario == "invite" ? Invite(user, callId, local, i) : Register(user, callId, local, target, i);
             sentAt[callId] = Stopwatch.GetTimestamp();
-            socket.Send(request);
+            try
+            {
+                socket.Send(request);
+            }
+            catch (SocketException)
+            {
+                // Nothing listens (an earlier datagram came back "port unreachable"): the request counts as lost.
+            }
         }
 
         var sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -89,6 +96,10 @@ public static class SipLatency
             try
             {
                 length = socket.Receive(buffer);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset && !ct.IsCancellationRequested)
+            {
+                continue; // "port unreachable" for a datagram sent while the server was away
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
