@@ -294,6 +294,9 @@ for ((rep = 1; rep <= repeats; rep++)); do
       say "latency $sys $scenario run $rep: $line"
       read -r _ failed _ p50 _ p99 _ <<<"$line"
       [ "$failed" = 0 ] && lat_runs[$sys.$scenario]+="$p50 $p99;"
+      # Users the latency point registered join the pool that the re-REGISTER and INVITE ramps use (with --scenarios
+      # leaving out the REGISTER ramp, they are the whole pool).
+      [ "$scenario" = register ] && [ "$failed" = 0 ] && bench/sipp/users.sh "$latency_count" "${sys:0:1}lat${rep}u" | tail -n +2 >>"$(pool "$sys")"
       sleep 1
     done
   done

@@ -20,12 +20,17 @@ namespace LocationActors.Proxy.Client;
 /// A group's request goes first to the node hosting the group, through a cluster client of that node's own (a child
 /// of this actor): the contact points' receptionist would forward it to that node and relay the answer back, two more
 /// remoting hops and most of a lookup's latency. Repeated attempts go through the contact points' client, which
-/// reaches the group wherever it moved.
+/// reaches the group wherever it moved. A node whose own client let an attempt go unanswered is not routed to for a
+/// while: it may be dead, or its address may not be reachable from this proxy (then every first attempt would be
+/// lost and every request would wait out an attempt timeout).
 /// </summary>
 public sealed class LocationProxy : ReceiveActor, IWithTimers
 {
     /// <summary>How often deadlines are checked; the granularity of the timeouts.</summary>
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a node that left a direct attempt unanswered gets no direct requests.</summary>
+    private static readonly TimeSpan SuspectFor = TimeSpan.FromSeconds(30);
 
     /// <summary>A group that is loading its contacts asks to be tried again shortly.</summary>
     private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(200);
@@ -37,6 +42,7 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     private readonly IActorRef _client;
     private readonly ClusterClientOptions _options;
     private readonly Dictionary<string, IActorRef> _nodeClients = new();
+    private readonly Dictionary<string, TimeSpan> _suspectUntil = new();
     private Dictionary<(string Table, int GroupId), (string Node, IActorRef Client)> _routes = new();
     private int _nodeClientCount;
     private readonly Dictionary<long, Pending> _pending = new();
@@ -71,11 +77,13 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             }
 
             var now = _clock.Elapsed;
-            _pending[id] = new Pending(Sender, message, now + _options.AttemptTimeout, now + _options.RequestTimeout);
+            var pending = new Pending(Sender, message, now + _options.AttemptTimeout, now + _options.RequestTimeout);
+            _pending[id] = pending;
             if (message is IWithGroupId request && _routes.TryGetValue((request.Table, request.GroupId), out var route))
             {
                 route.Client.Tell(new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true));
                 Attempts.WithLabels("group_node", route.Node).Inc();
+                pending.DirectNode = route.Node;
             }
             else
             {
@@ -89,6 +97,7 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             if (reply is GroupBusy)
             {
                 pending.AttemptDue = _clock.Elapsed + BusyRetry;
+                pending.DirectNode = null; // it answered
                 return;
             }
 
@@ -142,7 +151,21 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             _nodeClients.Remove(node);
         }
 
-        _routes = placed.Nodes.Where(p => _nodeClients.ContainsKey(p.Value)).ToDictionary(p => p.Key, p => (p.Value, _nodeClients[p.Value]));
+        var now = _clock.Elapsed;
+        foreach (var (node, _) in _suspectUntil.Where(s => s.Value <= now).ToList())
+            _suspectUntil.Remove(node);
+        _routes = placed.Nodes.Where(p => _nodeClients.ContainsKey(p.Value) && !_suspectUntil.ContainsKey(p.Value))
+            .ToDictionary(p => p.Key, p => (p.Value, _nodeClients[p.Value]));
+    }
+
+    /// <summary>A direct attempt to <paramref name="node"/> went unanswered: its groups go through the contact points for a while.</summary>
+    private void Suspect(string node, TimeSpan now)
+    {
+        if (!_suspectUntil.ContainsKey(node))
+            _log.Warning("node {0} left a request unanswered through its own cluster client; its groups go through the contact points " +
+                         "for {1} s (a node that died, or an address this proxy cannot reach: then set route-to-group-node = off)", node, SuspectFor.TotalSeconds);
+        _suspectUntil[node] = now + SuspectFor;
+        _routes = _routes.Where(r => r.Value.Node != node).ToDictionary(r => r.Key, r => r.Value);
     }
 
     private void CheckDeadlines()
@@ -159,6 +182,9 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
                 continue;
             }
 
+            if (pending.DirectNode is { } node)
+                Suspect(node, now);
+            pending.DirectNode = null;
             pending.AttemptDue = now + _options.AttemptTimeout;
             Send(pending.Message);
         }
@@ -199,6 +225,9 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
         public TimeSpan AttemptDue { get; set; } = attemptDue;
 
         public TimeSpan Deadline { get; } = deadline;
+
+        /// <summary>The node the pending attempt went to directly; null when it went through the contact points.</summary>
+        public string? DirectNode { get; set; }
     }
 
     private sealed class Sweep
