@@ -228,19 +228,28 @@ public sealed class HttpApiTests(ProxiedCluster cluster)
     [Fact]
     public async Task A_groups_requests_go_straight_to_the_node_hosting_it()
     {
-        var placement = JsonDocument.Parse(await Http.GetStringAsync("/v1/cluster")).RootElement.GetProperty("groups").EnumerateArray()
-            .ToDictionary(g => g.GetProperty("id").GetInt32(), g => g.GetProperty("node").GetString()!);
+        // A node that left a direct attempt unanswered (a request lost while groups settled or moved in another test)
+        // gets none for 30 s; within a little more than that, every group's lookups must go to its node directly.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         var users = Enumerable.Range(0, 60).Select(i => $"route-{i}").ToList();
-        var before = await AttemptsAsync();
-
-        foreach (var user in users)
-            Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/v1/aors/{user}")).StatusCode);
-
-        var after = await AttemptsAsync();
-        foreach (var (node, lookups) in users.GroupBy(u => placement[GroupOf(u)]).Select(g => (g.Key, g.Count())))
+        while (true)
         {
-            var sent = after.GetValueOrDefault(("group_node", node)) - before.GetValueOrDefault(("group_node", node));
-            Assert.True(sent >= lookups, $"{lookups} lookups of groups on {node}, but {sent} attempts went to it directly");
+            var placement = JsonDocument.Parse(await Http.GetStringAsync("/v1/cluster")).RootElement.GetProperty("groups").EnumerateArray()
+                .ToDictionary(g => g.GetProperty("id").GetInt32(), g => g.GetProperty("node").GetString()!);
+            var before = await AttemptsAsync();
+
+            foreach (var user in users)
+                Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/v1/aors/{user}")).StatusCode);
+
+            var after = await AttemptsAsync();
+            var missed = users.GroupBy(u => placement[GroupOf(u)]).Select(g => (Node: g.Key, Lookups: g.Count(),
+                    Direct: after.GetValueOrDefault(("group_node", g.Key)) - before.GetValueOrDefault(("group_node", g.Key))))
+                .Where(n => n.Direct < n.Lookups).ToList();
+            if (missed.Count == 0)
+                return;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail(string.Join("; ", missed.Select(n => $"{n.Lookups} lookups of groups on {n.Node}, but {n.Direct} attempts went to it directly")));
+            await Task.Delay(1000);
         }
     }
 

@@ -20,9 +20,10 @@ namespace LocationActors.Proxy.Client;
 /// A group's request goes first to the node hosting the group, through a cluster client of that node's own (a child
 /// of this actor): the contact points' receptionist would forward it to that node and relay the answer back, two more
 /// remoting hops and most of a lookup's latency. Repeated attempts go through the contact points' client, which
-/// reaches the group wherever it moved. A node whose own client let an attempt go unanswered is not routed to for a
-/// while: it may be dead, or its address may not be reachable from this proxy (then every first attempt would be
-/// lost and every request would wait out an attempt timeout).
+/// reaches the group wherever it moved. A node whose own client let an attempt go unanswered, with no other direct
+/// attempt answered since it was sent, is not routed to for a while: it may be dead, or its address may not be
+/// reachable from this proxy (then every first attempt would be lost and every request would wait out an attempt
+/// timeout). One slow answer (a write waiting for a failing member) says nothing of the kind while others arrive.
 /// </summary>
 public sealed class LocationProxy : ReceiveActor, IWithTimers
 {
@@ -43,6 +44,7 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     private readonly ClusterClientOptions _options;
     private readonly Dictionary<string, IActorRef> _nodeClients = new();
     private readonly Dictionary<string, TimeSpan> _suspectUntil = new();
+    private readonly Dictionary<string, TimeSpan> _lastDirectAnswer = new();
     private Dictionary<(string Table, int GroupId), (string Node, IActorRef Client)> _routes = new();
     private int _nodeClientCount;
     private readonly Dictionary<long, Pending> _pending = new();
@@ -96,12 +98,16 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
                 return; // the answer to an attempt that was already answered, or given up on
             if (reply is GroupBusy)
             {
+                if (pending.DirectNode is { } busyNode)
+                    _lastDirectAnswer[busyNode] = _clock.Elapsed;
                 pending.AttemptDue = _clock.Elapsed + BusyRetry;
-                pending.DirectNode = null; // it answered
+                pending.DirectNode = null;
                 return;
             }
 
             _pending.Remove(reply.RequestId);
+            if (pending.DirectNode is { } node)
+                _lastDirectAnswer[node] = _clock.Elapsed;
             pending.ReplyTo.Tell(reply);
             _unreachableLogged = false;
         });
@@ -149,6 +155,7 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
         {
             Context.Stop(client);
             _nodeClients.Remove(node);
+            _lastDirectAnswer.Remove(node);
         }
 
         var now = _clock.Elapsed;
@@ -182,7 +189,8 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
                 continue;
             }
 
-            if (pending.DirectNode is { } node)
+            // Sent one attempt timeout ago; suspected only if nothing came back directly from that node since.
+            if (pending.DirectNode is { } node && _lastDirectAnswer.GetValueOrDefault(node, TimeSpan.MinValue) < pending.AttemptDue - _options.AttemptTimeout)
                 Suspect(node, now);
             pending.DirectNode = null;
             pending.AttemptDue = now + _options.AttemptTimeout;
