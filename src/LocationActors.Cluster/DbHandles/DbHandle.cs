@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using LocationActors.Domain.Contacts;
@@ -30,6 +31,9 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private StorageException? _down; // why the database is not trusted; null while it answers
     private int _attempt;            // failures in a row (carried over a restart by the exception)
     private TimeSpan _probeDelay = FirstProbe;
+    private long _batchStarted;      // Stopwatch timestamp of the write batch in flight, for the DEBUG log
+    private int _batchWrites;
+    private int _batchRows;
 
     public DbHandle(int memberNo, Func<LocationDatabase> open, int maxBatchRows)
     {
@@ -95,6 +99,10 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         Receive<BatchDone>(done =>
         {
             _busy = false;
+            if (_batchWrites > 0 && _log.IsDebugEnabled)
+                _log.Debug("member {0}: {1} write(s), {2} row(s) stored in {3:0.0} ms", _memberNo, _batchWrites, _batchRows,
+                    Stopwatch.GetElapsedTime(_batchStarted).TotalMilliseconds);
+            _batchWrites = 0;
             var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
                 .Concat(done.Replies.OfType<ResyncFailed>().Select(f => f.Error))
                 .Concat(done.Replies.OfType<AorReadFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
@@ -198,6 +206,9 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             _queue.Dequeue();
         }
 
+        _batchStarted = Stopwatch.GetTimestamp();
+        _batchWrites = batch.Count;
+        _batchRows = rows;
         _inFlight = WriteAsync(batch).PipeTo(Self);
     }
 
