@@ -31,29 +31,39 @@ public sealed class LocationProxyRoutingTests() : TestKit(RemoteConfig)
     private static SendToCluster Lookup(string user) => new(new LookupContacts(1, 0, Aor.FromColumns(user, null)));
 
     [Fact]
-    public void A_node_that_leaves_a_direct_attempt_unanswered_gets_no_direct_requests_for_a_while()
+    public async Task A_node_that_leaves_a_direct_attempt_unanswered_gets_no_direct_requests_for_a_while()
     {
         var contactPoints = CreateTestProbe();
         var proxy = Sys.ActorOf(LocationProxy.Props(contactPoints.Ref, Options));
-        var unreachable = new Dictionary<(string, int), string> { [("location", 1)] = $"akka.tcp://location@127.0.0.1:{NodeProcesses.FreePort()}" };
+        var node = $"akka.tcp://location@127.0.0.1:{NodeProcesses.FreePort()}";
+        var unreachable = new Dictionary<(string, int), string> { [("location", 1)] = node };
         proxy.Tell(new GroupsPlaced(unreachable));
 
-        // The first attempt goes to the group's node and is lost there; the contact points see only the repeat.
+        // The first attempt goes to the group's node and is lost there; the contact points get the repeat.
         EventFilter.Warning(contains: "left a request unanswered through its own cluster client").ExpectOne(AttemptTimeout * 3, () =>
         {
             proxy.Tell(Lookup("alice"));
-            contactPoints.ExpectNoMsg(AttemptTimeout / 2);
-            var repeat = contactPoints.ExpectMsg<ClusterClient.Send>(AttemptTimeout * 2);
-            var request = (LookupContacts)repeat.Message;
-            contactPoints.Reply(new LookupResult(request.RequestId, request.Aor, []));
+            var repeat = (LookupContacts)contactPoints.ExpectMsg<ClusterClient.Send>(AttemptTimeout * 2).Message;
+            contactPoints.Reply(new LookupResult(repeat.RequestId, repeat.Aor, []));
         });
         Assert.Equal("alice", ExpectMsg<LookupResult>().Aor.Username);
 
-        // The monitor places the group there again at its next read; requests still go through the contact points,
-        // at once rather than after an attempt timeout.
+        // The monitor places the group there again at its next read; the next request still goes through the contact
+        // points, and only there: one direct attempt in all, the first request's.
         proxy.Tell(new GroupsPlaced(unreachable));
         proxy.Tell(Lookup("bob"));
-        var first = (LookupContacts)contactPoints.ExpectMsg<ClusterClient.Send>(AttemptTimeout / 2).Message;
+        var first = (LookupContacts)contactPoints.ExpectMsg<ClusterClient.Send>(AttemptTimeout * 2).Message;
         Assert.Equal("bob", first.Aor.Username);
+        Assert.Equal(1, await DirectAttemptsAsync(node));
+    }
+
+    /// <summary>This process's <c>location_proxy_cluster_attempts_total</c> of the direct route to <paramref name="node"/>.</summary>
+    private static async Task<double> DirectAttemptsAsync(string node)
+    {
+        using var stream = new MemoryStream();
+        await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(stream);
+        var prefix = $"location_proxy_cluster_attempts_total{{route=\"group_node\",node=\"{node}\"}} ";
+        var line = System.Text.Encoding.UTF8.GetString(stream.ToArray()).Split('\n').SingleOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

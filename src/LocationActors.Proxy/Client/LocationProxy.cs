@@ -40,12 +40,14 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
         "Attempts of requests sent to the cluster: route group_node (to the node hosting the group, named by node) or contact_points.",
         new CounterConfiguration { LabelNames = ["route", "node"] });
 
+    private static readonly Counter.Child ContactPointAttempts = Attempts.WithLabels("contact_points", "");
+
     private readonly IActorRef _client;
     private readonly ClusterClientOptions _options;
     private readonly Dictionary<string, IActorRef> _nodeClients = new();
     private readonly Dictionary<string, TimeSpan> _suspectUntil = new();
     private readonly Dictionary<string, TimeSpan> _lastDirectAnswer = new();
-    private Dictionary<(string Table, int GroupId), (string Node, IActorRef Client)> _routes = new();
+    private IReadOnlyDictionary<(string Table, int GroupId), string> _placement = new Dictionary<(string, int), string>();
     private int _nodeClientCount;
     private readonly Dictionary<long, Pending> _pending = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -81,33 +83,22 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             var now = _clock.Elapsed;
             var pending = new Pending(Sender, message, now + _options.AttemptTimeout, now + _options.RequestTimeout);
             _pending[id] = pending;
-            if (message is IWithGroupId request && _routes.TryGetValue((request.Table, request.GroupId), out var route))
-            {
-                route.Client.Tell(new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true));
-                Attempts.WithLabels("group_node", route.Node).Inc();
-                pending.DirectNode = route.Node;
-            }
-            else
-            {
-                Send(message);
-            }
+            pending.DirectNode = Send(message, DirectNodeOf(message, now));
         });
         Receive<ILocationGroupReply>(reply =>
         {
             if (!_pending.TryGetValue(reply.RequestId, out var pending))
                 return; // the answer to an attempt that was already answered, or given up on
+            if (pending.DirectNode is { } node)
+                _lastDirectAnswer[node] = _clock.Elapsed;
+            pending.DirectNode = null;
             if (reply is GroupBusy)
             {
-                if (pending.DirectNode is { } busyNode)
-                    _lastDirectAnswer[busyNode] = _clock.Elapsed;
                 pending.AttemptDue = _clock.Elapsed + BusyRetry;
-                pending.DirectNode = null;
                 return;
             }
 
             _pending.Remove(reply.RequestId);
-            if (pending.DirectNode is { } node)
-                _lastDirectAnswer[node] = _clock.Elapsed;
             pending.ReplyTo.Tell(reply);
             _unreachableLogged = false;
         });
@@ -125,15 +116,34 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
 
     protected override void PreStart() => Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
 
-    private void Send(object message)
+    /// <summary>Sends one attempt straight to <paramref name="node"/>'s client, or through the contact points when null; returns the node.</summary>
+    private string? Send(object message, string? node = null)
     {
-        _client.Tell(new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true));
-        Attempts.WithLabels("contact_points", "").Inc();
+        var send = new ClusterClient.Send(GroupsGateway.Path, message, localAffinity: true);
+        if (node is null)
+        {
+            _client.Tell(send);
+            ContactPointAttempts.Inc();
+        }
+        else
+        {
+            _nodeClients[node].Tell(send);
+            Attempts.WithLabels("group_node", node).Inc();
+        }
+
+        return node;
     }
 
+    /// <summary>The node a request goes to directly: its group's, when that node has a client and is not suspected.</summary>
+    private string? DirectNodeOf(object message, TimeSpan now) =>
+        message is IWithGroupId request && _placement.TryGetValue((request.Table, request.GroupId), out var node) &&
+        _nodeClients.ContainsKey(node) && !(_suspectUntil.TryGetValue(node, out var until) && until > now)
+            ? node
+            : null;
+
     /// <summary>
-    /// Routes each placed group to a cluster client whose only contact is the group's node, starting the clients of
-    /// new nodes and stopping those of nodes that host no group any more. Such a client reconnects to another
+    /// Keeps a cluster client whose only contact is the node for every node that hosts a placed group, starting the
+    /// clients of new nodes and stopping those of nodes that host no group any more. Such a client reconnects to another
     /// receptionist if its node dies; a request it takes there still reaches the group, one forward further.
     /// </summary>
     private void Place(GroupsPlaced placed)
@@ -156,23 +166,19 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             Context.Stop(client);
             _nodeClients.Remove(node);
             _lastDirectAnswer.Remove(node);
+            _suspectUntil.Remove(node);
         }
 
-        var now = _clock.Elapsed;
-        foreach (var (node, _) in _suspectUntil.Where(s => s.Value <= now).ToList())
-            _suspectUntil.Remove(node);
-        _routes = placed.Nodes.Where(p => _nodeClients.ContainsKey(p.Value) && !_suspectUntil.ContainsKey(p.Value))
-            .ToDictionary(p => p.Key, p => (p.Value, _nodeClients[p.Value]));
+        _placement = placed.Nodes;
     }
 
     /// <summary>A direct attempt to <paramref name="node"/> went unanswered: its groups go through the contact points for a while.</summary>
     private void Suspect(string node, TimeSpan now)
     {
-        if (!_suspectUntil.ContainsKey(node))
+        if (!(_suspectUntil.TryGetValue(node, out var until) && until > now))
             _log.Warning("node {0} left a request unanswered through its own cluster client; its groups go through the contact points " +
                          "for {1} s (a node that died, or an address this proxy cannot reach: then set route-to-group-node = off)", node, SuspectFor.TotalSeconds);
         _suspectUntil[node] = now + SuspectFor;
-        _routes = _routes.Where(r => r.Value.Node != node).ToDictionary(r => r.Key, r => r.Value);
     }
 
     private void CheckDeadlines()
