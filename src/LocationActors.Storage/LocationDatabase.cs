@@ -244,6 +244,37 @@ public sealed class LocationDatabase : SqlDatabase
         }, ct);
 
     /// <summary>
+    /// The rows of these ruids that the table holds now (expired ones included; rows Kamailio would skip are
+    /// skipped), by ruid. Reads in statements of at most <see cref="RowsPerStatement"/> ruids.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, ContactBinding>> LoadRuidsAsync(IReadOnlyCollection<string> ruids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ruids);
+        if (ruids.Count == 0)
+            return Task.FromResult<IReadOnlyDictionary<string, ContactBinding>>(new Dictionary<string, ContactBinding>());
+        return RunAsync<IReadOnlyDictionary<string, ContactBinding>>($"load {ruids.Count} contact(s) by ruid from {Table}", async (connection, token) =>
+        {
+            var found = new Dictionary<string, ContactBinding>(ruids.Count, StringComparer.Ordinal);
+            foreach (var chunk in ruids.Chunk(RowsPerStatement))
+            {
+                await using var command = connection.CreateCommand();
+                var names = new StringBuilder();
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    names.Append(i == 0 ? "@r0" : $", @r{i}");
+                    Add(command, $"@r{i}", chunk[i]);
+                }
+
+                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE ruid IN ({names})";
+                foreach (var binding in await ReadAllAsync(command, token))
+                    found[binding.Ruid] = binding;
+            }
+
+            return found;
+        }, ct);
+    }
+
+    /// <summary>
     /// Every binding of the table, page by page on a connection of its own (the handle stays free for writes), in
     /// row-id order. Memory stays bounded by <see cref="StorageOptions.StreamPageSize"/> however large the table.
     /// On MariaDB a row replaced or inserted while the scan runs gets a higher id (AUTO_INCREMENT never reuses

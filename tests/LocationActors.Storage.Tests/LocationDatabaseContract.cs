@@ -238,6 +238,54 @@ public abstract class LocationDatabaseContract
     }
 
     [Fact]
+    public async Task A_shared_catch_up_copies_the_complete_member_and_deletes_only_rows_known_removed_or_expired()
+    {
+        await using var complete = await NewLocationDatabaseAsync();
+        await using var returning = await NewLocationDatabaseAsync();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        ContactBinding Row(string user, long age) => Binding(user) with { LastModified = now - age, Expires = now + 3600 };
+        var both = Row("both", 600);                                   // another writer's row from before: never touched
+        var whileAway = Enumerable.Range(0, 1200).Select(i => Row("away" + i, 60)).ToList(); // registered on the complete one only
+        var removed = Row("removed", 900);                             // removed on the complete member while away
+        var expired = Row("expired", 4000) with { Expires = now - 10 };
+        // Written as the copy starts: kept while it might be on its way to the complete member, then deleted, as it is
+        // still not there once the clock margin has passed (a write that reached one member only was never acknowledged).
+        var racing = Row("racing", 0);
+        var olderThere = Row("refreshed", 900);
+        var refreshed = olderThere with { LastModified = now - 30, CSeq = olderThere.CSeq + 1 };
+        var newerThere = Row("newer", 30);
+        await complete.UpsertAsync([both, .. whileAway, refreshed, newerThere with { LastModified = now - 900 }]);
+        await returning.UpsertAsync([both, removed, expired, racing, olderThere, newerThere]);
+
+        var report = await SharedCatchUp.RunAsync(complete, returning, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+        var rows = new Dictionary<string, ContactBinding>();
+        await foreach (var row in returning.StreamAllAsync())
+            rows[row.Ruid] = row;
+        Assert.Equal(new[] { both, refreshed, newerThere }.Concat(whileAway).OrderBy(b => b.Ruid, StringComparer.Ordinal),
+            rows.Values.OrderBy(b => b.Ruid, StringComparer.Ordinal));
+        Assert.Equal((1203L, 1201L, 3L, 1L, 0L), (report.CompleteRows, report.Copied, report.Deleted, report.KeptNewer, report.KeptUnproven));
+        Assert.Equal(1203, await complete.CountAsync()); // the complete member is only read
+
+        // A second run finds nothing left to copy or delete.
+        var again = await SharedCatchUp.RunAsync(complete, returning, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.Equal((0L, 0L), (again.Copied, again.Deleted));
+    }
+
+    [Fact]
+    public async Task Rows_are_loaded_by_ruid_across_statements()
+    {
+        await using var db = await NewLocationDatabaseAsync(StorageOptions.Default with { MaxRowsPerStatement = 10 });
+        var rows = Enumerable.Range(0, 45).Select(i => Binding("byruid" + i, i)).ToList();
+        await db.UpsertAsync(rows);
+
+        var found = await db.LoadRuidsAsync([.. rows.Where((_, i) => i % 2 == 0).Select(b => b.Ruid), "no-such-ruid"]);
+
+        Assert.Equal(rows.Where((_, i) => i % 2 == 0).OrderBy(b => b.Ruid, StringComparer.Ordinal),
+            found.Values.OrderBy(b => b.Ruid, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Reconcile_leaves_exactly_the_given_rows_and_writes_only_the_difference()
     {
         await using var db = await NewLocationDatabaseAsync();

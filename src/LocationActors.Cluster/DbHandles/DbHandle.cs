@@ -67,17 +67,8 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             _probeDelay = TimeSpan.FromTicks(Math.Min(_probeDelay.Ticks * 2, LastProbe.Ticks));
             Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
         });
-        Receive<ResyncRows>(resync =>
-        {
-            if (_down is not null)
-            {
-                Context.Parent.Tell(new ResyncFailed(_memberNo, Down(_down)));
-                return;
-            }
-
-            _queue.Enqueue(resync);
-            StartNext();
-        });
+        Receive<ResyncRows>(QueueResync);
+        Receive<CatchUpFrom>(QueueResync);
         Receive<ReadAor>(read =>
         {
             if (_down is not null)
@@ -104,7 +95,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
                     Stopwatch.GetElapsedTime(_batchStarted).TotalMilliseconds);
             _batchWrites = 0;
             var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
-                .Concat(done.Replies.OfType<ResyncFailed>().Select(f => f.Error))
+                .Concat(done.Replies.OfType<ResyncFailed>().Where(f => !f.SourceFailed).Select(f => f.Error))
                 .Concat(done.Replies.OfType<AorReadFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
             if (broken is not null)
                 throw Failed(broken, done.Replies);
@@ -120,6 +111,19 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>A resync (a snapshot, or a catch-up from another member) waits its turn behind the writes before it.</summary>
+    private void QueueResync(object resync)
+    {
+        if (_down is not null)
+        {
+            Context.Parent.Tell(new ResyncFailed(_memberNo, Down(_down)));
+            return;
+        }
+
+        _queue.Enqueue(resync);
+        StartNext();
+    }
 
     /// <param name="memberNo">The member's <c>locdb.no</c>, named in every reply.</param>
     /// <param name="open">Opens the database handle; called again by every restart. The actor disposes what it opened.</param>
@@ -163,7 +167,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         foreach (var read in replies.OfType<AorReadFailed>().Concat(_queue.OfType<ReadAor>().Select(r => new AorReadFailed(r.Token, _memberNo, error))))
             Context.Parent.Tell(read); // reads are answered from what the group knows
         var seqs = replies.OfType<RowsWriteFailed>().SelectMany(f => f.Seqs).Concat(_queue.OfType<WriteRows>().Select(w => w.Seq)).ToList();
-        var resyncLost = replies.OfType<ResyncFailed>().Any() || _queue.OfType<ResyncRows>().Any();
+        var resyncLost = replies.OfType<ResyncFailed>().Any() || _queue.Any(q => q is ResyncRows or CatchUpFrom);
         _queue.Clear();
         return new MemberDatabaseFailed(_memberNo, Self, seqs, resyncLost, _attempt + 1, error);
     }
@@ -180,6 +184,13 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         {
             _queue.Dequeue();
             _inFlight = ResyncAsync(resync.Snapshot).PipeTo(Self);
+            return;
+        }
+
+        if (_queue.Peek() is CatchUpFrom catchUp)
+        {
+            _queue.Dequeue();
+            _inFlight = CatchUpAsync(catchUp).PipeTo(Self);
             return;
         }
 
@@ -268,6 +279,28 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "resync", e.Message, e);
             _log.Warning("member {0} ({1}): resync failed: {2}", _memberNo, _database.Url, error.Message);
             return new BatchDone([new ResyncFailed(_memberNo, error)]);
+        }
+    }
+
+    private async Task<BatchDone> CatchUpAsync(CatchUpFrom catchUp)
+    {
+        var source = catchUp.OpenSource();
+        try
+        {
+            var report = await SharedCatchUp.RunAsync(source, _database, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            _log.Info("member {0} ({1}): caught up with member {2}: {3}", _memberNo, _database.Url, catchUp.SourceNo, report);
+            return new BatchDone([new Resynced(_memberNo, report.CompleteRows)]);
+        }
+        catch (Exception e)
+        {
+            var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "catch up", e.Message, e);
+            var sourceFailed = error.Database == source.Url.ToString();
+            _log.Warning("member {0} ({1}): catching up with member {2} failed: {3}", _memberNo, _database.Url, catchUp.SourceNo, error.Message);
+            return new BatchDone([new ResyncFailed(_memberNo, error, sourceFailed)]);
+        }
+        finally
+        {
+            await source.DisposeAsync();
         }
     }
 

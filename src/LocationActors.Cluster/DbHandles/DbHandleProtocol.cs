@@ -26,11 +26,21 @@ public sealed record ExpiredRowsDeleted(int MemberNo, int Count);
 /// <summary>Make the member hold exactly these bindings (a recovered member catching up); queued in order with writes.</summary>
 public sealed record ResyncRows(IReadOnlyList<ContactBinding> Snapshot);
 
-/// <summary>The member now holds the snapshot (and, after it, every write that followed).</summary>
-public sealed record Resynced(int MemberNo, int Count);
+/// <summary>
+/// Shared-databases mode: bring the member up to date from the complete member <paramref name="SourceNo"/>, whose
+/// table (not the group's memory) is the truth while other writers use the databases (<see cref="SharedCatchUp"/>).
+/// Queued in order with writes, like <see cref="ResyncRows"/>.
+/// </summary>
+/// <param name="OpenSource">Opens a handle of the complete member for this run; the member handle disposes it.</param>
+public sealed record CatchUpFrom(int SourceNo, Func<LocationDatabase> OpenSource);
+
+/// <summary>The member now holds the snapshot, or caught up with the complete member (and, after it, every write that followed).</summary>
+/// <param name="Count">Contacts in the snapshot, or rows read on the complete member.</param>
+public sealed record Resynced(int MemberNo, long Count);
 
 /// <summary>The copy failed; the member keeps what it had and stays unreadable.</summary>
-public sealed record ResyncFailed(int MemberNo, StorageException Error);
+/// <param name="SourceFailed">The complete member failed, not this one: nothing counts against this member.</param>
+public sealed record ResyncFailed(int MemberNo, StorageException Error, bool SourceFailed = false);
 
 /// <summary>
 /// Thrown by a <see cref="DbHandle"/> when its database failed a statement for a reason of the server's own (a lost

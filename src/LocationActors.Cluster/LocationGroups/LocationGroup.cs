@@ -50,6 +50,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<int, long> _resyncedFor = new(); // member → the failover stamp its last resync completed for
     private readonly HashSet<int> _joined = [];                 // members that missed writes whatever their stamp says
     private readonly HashSet<int> _missedAgain = [];            // members that missed a write while their resync ran
+    private readonly HashSet<int> _waitingForSource = [];       // shared mode: members waiting for a member to catch up from
     private readonly Dictionary<string, HashSet<string>> _dirty = new(StringComparer.Ordinal); // AORs not on every member, with ruids deleted since
     private readonly Dictionary<long, (string Key, IWithGroupId Request, IActorRef Sender)> _reads = new(); // shared-databases reads in flight
     private readonly List<HeldReply> _held = [];                 // writes stored on some members, waiting for the others' fate
@@ -96,6 +97,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _resyncing.Remove(no);
         _joined.Remove(no);
         _missedAgain.Remove(no);
+        _waitingForSource.Remove(no);
         // What it had not confirmed is not known to be stored there: those writes fail on it (and are not retried) —
         // which no longer counts against them, as it takes no traffic now and gets a resync when it returns.
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
@@ -319,7 +321,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 return;
             _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, failed.MemberNo, failed.Error.Message);
             _resyncing.Remove(failed.MemberNo); // tried again at the next watch tick
-            if (failed.Error.Kind is not StorageErrorKind.InvalidData)
+            if (failed.Error.Kind is not StorageErrorKind.InvalidData && !failed.SourceFailed)
                 CountError(failed.MemberNo, failed.Error.Message);
         });
         Receive<ProbeAnswered>(answer =>
@@ -573,7 +575,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private bool ReadFirst(string key, IWithGroupId request, IActorRef sender)
     {
-        var member = InReadOrder().FirstOrDefault(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No));
+        // p_usrloc reads a member still recovering when no other can be read; so does a group beside it.
+        var member = InReadOrder().FirstOrDefault(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No)) ??
+                     InReadOrder().FirstOrDefault();
         if (member is null)
             return false;
         var token = ++_readToken;
@@ -672,13 +676,33 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var (no, member) in _members)
         {
             var stamp = member.Row.Failover;
-            var recovering = !LocDbRow.IsReset(stamp) && _resyncedFor.GetValueOrDefault(no) != stamp;
+            var recovering = IsRecovering(member);
             if (_resyncing.ContainsKey(no) || !(recovering || _joined.Contains(no)))
                 continue; // resyncing already, or nothing missed
-            _resyncing[no] = (stamp, ++_resyncRun);
-            var snapshot = _contacts.All().ToList();
-            _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, no, snapshot.Count);
-            member.Handle.Tell(new ResyncRows(snapshot));
+            if (_settings.SharedDatabases)
+            {
+                // Other writers use the tables: memory holds what this group loaded or touched, not what they wrote.
+                if (CatchUpSource(no) is not { } source)
+                {
+                    if (_waitingForSource.Add(no))
+                        _log.Warning("group {0}: member {1} missed writes, and no other member can be read to catch up from; waiting for one", _groupId, no);
+                    continue;
+                }
+
+                _waitingForSource.Remove(no);
+                _resyncing[no] = (stamp, ++_resyncRun);
+                _log.Info("group {0}: member {1} catches up with member {2}", _groupId, no, source.Row.No);
+                var (url, options, table) = (DatabaseUrl.Parse(source.Row.Url), _settings.StorageOptions, _settings.Table);
+                member.Handle.Tell(new CatchUpFrom(source.Row.No, () => new LocationDatabase(url, options, table)));
+            }
+            else
+            {
+                _resyncing[no] = (stamp, ++_resyncRun);
+                var snapshot = _contacts.All().ToList();
+                _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, no, snapshot.Count);
+                member.Handle.Tell(new ResyncRows(snapshot));
+            }
+
             foreach (var pending in _pending.Values.Where(p => !p.Awaiting.Contains(no)))
             {
                 pending.Awaiting.Add(no);
@@ -686,6 +710,20 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             }
         }
     }
+
+    /// <summary>
+    /// The member a returning member catches up from in shared-databases mode: one that holds everything (not itself
+    /// catching up or known to have missed writes), a complete one first and then in p_usrloc's read order — two
+    /// members both still recovering catch up from each other in turn. Null when there is none.
+    /// </summary>
+    private Member? CatchUpSource(int returning) => InReadOrder()
+        .Where(m => m.Row.No != returning && !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No))
+        .OrderBy(m => IsRecovering(m) ? 1 : 0)
+        .FirstOrDefault();
+
+    /// <summary>Its failover stamp says it missed writes (off, new, a spare), and no resync since covered that stamp.</summary>
+    private bool IsRecovering(Member member) =>
+        !LocDbRow.IsReset(member.Row.Failover) && _resyncedFor.GetValueOrDefault(member.Row.No) != member.Row.Failover;
 
     /// <summary>
     /// p_usrloc's watcher: a member that is off (status 0, not maintenance) is probed every retry interval and turned

@@ -29,6 +29,7 @@ public static class ProxyConfig
         ["LA_SIP_MAX_MESSAGE_SIZE"] = "proxy.sip.max-message-size",
         ["LA_SIP_MAX_PENDING"] = "proxy.sip.max-pending",
         ["LA_SIP_SET_RECEIVED"] = "proxy.sip.set-received",
+        ["LA_SIP_SOCKET_COLUMN"] = "proxy.sip.socket-column",
         ["LA_SIP_RETRY_AFTER"] = "proxy.sip.retry-after",
         ["LA_LOG_LEVEL"] = "akka.loglevel",
         ["LA_PROXY_HOST"] = "akka.remote.dot-netty.tcp.hostname",

@@ -30,7 +30,13 @@ public sealed record ExpiresRules(long DefaultExpires, long MinExpires, long Max
 
 /// <summary>The SIP front end (read from <c>proxy.sip</c>).</summary>
 /// <param name="SetReceived">Store the source address as <c>received</c> when it differs from the Contact's host.</param>
-public sealed record SipOptions(bool Enabled, IPEndPoint Endpoint, int MaxMessageSize, int MaxPending, bool SetReceived, int RetryAfterSeconds);
+/// <param name="SocketColumn">
+/// What a REGISTER stores in the <c>socket</c> column: null (the default) or a Kamailio socket (<c>udp:10.0.0.5:5060</c>).
+/// The column names the socket of the Kamailio that reads the row, from which it sends to the contact; our own
+/// listener is no socket of any Kamailio, which would refuse it once per row it reads ("non-local socket").
+/// </param>
+public sealed record SipOptions(bool Enabled, IPEndPoint Endpoint, int MaxMessageSize, int MaxPending, bool SetReceived, int RetryAfterSeconds,
+    string? SocketColumn = null);
 
 /// <summary>Everything the proxy reads from its HOCON.</summary>
 public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Http, ExpiresRules Expires, SipOptions Sip)
@@ -85,7 +91,21 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
                 ConfigValues.AtLeast(sip, "proxy.sip", "max-message-size", 65535, 1024),
                 ConfigValues.AtLeast(sip, "proxy.sip", "max-pending", 20_000, 1),
                 sip?.GetBoolean("set-received", true) ?? true,
-                ConfigValues.AtLeast(sip, "proxy.sip", "retry-after", 5, 1)));
+                ConfigValues.AtLeast(sip, "proxy.sip", "retry-after", 5, 1),
+                SocketColumn(sip?.GetString("socket-column", "") ?? "")));
+    }
+
+    /// <summary>Kamailio's socket form <c>proto:host:port</c>, or empty for NULL.</summary>
+    private static string? SocketColumn(string value)
+    {
+        if (value.Length == 0)
+            return null;
+        var match = System.Text.RegularExpressions.Regex.Match(value, @"^(udp|tcp|tls|sctp|ws|wss):(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$");
+        if (!match.Success || int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) is < 1 or > 65535 ||
+            value.Length > Domain.Contacts.LocationColumns.Socket)
+            throw new ConfigurationException(
+                $"proxy.sip.socket-column '{value}' is not a Kamailio socket such as udp:10.0.0.5:5060 (LA_SIP_SOCKET_COLUMN); leave it empty to store NULL");
+        return value;
     }
 
     private static ActorPath ReceptionistOf(string node)

@@ -85,7 +85,7 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         var paths = request.HeaderValues("Path");
         var path = paths.Count > 0 ? string.Join(",", paths) : null;
         var registration = new RegisterRequest(aor.Value!, updates, request.CallId, (int)request.CSeq.Number, path, request.Header("User-Agent") ?? "",
-            $"{source.Transport.ToLowerInvariant()}:{source.Local.Address}:{source.Local.Port}", request.ContactStar);
+            options.SocketColumn, request.ContactStar);
         var result = await service.RegisterAsync(registration, ct);
         if (result.Failure is { } failure)
             return Failed(failure, "REGISTER");

@@ -1,0 +1,142 @@
+using LocationActors.Domain.Contacts;
+
+namespace LocationActors.Storage;
+
+/// <summary>What a shared-databases catch-up did to the returning member.</summary>
+/// <param name="CompleteRows">Rows read on the complete member.</param>
+/// <param name="Copied">Rows written to the returning member (missing there, or older).</param>
+/// <param name="Deleted">Rows deleted from it (expired, or removed on the complete member while it was away).</param>
+/// <param name="KeptNewer">Rows it keeps because its version is newer than the complete member's.</param>
+/// <param name="KeptUnproven">Rows it keeps that the complete member lacks but nobody is known to have removed.</param>
+/// <param name="Refused">Rows the returning member's server refused to store (they stay missing there).</param>
+public sealed record CatchUpReport(long CompleteRows, long Copied, long Deleted, long KeptNewer, long KeptUnproven, long Refused)
+{
+    public override string ToString() =>
+        $"{CompleteRows} rows read on the complete member: {Copied} copied, {Deleted} deleted, {KeptNewer} kept as newer, " +
+        $"{KeptUnproven} kept as not known removed{(Refused > 0 ? $", {Refused} refused" : "")}";
+}
+
+/// <summary>
+/// Brings a member that returns to traffic up to date from a complete member while other writers (Kamailio
+/// p_usrloc) keep writing both, following <see cref="CatchUpRule"/>: every row of the complete member is copied
+/// where the returning one lacks it or holds an older version, and a row only the returning member holds is deleted
+/// only when it expired or is older than the read that found it missing. Page by page (bounded memory however large
+/// the tables): each page of the complete member is compared with the same ruids on the returning one, then each page
+/// of the returning member with the same ruids on the complete one. A page whose rows changed is read again on both
+/// sides and compared once more, so a row another writer changed between the read and the write is not left behind
+/// in an old version (or brought back after its removal): the race narrows to the moments between the last read and
+/// the last write of a page. Rows kept as unproven are looked at again at the end, once their clock margin passed.
+/// </summary>
+public static class SharedCatchUp
+{
+    private const int PageRows = 500;
+    private const int MaxRoundsPerPage = 3;
+
+    /// <param name="complete">The complete member (a handle of its own for this run).</param>
+    /// <param name="returning">The returning member (its owner must not run other operations on it meanwhile).</param>
+    /// <param name="clock">Unix seconds now.</param>
+    public static async Task<CatchUpReport> RunAsync(LocationDatabase complete, LocationDatabase returning, Func<long> clock,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(complete);
+        ArgumentNullException.ThrowIfNull(returning);
+        ArgumentNullException.ThrowIfNull(clock);
+        var tally = new Tally();
+        var unproven = new HashSet<string>(StringComparer.Ordinal);
+
+        // Everything the complete member holds.
+        await foreach (var page in Pages(complete.StreamAllAsync(ct)))
+        {
+            tally.CompleteRows += page.Count;
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, tally, unproven, ct);
+        }
+
+        // Everything the returning member holds that the first pass did not bring into line.
+        await foreach (var page in Pages(returning.StreamAllAsync(ct)))
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, tally, unproven, ct);
+
+        // Rows written while the copy ran: by now the complete member has them too, or nobody removed them yet either.
+        if (unproven.Count > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(CatchUpRule.ClockMarginSeconds + 1), ct);
+            var last = unproven.ToList();
+            unproven.Clear();
+            foreach (var chunk in last.Chunk(PageRows))
+                await SettleAsync(chunk, complete, returning, clock, tally, unproven, ct);
+        }
+
+        return new CatchUpReport(tally.CompleteRows, tally.Copied, tally.Deleted, tally.KeptNewer.Count, unproven.Count, tally.Refused);
+    }
+
+    /// <summary>Compares these ruids on both members and applies the rule, again while a round changed something.</summary>
+    private static async Task SettleAsync(IReadOnlyCollection<string> ruids, LocationDatabase complete, LocationDatabase returning,
+        Func<long> clock, Tally tally, HashSet<string> unproven, CancellationToken ct)
+    {
+        var pending = ruids;
+        for (var round = 0; round < MaxRoundsPerPage && pending.Count > 0; round++)
+        {
+            // The returning side first: a row another writer puts on both meanwhile is then seen on the complete side.
+            var there = await returning.LoadRuidsAsync(pending, ct);
+            var readAt = clock();
+            var truth = await complete.LoadRuidsAsync(pending, ct);
+            var now = clock();
+            var copies = new List<ContactBinding>();
+            var deletes = new List<string>();
+            foreach (var ruid in pending)
+            {
+                var (source, target) = (truth.GetValueOrDefault(ruid), there.GetValueOrDefault(ruid));
+                unproven.Remove(ruid);
+                switch (CatchUpRule.Decide(source, target, readAt, now))
+                {
+                    case CatchUp.Copy:
+                        copies.Add(source!);
+                        break;
+                    case CatchUp.Delete:
+                        deletes.Add(ruid);
+                        break;
+                    case CatchUp.KeepNewer:
+                        tally.KeptNewer.Add(ruid);
+                        break;
+                    case CatchUp.KeepUnproven:
+                        unproven.Add(ruid);
+                        break;
+                }
+            }
+
+            if (copies.Count == 0 && deletes.Count == 0)
+                return;
+            tally.Deleted += await returning.DeleteByRuidAsync(deletes, ct);
+            var refused = copies.Count > 0 ? await returning.UpsertAsync(copies, ct) : [];
+            tally.Copied += copies.Count - refused.Count;
+            tally.Refused += refused.Count;
+            var refusedRuids = refused.Select(r => r.Ruid).ToHashSet(StringComparer.Ordinal);
+            // Read again what was just written or deleted: another writer may have changed it in between.
+            pending = copies.Select(b => b.Ruid).Where(r => !refusedRuids.Contains(r)).Concat(deletes).ToList();
+        }
+    }
+
+    private static async IAsyncEnumerable<List<ContactBinding>> Pages(IAsyncEnumerable<ContactBinding> rows)
+    {
+        var page = new List<ContactBinding>(PageRows);
+        await foreach (var row in rows)
+        {
+            page.Add(row);
+            if (page.Count < PageRows)
+                continue;
+            yield return page;
+            page = new List<ContactBinding>(PageRows);
+        }
+
+        if (page.Count > 0)
+            yield return page;
+    }
+
+    private sealed class Tally
+    {
+        public long CompleteRows;
+        public long Copied;
+        public long Deleted;
+        public readonly HashSet<string> KeptNewer = new(StringComparer.Ordinal);
+        public long Refused;
+    }
+}
