@@ -7,13 +7,19 @@
 #   chaos: ops=N acked=N lost=0 wrong=0 availability=99.95% longest_gap_ms=N
 # Everything it started is stopped (by PID) at the end. Exit code 0 when lost=0 and wrong=0.
 #
-#   scripts/chaos.sh [--duration SECONDS] [--seed N] [--fault-interval SECONDS] [--faults KIND,...] [--users N]
+#   scripts/chaos.sh [--duration SECONDS] [--seed N] [--fault-interval SECONDS] [--faults KIND,...] [--users N] [--mixed]
 #
-#   --faults KIND,...  only these fault kinds (kill-node, pause-node, kill-db, freeze-db, master-away, restart-proxy)
+#   --faults KIND,...  only these fault kinds (kill-node, pause-node, kill-db, freeze-db, master-away, restart-proxy,
+#                      maintenance: a member into maintenance and activated again, as with locctl db)
 #   --users N          users, each an independent client (default 300); --pause-ms N: mean pause between their operations
+#   --mixed            beside Kamailio p_usrloc (bench/kamailio/kamailio.cfg, 4 workers) on the same databases: the nodes
+#                      run with shared-databases on, every other user registers, removes and looks up through Kamailio
+#                      over SIP, the final reads go through both systems, and the faults default to maintenance,
+#                      kill-db and freeze-db (a member's return, three ways). Needs kamailio and kamailio-mysql-modules.
 #
 # Environment: LA_CHAOS_DIR (default a temporary folder: MariaDB data and logs), LA_CHAOS_DB_BASE_PORT (default 3457:
-# MariaDB on 3457-3459). Nodes listen on 127.0.0.1:34053-34055, the two proxies' HTTP APIs on 127.0.0.1:38080-38081.
+# MariaDB on 3457-3459), LA_CHAOS_KAMAILIO_PORT (default 35062, with --mixed). Nodes listen on 127.0.0.1:34053-34055,
+# the two proxies' HTTP APIs on 127.0.0.1:38080-38081.
 
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +31,26 @@ mkdir -p "$dir/logs"
 # Its own servers, never a test run's or a developer's (whose LA_DB_* may be set).
 export LA_DB_DIR="$dir/mariadb" LA_DB_INSTANCES=3 LA_DB_BASE_PORT="${LA_CHAOS_DB_BASE_PORT:-3457}"
 
+mixed=0
+for a in "$@"; do [ "$a" = --mixed ] && mixed=1; done
+
+# Kamailio's processes (--mixed): the main one, started here, and the children it forks; checked by name before a
+# SIGKILL, so a reused PID is left alone.
+kam_pid=""
+stop_kamailio() {
+  [ -n "$kam_pid" ] || return 0
+  local children pid
+  children=$(ps -o pid= --ppid "$kam_pid" 2>/dev/null || true)
+  kill -TERM "$kam_pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$kam_pid" 2>/dev/null || break; sleep 0.1; done
+  for pid in $kam_pid $children; do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = kamailio ] && kill -KILL "$pid" 2>/dev/null || true
+  done
+  kam_pid=""
+}
+
 cleanup() {
+  stop_kamailio
   scripts/mariadb.sh down --purge >/dev/null 2>&1 || true
   if [ -z "${LA_CHAOS_DIR:-}" ]; then rm -rf "$dir"; fi # (an && list here would become the script's exit status)
 }
@@ -43,5 +68,22 @@ export LA_MASTER_DB_URL="$LA_MARIADB_3_URL/chaos_master"
 dotnet exec src/LocationActors.Node/bin/Release/net10.0/LocationActors.Node.dll init \
   --group "$LA_MARIADB_1_URL/chaos_g1,$LA_MARIADB_2_URL/chaos_g1" --group "$LA_MARIADB_2_URL/chaos_g2,$LA_MARIADB_1_URL/chaos_g2" |
   sed 's/^/chaos: /'
+
+if [ "$mixed" -eq 1 ]; then
+  kamailio_bin=$(command -v kamailio || echo /usr/sbin/kamailio)
+  modules=$(ls -d /usr/lib/*/kamailio/modules 2>/dev/null | head -n 1)
+  if [ ! -x "$kamailio_bin" ] || [ ! -f "$modules/p_usrloc.so" ] || [ ! -f "$modules/db_mysql.so" ]; then
+    echo "chaos: --mixed needs Kamailio with p_usrloc (apt-get install kamailio kamailio-mysql-modules)" >&2; exit 2
+  fi
+  kam_port="${LA_CHAOS_KAMAILIO_PORT:-35062}"
+  mkdir -p "$dir/kamailio"
+  (umask 077 && sed -e "s|MASTER_DB_URL|$LA_MASTER_DB_URL|" -e "s|SIP_PORT|$kam_port|" -e "s|CHILDREN|4|" -e "s|MODULES_PATH|$modules/|" \
+    bench/kamailio/kamailio.cfg >"$dir/kamailio/kamailio.cfg")
+  "$kamailio_bin" -f "$dir/kamailio/kamailio.cfg" -DD -E -P "$dir/kamailio/kamailio.pid" -w "$dir/kamailio" -m 64 -M 8 \
+    >"$dir/logs/kamailio.log" 2>&1 &
+  kam_pid=$!
+  echo "chaos: Kamailio p_usrloc on 127.0.0.1:$kam_port (pid $kam_pid), log in logs/kamailio.log"
+  args+=(--kamailio-port "$kam_port")
+fi
 
 dotnet exec src/LocationActors.Chaos/bin/Release/net10.0/LocationActors.Chaos.dll --root "$root" --logs "$dir/logs" "${args[@]}"

@@ -69,8 +69,9 @@ Usage: $PROG <command> [args]
 
 Commands:
   install                    install mariadb-server/-client via apt if missing (root)
-  up                         create/start instances 1..\$LA_DB_INSTANCES, create the
-                             application user, write \$LA_DB_DIR/env
+  up [N...]                  create/start instances 1..\$LA_DB_INSTANCES (or only the
+                             instances N given), create the application user, write
+                             \$LA_DB_DIR/env
   down [--purge]             stop all instances (--purge: also delete \$LA_DB_DIR)
   start N                    start instance N again (same datadir and port)
   stop N                     gracefully stop instance N (SIGTERM, SIGKILL after ${STOP_TIMEOUT}s)
@@ -541,7 +542,11 @@ write_env() {
 }
 
 cmd_up() {
-    local i
+    local i wanted=()
+    for i in "$@"; do
+        check_n "$i" any
+        wanted+=("$((10#$i))")
+    done
     is_uint "$LA_DB_INSTANCES" && ((10#$LA_DB_INSTANCES >= 1)) || die "LA_DB_INSTANCES must be a positive integer"
     is_uint "$LA_DB_BASE_PORT" && ((LA_DB_BASE_PORT >= 1 && LA_DB_BASE_PORT + LA_DB_INSTANCES - 1 <= 65535)) ||
         die "LA_DB_BASE_PORT '$LA_DB_BASE_PORT' gives ports outside 1..65535"
@@ -554,12 +559,15 @@ cmd_up() {
     [[ -e "$LA_DB_DIR/$MARKER" ]] || : >"$LA_DB_DIR/$MARKER"
     load_password create
 
-    for ((i = 1; i <= LA_DB_INSTANCES; i++)); do
+    if [[ ${#wanted[@]} -eq 0 ]]; then
+        for ((i = 1; i <= LA_DB_INSTANCES; i++)); do wanted+=("$i"); done
+    fi
+    for i in "${wanted[@]}"; do
         start_instance "$i"
         ensure_user "$i"
     done
     write_env
-    for ((i = 1; i <= LA_DB_INSTANCES; i++)); do
+    for i in "${wanted[@]}"; do
         printf 'mariadb %d: %s:%s pid %s socket %s\n' "$i" "$(client_host)" "$(inst_port "$i")" \
             "$(our_pid "$i" || echo '?')" "$(sock_file "$i")"
     done
@@ -709,7 +717,7 @@ main() {
     [[ $# -gt 0 ]] && shift
     case $cmd in
         install) [[ $# -eq 0 ]] || usage; cmd_install ;;
-        up) [[ $# -eq 0 ]] || usage; cmd_up ;;
+        up) cmd_up "$@" ;;
         down) [[ $# -le 1 ]] || usage; cmd_down "$@" ;;
         start) [[ $# -eq 1 ]] || usage; cmd_start "$@" ;;
         stop) [[ $# -eq 1 ]] || usage; cmd_stop "$@" ;;

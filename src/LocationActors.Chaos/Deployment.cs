@@ -7,7 +7,8 @@ namespace LocationActors.Chaos;
 /// of <c>scripts/mariadb.sh</c>. Faults act on them by PID; a node that ends (killed, or downed after a pause) is
 /// started again by <see cref="KeepAliveAsync"/>, as a supervisor would. Everything is stopped at the end.
 /// </summary>
-public sealed class Deployment(string root, string logs, IReadOnlyDictionary<string, string> nodeEnvironment, int[] nodePorts, int[] httpPorts)
+public sealed class Deployment(string root, string logs, IReadOnlyDictionary<string, string> nodeEnvironment, int[] nodePorts, int[] httpPorts,
+    IReadOnlyDictionary<string, string>? proxyEnvironment = null)
     : IAsyncDisposable
 {
     private readonly Dictionary<string, Process> _processes = new();
@@ -28,7 +29,7 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
     public void Start(string name)
     {
         var (dll, environment) = name.StartsWith("proxy-", StringComparison.Ordinal)
-            ? ("LocationActors.Proxy", new Dictionary<string, string>
+            ? ("LocationActors.Proxy", new Dictionary<string, string>(proxyEnvironment ?? new Dictionary<string, string>())
             {
                 ["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{name["proxy-".Length..]}",
                 ["LA_CONTACT_POINTS"] = Seeds,

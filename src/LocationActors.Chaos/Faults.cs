@@ -7,17 +7,26 @@ public sealed record FaultWindow(string Kind, string Target, DateTime Start, Dat
 /// The fault schedule: every interval, one fault chosen by the seed — SIGKILL a node (started again after a few
 /// seconds, as a supervisor would), SIGSTOP a node for a while around the failure detection and downing times (then
 /// SIGCONT; a node the cluster downed meanwhile ends and is started again), kill a member's MariaDB server and start
-/// it again, freeze one (SIGSTOP/SIGCONT), take the master database away, restart a proxy. One fault at a time: the
+/// it again, freeze one (SIGSTOP/SIGCONT), take the master database away, restart a proxy, put a member into
+/// maintenance and activate it again (as an operator does with <c>locctl db</c>). One fault at a time: the
 /// next one waits until the deployment has recovered from the last (every node up, every group serving, every member
 /// on and readable), so a majority of nodes always remains — with two nodes left, keep-majority cannot tell which side
 /// should survive.
 /// </summary>
 public static class Faults
 {
+    /// <summary>The faults of a run unless <c>--faults</c> says otherwise.</summary>
     public static readonly string[] Kinds = ["kill-node", "pause-node", "kill-db", "freeze-db", "master-away", "restart-proxy"];
 
+    /// <summary>The faults of a mixed run (beside Kamailio) unless <c>--faults</c> says otherwise: a member's return, three ways.</summary>
+    public static readonly string[] MixedKinds = ["maintenance", "kill-db", "freeze-db"];
+
+    /// <summary>Every fault kind there is.</summary>
+    public static readonly string[] All = [.. Kinds, "maintenance"];
+
+    /// <param name="locdb">Runs an admin command on a member through a proxy: "maintenance" or "activate", group id, no.</param>
     public static async Task<IReadOnlyList<FaultWindow>> RunAsync(Deployment deployment, Random random, IReadOnlyList<string> kinds, TimeSpan interval,
-        TimeSpan duration, Func<TimeSpan, Task<DateTime?>> untilRecovered, TextWriter log)
+        TimeSpan duration, Func<TimeSpan, Task<DateTime?>> untilRecovered, Func<string, int, int, Task> locdb, TextWriter log)
     {
         var windows = new List<FaultWindow>();
         var until = DateTime.UtcNow + duration;
@@ -30,6 +39,7 @@ public static class Faults
             var node = deployment.Nodes[random.Next(deployment.Nodes.Count)];
             var proxy = deployment.Proxies[random.Next(deployment.Proxies.Count)];
             var instance = random.Next(1, 3); // members live on instances 1 and 2; the master on 3
+            var (group, no) = (random.Next(1, 3), random.Next(1, 3));
             var held = TimeSpan.FromSeconds(kind switch { "kill-node" => random.Next(2, 11), "pause-node" => random.Next(4, 13), "restart-proxy" => 1, _ => 8 });
             var start = DateTime.UtcNow;
             var target = kind switch
@@ -37,6 +47,7 @@ public static class Faults
                 "kill-node" or "pause-node" => node,
                 "kill-db" or "freeze-db" => $"mariadb {instance}",
                 "master-away" => "mariadb 3",
+                "maintenance" => $"member ({group},{no})",
                 _ => proxy,
             };
             await log.WriteLineAsync($"chaos: {start:HH:mm:ss} {kind} {target} for {held.TotalSeconds:0} s");
@@ -59,13 +70,18 @@ public static class Faults
                     await Task.Delay(held);
                     await deployment.DatabaseAsync("start", kind == "master-away" ? 3 : instance);
                     break;
+                case "maintenance":
+                    await locdb("maintenance", group, no);
+                    await Task.Delay(held);
+                    await locdb("activate", group, no);
+                    break;
                 case "freeze-db":
                     await deployment.DatabaseAsync("freeze", instance);
                     await Task.Delay(held);
                     await deployment.DatabaseAsync("thaw", instance);
                     break;
                 default:
-                    throw new ArgumentException($"unknown fault '{kind}'; known: {string.Join(", ", Kinds)}");
+                    throw new ArgumentException($"unknown fault '{kind}'; known: {string.Join(", ", All)}");
             }
 
             // The proxies' view lags the fault by failure detection (about 4 s) and a refresh: a view read too soon

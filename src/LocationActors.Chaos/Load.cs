@@ -12,16 +12,24 @@ namespace LocationActors.Chaos;
 /// two operations. A user waits for each answer (its operations form one sequence), so a user whose group is failing
 /// over waits while the others go on — a closed loop over a few workers would instead stall everybody behind the one
 /// slow group. A user talks to its own proxy and, when that proxy refuses connections (restarting), to the other
-/// one, as a SIP client does with the targets of a DNS SRV record. Every answer is kept.
+/// one, as a SIP client does with the targets of a DNS SRV record. Every answer is kept. In a mixed run every other
+/// user is a phone of a Kamailio p_usrloc on the same databases: its registrations, removals and lookups go to
+/// Kamailio over SIP instead.
 /// </summary>
-public sealed class Load(IReadOnlyList<HttpClient> proxies, int users, int seed, TimeSpan meanPause)
+public sealed class Load(IReadOnlyList<HttpClient> proxies, int users, int seed, TimeSpan meanPause, int? kamailioPort = null)
 {
+    /// <summary>How long a phone of Kamailio waits for an answer (Kamailio itself waits on a frozen database).</summary>
+    private static readonly TimeSpan SipLimit = TimeSpan.FromSeconds(15);
+
     private const int MaxContactsPerUser = 3;
     private readonly ConcurrentQueue<Op> _ops = new();
 
     public IReadOnlyList<Op> Ops => _ops.ToList();
 
     public static string User(int i) => $"chaos{i:D5}";
+
+    /// <summary>Whether user <paramref name="i"/> registers and looks up through Kamailio (mixed runs: the odd ones).</summary>
+    public bool ThroughKamailio(int i) => kamailioPort is not null && i % 2 == 1;
 
     public Task RunAsync(CancellationToken stop) =>
         Task.WhenAll(Enumerable.Range(0, users).Select(i => Task.Run(() => UserAsync(i, stop))));
@@ -58,7 +66,7 @@ public sealed class Load(IReadOnlyList<HttpClient> proxies, int users, int seed,
             }
             else
             {
-                _ops.Enqueue(await LookupAsync(user, i));
+                _ops.Enqueue(ThroughKamailio(i) ? await LookupThroughKamailioAsync(user) : await LookupAsync(user, i));
             }
 
             await Pause(random, meanPause * (0.5 + random.NextDouble()), stop);
@@ -80,6 +88,18 @@ public sealed class Load(IReadOnlyList<HttpClient> proxies, int users, int seed,
     private async Task<Op> RegisterAsync(int i, string user, string contact, int expires, int cseq)
     {
         var sent = DateTime.UtcNow;
+        if (ThroughKamailio(i))
+        {
+            using var phone = new SipClient(kamailioPort!.Value, SipLimit);
+            var status = await phone.RegisterAsync(user, $"chaos-{user}", cseq, contact, expires);
+            return new Op(user, OpKind.Register, contact, sent, DateTime.UtcNow, status switch
+            {
+                200 => Outcome.Acked,
+                >= 400 and < 500 => Outcome.Refused,
+                _ => Outcome.Unknown, // 500: p_usrloc stops at the first member that failed, so some may hold it
+            });
+        }
+
         try
         {
             using var response = await SendAsync(i, http => http.PostAsJsonAsync($"/v1/aors/{user}",
@@ -95,6 +115,16 @@ public sealed class Load(IReadOnlyList<HttpClient> proxies, int users, int seed,
         {
             return new Op(user, OpKind.Register, contact, sent, DateTime.UtcNow, Outcome.Unknown);
         }
+    }
+
+    /// <summary>A lookup through Kamailio: answered with the contacts (404: none), or no verdict.</summary>
+    public async Task<Op> LookupThroughKamailioAsync(string user)
+    {
+        var sent = DateTime.UtcNow;
+        using var phone = new SipClient(kamailioPort ?? throw new InvalidOperationException("not a mixed run"), SipLimit);
+        return await phone.LookupAsync(user) is { } found
+            ? new Op(user, OpKind.Lookup, null, sent, DateTime.UtcNow, Outcome.Acked, found)
+            : new Op(user, OpKind.Lookup, null, sent, DateTime.UtcNow, Outcome.Unknown);
     }
 
     /// <summary>A lookup: answered with the contacts (404: none), or no verdict.</summary>

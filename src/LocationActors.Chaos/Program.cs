@@ -9,25 +9,34 @@ var duration = new Option<int>("--duration") { Description = "seconds of load an
 var seed = new Option<int>("--seed") { Description = "seed of the fault schedule and the load", DefaultValueFactory = _ => 1 };
 var users = new Option<int>("--users") { Description = "users, each an independent client", DefaultValueFactory = _ => 300 };
 var pause = new Option<int>("--pause-ms") { Description = "mean pause of a user between two operations", DefaultValueFactory = _ => 750 };
-var kinds = new Option<string>("--faults") { Description = "fault kinds, comma-separated: " + string.Join(",", Faults.Kinds), DefaultValueFactory = _ => string.Join(",", Faults.Kinds) };
+var kinds = new Option<string>("--faults")
+{
+    Description = $"fault kinds, comma-separated, out of {string.Join(",", Faults.All)} (default {string.Join(",", Faults.Kinds)}; mixed: {string.Join(",", Faults.MixedKinds)})",
+};
+var mixed = new Option<bool>("--mixed") { Description = "beside Kamailio p_usrloc on the same databases: shared-databases on, every other user a phone of Kamailio" };
+var kamailioPort = new Option<int>("--kamailio-port") { Description = "Kamailio's SIP port on 127.0.0.1 (with --mixed)", DefaultValueFactory = _ => 35062 };
 var interval = new Option<int>("--fault-interval") { Description = "seconds between the starts of two faults", DefaultValueFactory = _ => 20 };
 var root = new Option<string>("--root") { Description = "the repository (binaries and scripts/mariadb.sh)", DefaultValueFactory = _ => "." };
 var logs = new Option<string>("--logs") { Description = "folder for the processes' logs", DefaultValueFactory = _ => Path.GetTempPath() };
 var command = new RootCommand("LocationActors chaos run: load through a proxy, faults on a schedule, then the history checked")
 {
-    duration, seed, users, pause, kinds, interval, root, logs,
+    duration, seed, users, pause, kinds, interval, root, logs, mixed, kamailioPort,
 };
 command.SetAction((result, ct) =>
 {
-    var faults = result.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    if (faults.FirstOrDefault(f => !Faults.Kinds.Contains(f)) is { } unknown)
+    var isMixed = result.GetValue(mixed);
+    var faults = result.GetValue(kinds) is { Length: > 0 } given
+        ? given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : isMixed ? Faults.MixedKinds : Faults.Kinds;
+    if (faults.FirstOrDefault(f => !Faults.All.Contains(f)) is { } unknown)
     {
-        Console.Error.WriteLine($"chaos: unknown fault '{unknown}'; known: {string.Join(", ", Faults.Kinds)}");
+        Console.Error.WriteLine($"chaos: unknown fault '{unknown}'; known: {string.Join(", ", Faults.All)}");
         return Task.FromResult(2);
     }
 
     return Chaos.RunAsync(result.GetValue(duration), result.GetValue(seed), result.GetValue(users), TimeSpan.FromMilliseconds(result.GetValue(pause)),
-        faults, result.GetValue(interval), Path.GetFullPath(result.GetValue(root)!), result.GetValue(logs)!, ct);
+        faults, result.GetValue(interval), Path.GetFullPath(result.GetValue(root)!), result.GetValue(logs)!,
+        isMixed ? result.GetValue(kamailioPort) : null, ct);
 });
 return await command.Parse(args).InvokeAsync();
 
@@ -39,8 +48,9 @@ namespace LocationActors.Chaos
         private static readonly int[] NodePorts = [34053, 34054, 34055];
         private static readonly int[] HttpPorts = [38080, 38081];
 
+        /// <param name="kamailioPort">A mixed run: Kamailio p_usrloc listens there, on the same databases.</param>
         public static async Task<int> RunAsync(int seconds, int seed, int userCount, TimeSpan pause, IReadOnlyList<string> kinds, int faultInterval,
-            string root, string logs, CancellationToken ct)
+            string root, string logs, int? kamailioPort, CancellationToken ct)
         {
             var master = DatabaseUrl.Parse(Environment.GetEnvironmentVariable("LA_MASTER_DB_URL")
                                            ?? throw new InvalidOperationException("LA_MASTER_DB_URL is not set"));
@@ -53,9 +63,15 @@ namespace LocationActors.Chaos
                 ["LA_DB_COMMAND_TIMEOUT"] = "3s",
                 ["LA_LOG_LEVEL"] = "WARNING",
             };
-            await using var deployment = new Deployment(root, logs, nodeEnvironment, NodePorts, HttpPorts);
+            if (kamailioPort is not null)
+                nodeEnvironment["LA_SHARED_DATABASES"] = "on";
+            var adminToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            await using var deployment = new Deployment(root, logs, nodeEnvironment, NodePorts, HttpPorts,
+                new Dictionary<string, string> { ["LA_ADMIN_TOKEN"] = adminToken });
             // Longer than the proxy's request timeout, which is what answers a request the cluster cannot answer yet.
             var proxies = HttpPorts.Select(port => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(40) }).ToList();
+            foreach (var proxy in proxies)
+                proxy.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
             deployment.StartAll();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var keepAlive = deployment.KeepAliveAsync(stop.Token);
@@ -67,13 +83,14 @@ namespace LocationActors.Chaos
 
             await Task.Delay(TimeSpan.FromSeconds(15), ct); // sharding moves groups while the nodes join
             Console.WriteLine($"chaos: {userCount} users (a pause of {pause.TotalMilliseconds:0} ms between two operations), {seconds} s, " +
-                              $"a fault every {faultInterval} s out of {string.Join(",", kinds)}, seed {seed}");
+                              $"a fault every {faultInterval} s out of {string.Join(",", kinds)}, seed {seed}" +
+                              (kamailioPort is { } port ? $"; beside Kamailio p_usrloc on 127.0.0.1:{port}, which every other user registers and looks up through" : ""));
 
-            var load = new Load(proxies, userCount, seed, pause);
+            var load = new Load(proxies, userCount, seed, pause, kamailioPort);
             using var loadStop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
             var running = load.RunAsync(loadStop.Token);
             var faults = await Faults.RunAsync(deployment, new Random(seed), kinds, TimeSpan.FromSeconds(faultInterval), TimeSpan.FromSeconds(seconds),
-                within => UntilHealthyAsync(proxies, within), Console.Out);
+                within => UntilHealthyAsync(proxies, within), (change, id, no) => LocDbAsync(proxies, change, id, no), Console.Out);
             await running;
 
             // Quiet: every member back, resynchronised and readable; then the final reads.
@@ -86,6 +103,8 @@ namespace LocationActors.Chaos
             {
                 var final = await FinalLookupAsync(load, user);
                 checker.Compare(user, final, "final lookup");
+                if (kamailioPort is not null)
+                    checker.Compare(user, await FinalLookupThroughKamailioAsync(load, user), "final lookup through Kamailio");
             }
 
             await CheckMembersAsync(master, checker);
@@ -183,6 +202,43 @@ namespace LocationActors.Chaos
             }
 
             throw new InvalidOperationException($"{user} could not be looked up after the run");
+        }
+
+        private static async Task<IReadOnlyList<string>> FinalLookupThroughKamailioAsync(Load load, string user)
+        {
+            for (var attempt = 0; attempt < 20; attempt++)
+            {
+                if (await load.LookupThroughKamailioAsync(user) is { Outcome: Outcome.Acked, Found: { } found })
+                    return found;
+                await Task.Delay(500);
+            }
+
+            throw new InvalidOperationException($"{user} could not be looked up through Kamailio after the run");
+        }
+
+        /// <summary>An operator's <c>locctl db maintenance|activate</c>, through the first proxy that answers.</summary>
+        private static async Task LocDbAsync(IReadOnlyList<HttpClient> proxies, string change, int id, int no)
+        {
+            for (var attempt = 0; attempt < 20; attempt++)
+            {
+                foreach (var proxy in proxies)
+                {
+                    try
+                    {
+                        using var response = await proxy.PostAsync($"/v1/locdb/{id}/{no}/{change}", null);
+                        if (response.IsSuccessStatusCode)
+                            return;
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        // the next proxy, or a moment later
+                    }
+                }
+
+                await Task.Delay(500);
+            }
+
+            throw new InvalidOperationException($"locdb {change} of ({id},{no}) did not go through");
         }
 
         /// <summary>Every member database that is on holds, for each user of its group, exactly what the history allows.</summary>

@@ -110,6 +110,14 @@ public sealed class MasterDatabase : SqlDatabase
         UpdateAsync($"turn on ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET status = 1, failover = @now, errors = 0 WHERE id = @id AND no = @no",
             id, no, ct, [("@now", Dialect.TimeValue(now, Options.Times))]);
 
+    /// <summary>
+    /// Marks a member that is on as recovering (<c>failover = now</c>): it missed a write. Only while it is on: a
+    /// member an operator or a failover took out meanwhile keeps its state.
+    /// </summary>
+    public Task<bool> MarkRecoveringAsync(int id, int no, long now, CancellationToken ct = default) =>
+        UpdateAsync($"mark ({id},{no}) recovering in {Table}", $"UPDATE {QuotedTable} SET failover = @now WHERE id = @id AND no = @no AND status = 1",
+            id, no, ct, [("@now", Dialect.TimeValue(now, Options.Times))]);
+
     /// <summary>Ends a member's recovery window: <c>failover</c> = p_usrloc's ZERO marker.</summary>
     public Task<bool> ResetFailoverAsync(int id, int no, CancellationToken ct = default) =>
         UpdateAsync($"reset failover of ({id},{no}) in {Table}", $"UPDATE {QuotedTable} SET failover = @zero WHERE id = @id AND no = @no",

@@ -7,8 +7,10 @@ namespace LocationActors.Kamailio.Tests;
 
 /// <summary>
 /// Kamailio 5.6 with p_usrloc (the configuration of p_usrloc-spec §10) and LocationActors — three nodes in
-/// shared-databases mode and a proxy — on the same MariaDB databases: one master with <c>locdb</c>, two groups of
-/// two members on two servers. Everything is started here and stopped by PID at the end.
+/// shared-databases mode and a proxy — on the same MariaDB databases: one master with <c>locdb</c> (on a shared
+/// instance), two groups of two members on two servers of their own (instances 6 and 7, which the tests kill and
+/// freeze). Before LocationActors starts, <see cref="BaselineUsers"/> users register through Kamailio, as in an
+/// estate that adopts LocationActors. Everything is started here and stopped by PID at the end.
 /// </summary>
 public sealed class MixedDeployment : IAsyncLifetime
 {
@@ -19,6 +21,19 @@ public sealed class MixedDeployment : IAsyncLifetime
     private readonly string _folder = Directory.CreateTempSubdirectory("la-kamailio-").FullName;
     private Process? _kamailio;
     private TwoByTwoLayout? _layout;
+
+    /// <summary>Users registered through Kamailio before LocationActors started (contact <c>sip:user@192.0.2.99:5060</c>).</summary>
+    public const int BaselineUsers = 10_000;
+
+    public const string AdminToken = "mixed-admin-token";
+
+    public MariaDbServers Servers => _servers;
+
+    /// <summary>The MariaDB instance of each member: (1,1) and (2,2) on the first host, (1,2) and (2,1) on the second.</summary>
+    public static int HostOf((int Id, int No) member) =>
+        MariaDbServers.MixedInstances[member is (1, 1) or (2, 2) ? 0 : 1];
+
+    public static string BaselineUser(int i) => $"base{i:D5}";
 
     public NodeProcesses Processes { get; } = new(3);
 
@@ -42,25 +57,49 @@ public sealed class MixedDeployment : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _servers.InitializeAsync();
-        _layout = await TwoByTwoLayout.CreateAsync(_servers);
+        await _servers.UpOnlyAsync(MariaDbServers.MixedInstances);
+        _layout = await TwoByTwoLayout.CreateAsync(_servers, (MariaDbServers.MixedInstances[0], MariaDbServers.MixedInstances[1]));
 
         StartKamailio();
+        await UntilKamailioAnswersAsync();
+        await RegisterBaselineAsync();
+
         foreach (var port in Processes.Ports)
             Processes.Start(port, new Dictionary<string, string>
             {
                 ["LA_MASTER_DB_URL"] = Master.Url.Original,
                 ["LA_LOCDB_POLL_INTERVAL"] = "1s",
                 ["LA_SHARED_DATABASES"] = "on",
+                ["LA_DB_RETRY_INTERVAL"] = "2s", // the watcher: a returning member is back within seconds
             });
         Processes.StartProxy(HttpPort, new Dictionary<string, string>
         {
             ["LA_SIP_ENDPOINT"] = $"127.0.0.1:{SipPort}",
             ["LA_CLUSTER_REFRESH_INTERVAL"] = "500ms",
             ["LA_MAX_EXPIRES"] = "3600", // as Kamailio's registrar here
+            ["LA_ADMIN_TOKEN"] = AdminToken,
         });
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
         await TwoByTwoLayout.UntilSettledAsync(Http, Processes, StartTimeout);
-        await UntilKamailioAnswersAsync();
+    }
+
+    /// <summary>The estate before LocationActors: <see cref="BaselineUsers"/> phones registered through Kamailio.</summary>
+    private async Task RegisterBaselineAsync()
+    {
+        var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, BaselineUsers).Chunk(BaselineUsers / 8), async (slice, _) =>
+        {
+            using var phone = new SipPhone(KamailioPort);
+            foreach (var i in slice)
+            {
+                var user = BaselineUser(i);
+                if (await phone.RegisterAsync(user, $"{user}-call", 1, $"<sip:{user}@192.0.2.99:5060>", 3600) != 200)
+                    failed.Add(user);
+            }
+        });
+        if (!failed.IsEmpty)
+            throw new Xunit.Sdk.XunitException($"{failed.Count} baseline REGISTERs through Kamailio failed, e.g. {failed.First()}:\n" +
+                                               string.Join("\n", File.ReadLines(KamailioLog).TakeLast(30)));
     }
 
     private void StartKamailio()

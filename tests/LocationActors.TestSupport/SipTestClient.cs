@@ -58,8 +58,8 @@ public static class SipText
         Message($"REGISTER sip:127.0.0.1 SIP/2.0", peerPort, branch, $"<sip:{user}@example.com>;tag=t{cseq}", $"<sip:{user}@example.com>", callId,
             $"{cseq} REGISTER", contactHeader is "" ? extra : $"Contact: {contactHeader}\r\n{extra}");
 
-    public static string Request(string method, string uri, int peerPort, string? extra = null, string? branch = null) =>
-        Message($"{method} {uri} SIP/2.0", peerPort, branch, "<sip:caller@example.com>;tag=c1", $"<{uri}>", "call-" + Guid.NewGuid().ToString("N")[..8],
+    public static string Request(string method, string uri, int peerPort, string? extra = null, string? branch = null, string? callId = null) =>
+        Message($"{method} {uri} SIP/2.0", peerPort, branch, "<sip:caller@example.com>;tag=c1", $"<{uri}>", callId ?? "call-" + Guid.NewGuid().ToString("N")[..8],
             $"1 {method}", extra);
 
     private static string Message(string startLine, int peerPort, string? branch, string from, string to, string callId, string cseq, string? extra) =>

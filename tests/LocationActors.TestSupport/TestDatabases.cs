@@ -28,6 +28,12 @@ public sealed class MariaDbServers : IAsyncLifetime
     /// </summary>
     public static readonly IReadOnlyList<int> DedicatedInstances = [3, 4, 5];
 
+    /// <summary>
+    /// Instances 6 and 7, reserved for the members of the Kamailio mixed-operation deployment, whose tests kill and
+    /// freeze them; apart from 3 to 5, as both test assemblies run at the same time.
+    /// </summary>
+    public static readonly IReadOnlyList<int> MixedInstances = [6, 7];
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(EnvFile) || !await RunningAsync(SharedInstances))
@@ -43,6 +49,13 @@ public sealed class MariaDbServers : IAsyncLifetime
     public async Task UpAsync(int instances)
     {
         await RunScriptAsync(["up"], instances);
+        ReadEnv();
+    }
+
+    /// <summary>Starts these instances only (creating them when new), and reads the env file again.</summary>
+    public async Task UpOnlyAsync(IEnumerable<int> instances)
+    {
+        await RunScriptAsync(["up", .. instances.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         ReadEnv();
     }
 

@@ -21,12 +21,15 @@ public sealed class TwoByTwoLayout : IAsyncDisposable
     /// <summary>The member databases by (group, no).</summary>
     public Dictionary<(int Id, int No), LocationDatabase> Members { get; }
 
-    public static async Task<TwoByTwoLayout> CreateAsync(MariaDbServers servers)
+    /// <param name="servers">The MariaDB servers; the master is on instance 1.</param>
+    /// <param name="hosts">The two instances holding the members (the layout's two hosts): 1 and 2 unless given.</param>
+    public static async Task<TwoByTwoLayout> CreateAsync(MariaDbServers servers, (int A, int B)? hosts = null)
     {
         var master = new MasterDatabase(await servers.CreateDatabaseAsync(1));
         await master.CreateSchemaAsync();
         var members = new Dictionary<(int Id, int No), LocationDatabase>();
-        foreach (var (id, no, instance) in new[] { (1, 1, 1), (1, 2, 2), (2, 1, 2), (2, 2, 1) })
+        var (a, b) = hosts ?? (1, 2);
+        foreach (var (id, no, instance) in new[] { (1, 1, a), (1, 2, b), (2, 1, b), (2, 2, a) })
         {
             var member = new LocationDatabase(await servers.CreateDatabaseAsync(instance));
             await member.CreateSchemaAsync();

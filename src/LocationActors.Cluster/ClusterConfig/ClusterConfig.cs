@@ -158,6 +158,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
             MemberChange.TurnOff => _master.DeactivateAsync(change.GroupId, change.No, now),
             MemberChange.TurnOn => _master.ReactivateAsync(change.GroupId, change.No, now),
             MemberChange.EndRecovery => _master.ResetFailoverAsync(change.GroupId, change.No),
+            MemberChange.MarkRecovering => _master.MarkRecoveringAsync(change.GroupId, change.No, now),
             MemberChange.Maintenance => _master.SetStatusAsync(change.GroupId, change.No, LocDbStatus.Maintenance),
             MemberChange.Activate => _master.ActivateAsync(change.GroupId, change.No),
             _ => Task.FromResult(false),

@@ -32,6 +32,13 @@ public enum MemberChange
     /// <summary>Recovery finished: <c>failover</c> = the ZERO marker.</summary>
     EndRecovery,
 
+    /// <summary>
+    /// A member that stays on missed a write (shared-databases mode): <c>failover = now</c> while <c>status = 1</c>,
+    /// the state p_usrloc gives a member it turned on again. Kamailio's readers then prefer the other member, and the
+    /// mark outlives the group: wherever it starts next, it catches the member up before reading it.
+    /// </summary>
+    MarkRecovering,
+
     /// <summary>An operator takes the member out of all traffic: <c>status = 2</c>.</summary>
     Maintenance,
 

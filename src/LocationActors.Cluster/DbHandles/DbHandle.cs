@@ -95,7 +95,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
                     Stopwatch.GetElapsedTime(_batchStarted).TotalMilliseconds);
             _batchWrites = 0;
             var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
-                .Concat(done.Replies.OfType<ResyncFailed>().Where(f => !f.SourceFailed).Select(f => f.Error))
+                .Concat(done.Replies.OfType<ResyncFailed>().Where(f => f.MemberAtFault).Select(f => f.Error))
                 .Concat(done.Replies.OfType<AorReadFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
             if (broken is not null)
                 throw Failed(broken, done.Replies);
@@ -117,7 +117,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     {
         if (_down is not null)
         {
-            Context.Parent.Tell(new ResyncFailed(_memberNo, Down(_down)));
+            Context.Parent.Tell(new ResyncFailed(_memberNo, Down(_down), MemberAtFault: false));
             return;
         }
 
@@ -296,7 +296,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "catch up", e.Message, e);
             var sourceFailed = error.Database == source.Url.ToString();
             _log.Warning("member {0} ({1}): catching up with member {2} failed: {3}", _memberNo, _database.Url, catchUp.SourceNo, error.Message);
-            return new BatchDone([new ResyncFailed(_memberNo, error, sourceFailed)]);
+            return new BatchDone([new ResyncFailed(_memberNo, error, MemberAtFault: !sourceFailed)]);
         }
         finally
         {

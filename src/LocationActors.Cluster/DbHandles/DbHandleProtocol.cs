@@ -39,8 +39,11 @@ public sealed record CatchUpFrom(int SourceNo, Func<LocationDatabase> OpenSource
 public sealed record Resynced(int MemberNo, long Count);
 
 /// <summary>The copy failed; the member keeps what it had and stays unreadable.</summary>
-/// <param name="SourceFailed">The complete member failed, not this one: nothing counts against this member.</param>
-public sealed record ResyncFailed(int MemberNo, StorageException Error, bool SourceFailed = false);
+/// <param name="MemberAtFault">
+/// This member's database failed the copy. False when the complete member failed, or when the copy was not tried
+/// because the member is known to be down (its failure was counted when it happened): nothing more counts against it.
+/// </param>
+public sealed record ResyncFailed(int MemberNo, StorageException Error, bool MemberAtFault = true);
 
 /// <summary>
 /// Thrown by a <see cref="DbHandle"/> when its database failed a statement for a reason of the server's own (a lost

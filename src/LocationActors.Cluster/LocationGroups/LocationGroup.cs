@@ -321,7 +321,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 return;
             _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, failed.MemberNo, failed.Error.Message);
             _resyncing.Remove(failed.MemberNo); // tried again at the next watch tick
-            if (failed.Error.Kind is not StorageErrorKind.InvalidData && !failed.SourceFailed)
+            if (failed.Error.Kind is not StorageErrorKind.InvalidData && failed.MemberAtFault)
                 CountError(failed.MemberNo, failed.Error.Message);
         });
         Receive<ProbeAnswered>(answer =>
@@ -488,7 +488,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _pending.Remove(seq);
         var asked = pending.Stored + pending.Failures.Count;
         // all-active: the members that still take traffic; one that failed and has left since gets a resync on return.
-        var missingOn = pending.Failures.Where(f => !f.Refused && _members.ContainsKey(f.No)).Select(f => f.No).ToList();
+        var missingOn = pending.Failures.Where(f => !f.Refused && _members.ContainsKey(f.No)).Select(f => f.No).Distinct().ToList();
         var anyRefused = pending.Failures.Any(f => f.Refused);
         var acknowledged = _settings.WritePolicy switch
         {
@@ -630,6 +630,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
         foreach (var no in missed)
         {
+            // Beside other writers the miss is written down in locdb: their readers avoid the member, and a group that
+            // starts again elsewhere (which forgets _joined) still knows to catch it up.
+            if (_settings.SharedDatabases && !_joined.Contains(no) && _members.TryGetValue(no, out var member) && !IsRecovering(member))
+                _clusterConfig.Tell(new ChangeMember(_groupId, no, MemberChange.MarkRecovering, "missed a write the other members stored"));
             _joined.Add(no);
             if (_resyncing.ContainsKey(no))
                 _missedAgain.Add(no); // the copy under way may have been taken before this write
@@ -703,8 +707,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 member.Handle.Tell(new ResyncRows(snapshot));
             }
 
-            foreach (var pending in _pending.Values.Where(p => !p.Awaiting.Contains(no)))
+            foreach (var pending in _pending.Values.Where(p => !p.Awaiting.Contains(no) && !p.StoredOn.Contains(no)))
             {
+                pending.Failures.RemoveAll(f => f.No == no); // it failed there before: it gets another answer now
                 pending.Awaiting.Add(no);
                 member.Handle.Tell(pending.Write);
             }
