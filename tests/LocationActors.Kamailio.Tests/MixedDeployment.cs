@@ -54,6 +54,14 @@ public sealed class MixedDeployment : IAsyncLifetime
 
     public string KamailioLog => Path.Combine(_folder, "kamailio.log");
 
+    /// <summary>Kamailio's log so far (read while the fixture still writes it).</summary>
+    public IReadOnlyList<string> KamailioLogLines()
+    {
+        using var stream = new FileStream(KamailioLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n');
+    }
+
     public async Task InitializeAsync()
     {
         await _servers.InitializeAsync();
@@ -99,7 +107,7 @@ public sealed class MixedDeployment : IAsyncLifetime
         });
         if (!failed.IsEmpty)
             throw new Xunit.Sdk.XunitException($"{failed.Count} baseline REGISTERs through Kamailio failed, e.g. {failed.First()}:\n" +
-                                               string.Join("\n", File.ReadLines(KamailioLog).TakeLast(30)));
+                                               string.Join("\n", KamailioLogLines().TakeLast(30)));
     }
 
     private void StartKamailio()
@@ -135,7 +143,7 @@ public sealed class MixedDeployment : IAsyncLifetime
                 return;
         }
 
-        throw new Xunit.Sdk.XunitException("Kamailio does not answer:\n" + string.Join("\n", File.ReadLines(KamailioLog).TakeLast(30)));
+        throw new Xunit.Sdk.XunitException("Kamailio does not answer:\n" + string.Join("\n", KamailioLogLines().TakeLast(30)));
     }
 
     public async Task DisposeAsync()

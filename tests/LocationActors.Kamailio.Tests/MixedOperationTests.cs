@@ -176,6 +176,12 @@ public sealed class MixedOperationTests(MixedDeployment deployment, ITestOutputH
         Assert.Contains("reg-id=2", fetched);
         Assert.Contains("urn:uuid:00000000-0000-0000-0000-00000000beef", fetched);
         Assert.InRange(int.Parse(Regex.Match(fetched, "expires=(\\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 3590, 3600);
+
+        // The socket column: Kamailio's own socket in its row; NULL in ours, which Kamailio reads without a complaint
+        // (our listener's address is no socket of Kamailio's, and it would log "non-local socket" for each such row).
+        Assert.Equal($"udp:127.0.0.1:{deployment.KamailioPort}", kamailioRow.Socket);
+        Assert.Null(ourRow.Socket);
+        Assert.DoesNotContain(deployment.KamailioLogLines(), line => line.Contains("non-local socket", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class ProxySettingsTests
             "akka.tcp://location@127.0.0.1:4055/system/receptionist"], settings.Cluster.ContactPoints.Select(p => p.ToString()));
         Assert.Equal(3600, settings.DefaultExpires);
         Assert.True(settings.Cluster.RouteToGroupNode);
+        Assert.Null(settings.Sip.SocketColumn); // NULL in the socket column: no Kamailio refuses it
     }
 
     [Fact]
@@ -81,9 +82,20 @@ public sealed class ProxySettingsTests
     [InlineData("LA_REQUEST_TIMEOUT", "100ms", "proxy.cluster.request-timeout")]
     [InlineData("LA_MAX_IN_FLIGHT", "0", "proxy.cluster.max-in-flight")]
     [InlineData("LA_DEFAULT_EXPIRES", "-1", "proxy.registrar.default-expires")]
+    [InlineData("LA_SIP_SOCKET_COLUMN", "127.0.0.1:5060", "proxy.sip.socket-column")]
+    [InlineData("LA_SIP_SOCKET_COLUMN", "udp:127.0.0.1:70000", "proxy.sip.socket-column")]
     public void A_bad_value_is_refused_naming_its_key(string variable, string value, string key)
     {
         var error = Assert.Throws<ConfigurationException>(() => Load(new Dictionary<string, string> { [variable] = value }));
         Assert.Contains(key, error.Message);
+    }
+
+    [Theory]
+    [InlineData("udp:10.0.0.5:5060")]
+    [InlineData("tcp:edge1.example.com:5060")]
+    [InlineData("tls:[2001:db8::1]:5061")]
+    public void A_kamailio_socket_is_stored_as_given(string socket)
+    {
+        Assert.Equal(socket, Load(new Dictionary<string, string> { ["LA_SIP_SOCKET_COLUMN"] = socket }).Sip.SocketColumn);
     }
 }

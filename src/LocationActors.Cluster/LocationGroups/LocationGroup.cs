@@ -52,7 +52,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<int> _missedAgain = [];            // members that missed a write while their resync ran
     private readonly HashSet<int> _waitingForSource = [];       // shared mode: members waiting for a member to catch up from
     private readonly Dictionary<string, HashSet<string>> _dirty = new(StringComparer.Ordinal); // AORs not on every member, with ruids deleted since
-    private readonly Dictionary<long, (string Key, IWithGroupId Request, IActorRef Sender)> _reads = new(); // shared-databases reads in flight
+    private readonly Dictionary<long, AorReadInFlight> _reads = new(); // shared-databases reads in flight
     private readonly List<HeldReply> _held = [];                 // writes stored on some members, waiting for the others' fate
     private readonly Dictionary<(string Key, string CallId), (int CSeq, long At)> _removedCSeqs = new(); // see HandleRegister
     private long _resyncRun;
@@ -98,6 +98,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         _joined.Remove(no);
         _missedAgain.Remove(no);
         _waitingForSource.Remove(no);
+        ReadElsewhere(no);
         // What it had not confirmed is not known to be stored there: those writes fail on it (and are not retried) —
         // which no longer counts against them, as it takes no traffic now and gets a resync when it returns.
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
@@ -154,6 +155,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var seq in _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList())
             Settle(seq, no, "its database handle failed");
         _members[no] = member with { Handle = StartHandle(member.Row, DatabaseUrl.Parse(member.Row.Url)) };
+        ReadElsewhere(no); // what it had queued is gone with it
         if (_serving)
         {
             _joined.Add(no); // what the failed handle had queued is lost: copy the group over again
@@ -269,11 +271,15 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             if (!_settings.SharedDatabases || !ReadFirst(lookup.Aor.Value, lookup, Sender))
                 Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit)));
         });
-        Receive<AorRead>(read => AorReadDone(read.Token, read.Bindings));
+        Receive<AorRead>(read =>
+        {
+            if (_reads.Remove(read.Token, out var inFlight))
+                AorReadDone(inFlight, read.Bindings);
+        });
         Receive<AorReadFailed>(failed =>
         {
-            _log.Warning("group {0}: reading an AOR from member {1} failed ({2}); answering from memory", _groupId, failed.MemberNo, failed.Error.Message);
-            AorReadDone(failed.Token, null);
+            _log.Warning("group {0}: reading an AOR from member {1} failed ({2}); reading it elsewhere", _groupId, failed.MemberNo, failed.Error.Message);
+            ReadElsewhere(failed.MemberNo, failed.Token);
         });
         Receive<RemoveContact>(WhenMine, remove => Dispatch(remove, Sender));
         Receive<RemoveAor>(WhenMine, remove => Dispatch(remove, Sender));
@@ -573,28 +579,41 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     /// Shared-databases mode: reads the AOR's rows from the preferred readable member first (false when there is
     /// none: memory answers). A change keeps the AOR busy meanwhile, so later requests for it wait; a lookup does not.
     /// </summary>
-    private bool ReadFirst(string key, IWithGroupId request, IActorRef sender)
+    private bool ReadFirst(string key, IWithGroupId request, IActorRef sender, int? except = null, int tries = 0)
     {
         // p_usrloc reads a member still recovering when no other can be read; so does a group beside it.
-        var member = InReadOrder().FirstOrDefault(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No)) ??
-                     InReadOrder().FirstOrDefault();
-        if (member is null)
+        var candidates = InReadOrder().Where(m => m.Row.No != except).ToList();
+        var member = candidates.FirstOrDefault(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No)) ?? candidates.FirstOrDefault();
+        if (member is null || tries >= _settings.MembersPerGroup)
             return false;
         var token = ++_readToken;
-        _reads[token] = (key, request, sender);
+        _reads[token] = new AorReadInFlight(key, request, sender, member.Row.No, tries + 1);
         if (request is not LookupContacts)
-            _aorsWriting[key] = new Queue<(IWithGroupId, IActorRef)>();
+            _aorsWriting.TryAdd(key, new Queue<(IWithGroupId, IActorRef)>()); // a read sent again keeps the requests waiting behind it
         var aor = AorOf(request)!;
         member.Handle.Tell(new ReadAor(token, aor.Username, aor.Domain));
         return true;
     }
 
-    /// <summary>The rows of a shared-databases read arrived (null: the read failed, memory answers).</summary>
-    private void AorReadDone(long token, IReadOnlyList<ContactBinding>? rows)
+    /// <summary>
+    /// Reads sent to member <paramref name="no"/> (only <paramref name="token"/>, when given) that it failed, or that
+    /// went with its handle (it left traffic, or its handle stopped): each goes to another member, and when every
+    /// member was tried, memory answers. Without this, a change waiting for such a read would hold its AOR forever.
+    /// </summary>
+    private void ReadElsewhere(int no, long? token = null)
     {
-        if (!_reads.Remove(token, out var read))
-            return;
-        var (key, request, sender) = read;
+        foreach (var (stranded, read) in _reads.Where(r => r.Value.MemberNo == no && (token is null || r.Key == token)).ToList())
+        {
+            _reads.Remove(stranded);
+            if (!ReadFirst(read.Key, read.Request, read.Sender, except: no, read.Tries))
+                AorReadDone(read, null);
+        }
+    }
+
+    /// <summary>The rows of a shared-databases read arrived (null: no member could be read, memory answers).</summary>
+    private void AorReadDone(AorReadInFlight read, IReadOnlyList<ContactBinding>? rows)
+    {
+        var (key, request, sender, _, _) = read;
         var changing = request is not LookupContacts;
         // The rows are the truth, unless a change of ours to this AOR is on its way (then memory is ahead of them).
         if (rows is not null && (changing || !_aorsWriting.ContainsKey(key)))
@@ -954,6 +973,9 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     // ---- internal messages ------------------------------------------------------------------------------------
 
     private sealed record Member(LocDbRow Row, IActorRef Handle);
+
+    /// <summary>A shared-databases read of an AOR: who waits for it, the member asked, and how many members were tried.</summary>
+    private sealed record AorReadInFlight(string Key, IWithGroupId Request, IActorRef Sender, int MemberNo, int Tries);
 
     /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
     private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
