@@ -35,8 +35,12 @@ public static class SharedCatchUp
     /// <param name="complete">The complete member (a handle of its own for this run).</param>
     /// <param name="returning">The returning member (its owner must not run other operations on it meanwhile).</param>
     /// <param name="clock">Unix seconds now.</param>
+    /// <param name="deleteRemoved">
+    /// False when the source is not known to be complete either (it missed writes too): then a row only the returning
+    /// member holds is kept unless it expired — a removal may come back, but no registration is lost.
+    /// </param>
     public static async Task<CatchUpReport> RunAsync(LocationDatabase complete, LocationDatabase returning, Func<long> clock,
-        CancellationToken ct = default)
+        bool deleteRemoved = true, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(complete);
         ArgumentNullException.ThrowIfNull(returning);
@@ -48,21 +52,21 @@ public static class SharedCatchUp
         await foreach (var page in Pages(complete.StreamAllAsync(ct)))
         {
             tally.CompleteRows += page.Count;
-            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, tally, unproven, ct);
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct);
         }
 
         // Everything the returning member holds that the first pass did not bring into line.
         await foreach (var page in Pages(returning.StreamAllAsync(ct)))
-            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, tally, unproven, ct);
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct);
 
         // Rows written while the copy ran: by now the complete member has them too, or nobody removed them yet either.
-        if (unproven.Count > 0)
+        if (unproven.Count > 0 && deleteRemoved)
         {
             await Task.Delay(TimeSpan.FromSeconds(CatchUpRule.ClockMarginSeconds + 1), ct);
             var last = unproven.ToList();
             unproven.Clear();
             foreach (var chunk in last.Chunk(PageRows))
-                await SettleAsync(chunk, complete, returning, clock, tally, unproven, ct);
+                await SettleAsync(chunk, complete, returning, clock, deleteRemoved, tally, unproven, ct);
         }
 
         return new CatchUpReport(tally.CompleteRows, tally.Copied, tally.Deleted, tally.KeptNewer.Count, unproven.Count, tally.Refused);
@@ -70,7 +74,7 @@ public static class SharedCatchUp
 
     /// <summary>Compares these ruids on both members and applies the rule, again while a round changed something.</summary>
     private static async Task SettleAsync(IReadOnlyCollection<string> ruids, LocationDatabase complete, LocationDatabase returning,
-        Func<long> clock, Tally tally, HashSet<string> unproven, CancellationToken ct)
+        Func<long> clock, bool deleteRemoved, Tally tally, HashSet<string> unproven, CancellationToken ct)
     {
         var pending = ruids;
         for (var round = 0; round < MaxRoundsPerPage && pending.Count > 0; round++)
@@ -91,8 +95,11 @@ public static class SharedCatchUp
                     case CatchUp.Copy:
                         copies.Add(source!);
                         break;
-                    case CatchUp.Delete:
+                    case CatchUp.Delete when deleteRemoved || !target!.IsValidAt(now):
                         deletes.Add(ruid);
+                        break;
+                    case CatchUp.Delete:
+                        unproven.Add(ruid); // the source may have missed it: kept
                         break;
                     case CatchUp.KeepNewer:
                         tally.KeptNewer.Add(ruid);

@@ -273,6 +273,26 @@ public abstract class LocationDatabaseContract
     }
 
     [Fact]
+    public async Task A_catch_up_from_a_member_that_missed_writes_too_deletes_nothing_but_expired_rows()
+    {
+        await using var source = await NewLocationDatabaseAsync();
+        await using var returning = await NewLocationDatabaseAsync();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var onlyThere = Binding("onlythere") with { LastModified = now - 900, Expires = now + 3600 }; // the source may have missed it
+        var expired = Binding("expiredthere") with { LastModified = now - 900, Expires = now - 1 };
+        var fromSource = Binding("fromsource") with { LastModified = now - 60, Expires = now + 3600 };
+        await source.UpsertAsync([fromSource]);
+        await returning.UpsertAsync([onlyThere, expired]);
+
+        var report = await SharedCatchUp.RunAsync(source, returning, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), deleteRemoved: false);
+
+        Assert.Equal([fromSource], await returning.LoadAorAsync("fromsource", null));
+        Assert.Equal([onlyThere], await returning.LoadAorAsync("onlythere", null));
+        Assert.Empty(await returning.LoadAorAsync("expiredthere", null));
+        Assert.Equal((1L, 1L, 1L), (report.Copied, report.Deleted, report.KeptUnproven));
+    }
+
+    [Fact]
     public async Task Rows_are_loaded_by_ruid_across_statements()
     {
         await using var db = await NewLocationDatabaseAsync(StorageOptions.Default with { MaxRowsPerStatement = 10 });

@@ -287,7 +287,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         var source = catchUp.OpenSource();
         try
         {
-            var report = await SharedCatchUp.RunAsync(source, _database, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            var report = await SharedCatchUp.RunAsync(source, _database, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), catchUp.SourceComplete);
             _log.Info("member {0} ({1}): caught up with member {2}: {3}", _memberNo, _database.Url, catchUp.SourceNo, report);
             return new BatchDone([new Resynced(_memberNo, report.CompleteRows)]);
         }

@@ -32,7 +32,10 @@ public sealed record ResyncRows(IReadOnlyList<ContactBinding> Snapshot);
 /// Queued in order with writes, like <see cref="ResyncRows"/>.
 /// </summary>
 /// <param name="OpenSource">Opens a handle of the complete member for this run; the member handle disposes it.</param>
-public sealed record CatchUpFrom(int SourceNo, Func<LocationDatabase> OpenSource);
+/// <param name="SourceComplete">
+/// False when the source missed writes too (both members recovering): rows only this member holds are then kept.
+/// </param>
+public sealed record CatchUpFrom(int SourceNo, Func<LocationDatabase> OpenSource, bool SourceComplete = true);
 
 /// <summary>The member now holds the snapshot, or caught up with the complete member (and, after it, every write that followed).</summary>
 /// <param name="Count">Contacts in the snapshot, or rows read on the complete member.</param>

@@ -714,9 +714,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
                 _waitingForSource.Remove(no);
                 _resyncing[no] = (stamp, ++_resyncRun);
-                _log.Info("group {0}: member {1} catches up with member {2}", _groupId, no, source.Row.No);
+                var complete = !IsRecovering(source);
+                _log.Info("group {0}: member {1} catches up with member {2}{3}", _groupId, no, source.Row.No,
+                    complete ? "" : ", which missed writes too: nothing but expired rows is deleted");
                 var (url, options, table) = (DatabaseUrl.Parse(source.Row.Url), _settings.StorageOptions, _settings.Table);
-                member.Handle.Tell(new CatchUpFrom(source.Row.No, () => new LocationDatabase(url, options, table)));
+                member.Handle.Tell(new CatchUpFrom(source.Row.No, () => new LocationDatabase(url, options, table), complete));
             }
             else
             {
