@@ -25,9 +25,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 {
     private const int WarmUpPageSize = 1000;
 
-    /// <summary>How long the CSeq of a REGISTER that removed a contact is kept, against older copies arriving late.</summary>
-    private const long RemovedCSeqSeconds = 120;
-
     /// <summary>AORs per dump page: a page must fit Akka's remote frame (128 kB; a binding is about 340 bytes).</summary>
     public const int MaxDumpPageAors = 100;
 
@@ -52,11 +49,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<int> _missedAgain = [];            // members that missed a write while their resync ran
     private readonly HashSet<int> _waitingForSource = [];       // shared mode: members waiting for a member to catch up from
     private readonly Dictionary<string, HashSet<string>> _dirty = new(StringComparer.Ordinal); // AORs not on every member, with ruids deleted since
-    private readonly Dictionary<long, AorReadInFlight> _reads = new(); // shared-databases reads in flight
+    private readonly AorReadsInFlight _reads = new();
     private readonly List<HeldReply> _held = [];                 // writes stored on some members, waiting for the others' fate
-    private readonly Dictionary<(string Key, string CallId), (int CSeq, long At)> _removedCSeqs = new(); // see HandleRegister
+    private readonly RemovedCSeqs _removedCSeqs = new();
     private long _resyncRun;
-    private long _readToken;
     private bool _serving;
     private IReadOnlyList<LocDbRow> _rows = [];
     private int _groupCount;
@@ -273,7 +269,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<AorRead>(read =>
         {
-            if (_reads.Remove(read.Token, out var inFlight))
+            if (_reads.Take(read.Token) is { } inFlight)
                 AorReadDone(inFlight, read.Bindings);
         });
         Receive<AorReadFailed>(failed =>
@@ -399,14 +395,11 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         var now = _clock();
         var key = request.Aor.Value;
         var current = _contacts.Get(request.Aor);
-        // A copy of a REGISTER can arrive after a later one of the same Call-ID: the proxy sends a request again when
-        // an attempt goes unanswered, and copies travelling through different nodes overtake each other. A binding's
-        // CSeq orders them while it exists; once a REGISTER removed it, that CSeq is kept here for a while, so an
-        // older copy cannot bring the removed contact back (a chaos run saw exactly that).
-        if (_removedCSeqs.TryGetValue((key, request.CallId), out var removed) && request.CSeq < removed.CSeq)
+        // An older copy of a REGISTER that arrives after a later one removed a contact must not bring it back.
+        if (_removedCSeqs.Overtaken(key, request.CallId, request.CSeq) is { } removedBy)
         {
             sender.Tell(new RegisterResult(register.RequestId, request.Aor, null, RegisterRejection.InvalidCSeq,
-                $"CSeq {request.CSeq} is older than {removed.CSeq}, which removed a contact of this Call-ID", current.Lookup(now)));
+                $"CSeq {request.CSeq} is older than {removedBy}, which removed a contact of this Call-ID", current.Lookup(now)));
             return;
         }
 
@@ -414,12 +407,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         if (outcome.Accepted)
         {
             foreach (var gone in current.Where(b => outcome.DeletedRuids.Contains(b.Ruid)))
-            {
-                var cseq = gone.CallId == request.CallId ? Math.Max(gone.CSeq, request.CSeq) : gone.CSeq;
-                var tombstone = (key, gone.CallId);
-                if (!_removedCSeqs.TryGetValue(tombstone, out var before) || before.CSeq < cseq)
-                    _removedCSeqs[tombstone] = (cseq, now);
-            }
+                _removedCSeqs.Removed(key, gone, request.CallId, request.CSeq, now);
         }
 
         var reply = new RegisterResult(register.RequestId, request.Aor, outcome.Action, outcome.Rejection, outcome.Reason,
@@ -586,8 +574,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         var member = candidates.FirstOrDefault(m => !_joined.Contains(m.Row.No) && !_resyncing.ContainsKey(m.Row.No)) ?? candidates.FirstOrDefault();
         if (member is null || tries >= _settings.MembersPerGroup)
             return false;
-        var token = ++_readToken;
-        _reads[token] = new AorReadInFlight(key, request, sender, member.Row.No, tries + 1);
+        var token = _reads.Start(key, request, sender, member.Row.No, tries + 1);
         if (request is not LookupContacts)
             _aorsWriting.TryAdd(key, new Queue<(IWithGroupId, IActorRef)>()); // a read sent again keeps the requests waiting behind it
         var aor = AorOf(request)!;
@@ -602,9 +589,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private void ReadElsewhere(int no, long? token = null)
     {
-        foreach (var (stranded, read) in _reads.Where(r => r.Value.MemberNo == no && (token is null || r.Key == token)).ToList())
+        foreach (var read in _reads.TakeSentTo(no, token))
         {
-            _reads.Remove(stranded);
             if (!ReadFirst(read.Key, read.Request, read.Sender, except: no, read.Tries))
                 AorReadDone(read, null);
         }
@@ -788,9 +774,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     private void Expire()
     {
         var now = _clock();
-        // Long past any copy still in flight: the proxy stops sending a request after its request timeout (25 s).
-        foreach (var old in _removedCSeqs.Where(t => t.Value.At < now - RemovedCSeqSeconds).Select(t => t.Key).ToList())
-            _removedCSeqs.Remove(old);
+        _removedCSeqs.Expire(now);
         var expired = _contacts.RemoveExpired(now);
         if (expired.Count > 0)
             _log.Info("group {0}: {1} contacts expired", _groupId, expired.Count);
@@ -975,9 +959,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     // ---- internal messages ------------------------------------------------------------------------------------
 
     private sealed record Member(LocDbRow Row, IActorRef Handle);
-
-    /// <summary>A shared-databases read of an AOR: who waits for it, the member asked, and how many members were tried.</summary>
-    private sealed record AorReadInFlight(string Key, IWithGroupId Request, IActorRef Sender, int MemberNo, int Tries);
 
     /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
     private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
