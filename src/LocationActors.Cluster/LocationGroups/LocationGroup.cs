@@ -23,8 +23,6 @@ namespace LocationActors.Cluster.LocationGroups;
 /// </summary>
 public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 {
-    private const int WarmUpPageSize = 1000;
-
     /// <summary>AORs per dump page: a page must fit Akka's remote frame (128 kB; a binding is about 340 bytes).</summary>
     public const int MaxDumpPageAors = 100;
 
@@ -899,35 +897,8 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         var token = ++_warmUp;
         _contacts.Clear();
         _foreignRows = 0;
-        var self = Self;
         var database = new LocationDatabase(DatabaseUrl.Parse(source.Row.Url), _settings.StorageOptions, _settings.Table);
-        // Streams on a connection of its own; only messages come back, so the task never touches actor state.
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                var page = new List<ContactBinding>(WarmUpPageSize);
-                await foreach (var binding in database.StreamAllAsync())
-                {
-                    page.Add(binding);
-                    if (page.Count < WarmUpPageSize)
-                        continue;
-                    self.Tell(new WarmUpPage(token, page));
-                    page = new List<ContactBinding>(WarmUpPageSize);
-                }
-
-                self.Tell(new WarmUpPage(token, page));
-                self.Tell(new WarmUpDone(token, source.Row.No));
-            }
-            catch (StorageException e)
-            {
-                self.Tell(new WarmUpFailed(token, source.Row.No, e.Message));
-            }
-            finally
-            {
-                await database.DisposeAsync();
-            }
-        });
+        _ = WarmUpLoader.LoadAsync(database, source.Row.No, token, Self);
     }
 
     private void LoadPage(IReadOnlyList<ContactBinding> bindings)
@@ -969,12 +940,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>A write waiting for the members it missed (→ the resync run that covers it) to be resynchronised or leave.</summary>
     private sealed record HeldReply(PendingWrite Pending, Dictionary<int, long> MissingOn, DateTime Since);
-
-    private sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
-
-    private sealed record WarmUpDone(long Token, int MemberNo);
-
-    private sealed record WarmUpFailed(long Token, int MemberNo, string Reason);
 
     private sealed class AskLayout
     {

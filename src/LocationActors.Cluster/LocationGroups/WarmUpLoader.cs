@@ -1,0 +1,52 @@
+using Akka.Actor;
+using LocationActors.Domain.Contacts;
+using LocationActors.Storage;
+
+namespace LocationActors.Cluster.LocationGroups;
+
+/// <summary>A page of a member's contacts, loaded for the group's warm-up numbered <paramref name="Token"/>.</summary>
+public sealed record WarmUpPage(long Token, IReadOnlyList<ContactBinding> Bindings);
+
+/// <summary>The warm-up numbered <paramref name="Token"/> read every row of member <paramref name="MemberNo"/>.</summary>
+public sealed record WarmUpDone(long Token, int MemberNo);
+
+/// <summary>The warm-up numbered <paramref name="Token"/> could not read member <paramref name="MemberNo"/>.</summary>
+public sealed record WarmUpFailed(long Token, int MemberNo, string Reason);
+
+/// <summary>
+/// Loads a group's contacts from one member: streams its table on a connection of its own and sends the group pages
+/// of bindings, then <see cref="WarmUpDone"/> (or <see cref="WarmUpFailed"/>). Only messages go back, so the task never
+/// touches the actor's state; the token lets the group ignore a warm-up it has given up on.
+/// </summary>
+public static class WarmUpLoader
+{
+    public const int PageSize = 1000;
+
+    /// <summary>Starts the load; the database is disposed when it ends.</summary>
+    public static Task LoadAsync(LocationDatabase database, int memberNo, long token, IActorRef group) => Task.Run(async () =>
+    {
+        try
+        {
+            var page = new List<ContactBinding>(PageSize);
+            await foreach (var binding in database.StreamAllAsync())
+            {
+                page.Add(binding);
+                if (page.Count < PageSize)
+                    continue;
+                group.Tell(new WarmUpPage(token, page));
+                page = new List<ContactBinding>(PageSize);
+            }
+
+            group.Tell(new WarmUpPage(token, page));
+            group.Tell(new WarmUpDone(token, memberNo));
+        }
+        catch (StorageException e)
+        {
+            group.Tell(new WarmUpFailed(token, memberNo, e.Message));
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    });
+}
