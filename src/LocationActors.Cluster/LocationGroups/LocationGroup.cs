@@ -468,47 +468,33 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private void Settle(long seq, int memberNo, string? error, bool refused = false)
     {
-        if (!_pending.TryGetValue(seq, out var pending) || !pending.Awaiting.Remove(memberNo))
-            return;
-        if (error is not null)
-            pending.Failures.Add((memberNo, error, refused));
-        else
-            pending.StoredOn.Add(memberNo);
-        if (pending.Awaiting.Count > 0)
+        if (!_pending.TryGetValue(seq, out var pending) || !pending.Answer(memberNo, error, refused))
             return;
 
         _pending.Remove(seq);
-        var asked = pending.Stored + pending.Failures.Count;
-        // all-active: the members that still take traffic; one that failed and has left since gets a resync on return.
-        var missingOn = pending.Failures.Where(f => !f.Refused && _members.ContainsKey(f.No)).Select(f => f.No).Distinct().ToList();
-        var anyRefused = pending.Failures.Any(f => f.Refused);
-        var acknowledged = _settings.WritePolicy switch
-        {
-            WritePolicy.One => pending.Stored >= 1,
-            WritePolicy.Majority => pending.Stored * 2 > asked,
-            _ => pending.StoredOn.Any(_members.ContainsKey) && !anyRefused && missingOn.Count == 0,
-        };
+        // A member that failed and has left traffic since no longer counts: it gets a resync when it returns.
+        var verdict = pending.Verdict(_settings.WritePolicy, _members.ContainsKey);
         if (pending.Stored > 0)
             Stored(pending);
-
-        if (!acknowledged && _settings.WritePolicy == WritePolicy.AllActive && !anyRefused && missingOn.Count > 0 &&
-            pending.StoredOn.Any(_members.ContainsKey))
+        switch (verdict)
         {
-            // Stored on some members, missed by others that failed. Their fate decides the answer: a member that is
-            // turned off (or leaves traffic) no longer counts, and one that stays on is resynchronised; either way
-            // every member taking traffic then has the write. The caller waits for that, not for a 503.
-            _held.Add(new HeldReply(pending, missingOn.ToDictionary(no => no, _ => _resyncRun + 1), DateTime.UtcNow));
-        }
-        else
-        {
-            pending.ReplyTo.Tell(acknowledged ? pending.Reply : Unavailable(pending, asked));
+            case WriteVerdict.WaitForMissing:
+                // Answered once the members it missed are resynchronised (the next run covers it) or leave traffic.
+                _held.Add(new HeldReply(pending, pending.MissingOn(_members.ContainsKey).ToDictionary(no => no, _ => _resyncRun + 1), DateTime.UtcNow));
+                break;
+            case WriteVerdict.Acknowledged:
+                pending.ReplyTo.Tell(pending.Reply);
+                break;
+            default:
+                pending.ReplyTo.Tell(Unavailable(pending));
+                break;
         }
 
         RunWaiting(pending.Key);
     }
 
-    private GroupUnavailable Unavailable(PendingWrite pending, int asked) => new(pending.RequestId, _groupId,
-        $"stored on {pending.Stored} of {asked} members, the write policy ({_settings.WritePolicy}) needs more: " +
+    private GroupUnavailable Unavailable(PendingWrite pending) => new(pending.RequestId, _groupId,
+        $"stored on {pending.Stored} of {pending.Asked} members, the write policy ({_settings.WritePolicy}) needs more: " +
         string.Join("; ", pending.Failures.Select(f => $"member {f.No}: {f.Error}")));
 
     /// <summary>
@@ -526,7 +512,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
             _held.Remove(held);
             // Vacuous when every member that stored it has left traffic too: then it is not stored where it counts.
             var pending = held.Pending;
-            pending.ReplyTo.Tell(pending.StoredOn.Any(_members.ContainsKey) ? pending.Reply : Unavailable(pending, pending.Stored + pending.Failures.Count));
+            pending.ReplyTo.Tell(pending.StoredOn.Any(_members.ContainsKey) ? pending.Reply : Unavailable(pending));
         }
     }
 
@@ -537,7 +523,7 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
         foreach (var held in _held.Where(h => h.Since < limit).ToList())
         {
             _held.Remove(held);
-            held.Pending.ReplyTo.Tell(Unavailable(held.Pending, held.Pending.Stored + held.Pending.Failures.Count));
+            held.Pending.ReplyTo.Tell(Unavailable(held.Pending));
         }
     }
 
@@ -930,13 +916,6 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
     // ---- internal messages ------------------------------------------------------------------------------------
 
     private sealed record Member(LocDbRow Row, IActorRef Handle);
-
-    /// <summary>A write in flight: the AOR's bindings once stored, who waits for it, which members have not answered.</summary>
-    private sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestId, string Key, AorBindings Next, HashSet<int> Awaiting,
-        List<(int No, string Error, bool Refused)> Failures, HashSet<int> StoredOn, WriteRows Write)
-    {
-        public int Stored => StoredOn.Count;
-    }
 
     /// <summary>A write waiting for the members it missed (→ the resync run that covers it) to be resynchronised or leave.</summary>
     private sealed record HeldReply(PendingWrite Pending, Dictionary<int, long> MissingOn, DateTime Since);

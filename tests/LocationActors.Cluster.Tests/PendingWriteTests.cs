@@ -1,0 +1,69 @@
+using Akka.Actor;
+using LocationActors.Cluster.DbHandles;
+using LocationActors.Cluster.LocationGroups;
+using LocationActors.Domain.Registrations;
+
+namespace LocationActors.Cluster.Tests;
+
+/// <summary>A write's answers and what each write policy makes of them; no actor, no database.</summary>
+public sealed class PendingWriteTests
+{
+    private static PendingWrite Write(params int[] members) =>
+        new(ActorRefs.Nobody, "ok", 1, "ann", AorBindings.Empty, [.. members], [], [], new WriteRows(1, [], ["r1"]));
+
+    private static readonly Func<int, bool> BothOn = no => no is 1 or 2;
+
+    [Fact]
+    public void The_last_awaited_answer_completes_it_and_a_late_or_unasked_one_is_ignored()
+    {
+        var write = Write(1, 2);
+
+        Assert.False(write.Answer(1, null));
+        Assert.False(write.Answer(1, null)); // answered already
+        Assert.False(write.Answer(3, null)); // never asked
+        Assert.True(write.Answer(2, "timeout"));
+        Assert.Equal((1, 2), (write.Stored, write.Asked));
+    }
+
+    [Fact]
+    public void All_active_acknowledges_only_what_every_member_taking_traffic_stored()
+    {
+        var stored = Write(1, 2);
+        stored.Answer(1, null);
+        stored.Answer(2, null);
+        Assert.Equal(WriteVerdict.Acknowledged, stored.Verdict(WritePolicy.AllActive, BothOn));
+
+        // Missed by a member that stays on: the answer waits for its fate.
+        var missed = Write(1, 2);
+        missed.Answer(1, null);
+        missed.Answer(2, "connection lost");
+        Assert.Equal(WriteVerdict.WaitForMissing, missed.Verdict(WritePolicy.AllActive, BothOn));
+        Assert.Equal([2], missed.MissingOn(BothOn));
+        // ... and once that member has left traffic, it no longer counts.
+        Assert.Equal(WriteVerdict.Acknowledged, missed.Verdict(WritePolicy.AllActive, no => no == 1));
+        // Stored only on a member that has left traffic since: not stored where it counts.
+        Assert.Equal(WriteVerdict.Unavailable, missed.Verdict(WritePolicy.AllActive, no => no == 2));
+
+        // A row refused as invalid is refused everywhere: no waiting.
+        var refused = Write(1, 2);
+        refused.Answer(1, null);
+        refused.Answer(2, "too long", refused: true);
+        Assert.Equal(WriteVerdict.Unavailable, refused.Verdict(WritePolicy.AllActive, BothOn));
+        Assert.Empty(refused.MissingOn(BothOn));
+    }
+
+    [Fact]
+    public void One_and_majority_count_the_members_that_answered()
+    {
+        var half = Write(1, 2);
+        half.Answer(1, null);
+        half.Answer(2, "timeout");
+
+        Assert.Equal(WriteVerdict.Acknowledged, half.Verdict(WritePolicy.One, BothOn));
+        Assert.Equal(WriteVerdict.Unavailable, half.Verdict(WritePolicy.Majority, BothOn));
+
+        var none = Write(1);
+        none.Answer(1, "timeout");
+        Assert.Equal(WriteVerdict.Unavailable, none.Verdict(WritePolicy.One, BothOn));
+    }
+}
