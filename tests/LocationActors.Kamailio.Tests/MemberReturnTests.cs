@@ -4,6 +4,7 @@ using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
 using LocationActors.Domain.LocDb;
 using LocationActors.Domain.Partitioning;
+using LocationActors.TestSupport;
 using Xunit.Abstractions;
 
 namespace LocationActors.Kamailio.Tests;
@@ -228,16 +229,8 @@ public sealed class MemberReturnTests(MixedDeployment deployment, ITestOutputHel
         output.WriteLine($"members {string.Join(", ", members)} returned and caught up {(DateTime.UtcNow - started).TotalSeconds:F1} s after the wait began");
     }
 
-    private async Task UntilAsync(string what, Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new Xunit.Sdk.XunitException($"timed out: {what}\nlocdb: " +
-                                                   string.Join("; ", (await deployment.Master.ReadAllAsync()).Select(r => $"({r.Id},{r.No}) {r.Status} errors {r.Errors} failover {r.Failover}")) +
-                                                   $"\ncluster: {await deployment.Http.GetStringAsync("/v1/cluster")}\n{deployment.Processes.Logs(30)}");
-            await Task.Delay(200);
-        }
-    }
+    private Task UntilAsync(string what, Func<Task<bool>> condition, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(what, condition, timeout ?? TimeSpan.FromSeconds(60), diagnostics: async () =>
+            "locdb: " + string.Join("; ", (await deployment.Master.ReadAllAsync()).Select(r => $"({r.Id},{r.No}) {r.Status} errors {r.Errors} failover {r.Failover}")) +
+            $"\ncluster: {await deployment.Http.GetStringAsync("/v1/cluster")}\n{deployment.Processes.Logs(30)}");
 }

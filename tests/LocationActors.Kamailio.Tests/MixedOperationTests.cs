@@ -214,13 +214,6 @@ public sealed class MixedOperationTests(MixedDeployment deployment, ITestOutputH
     private static string FirstInGroup(int group, string prefix) =>
         Enumerable.Range(0, 1000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).First(i => GroupOf(prefix + i) == group);
 
-    private static async Task UntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for LocationActors to see the locdb change");
-            await Task.Delay(200);
-        }
-    }
+    private static Task UntilAsync(Func<Task<bool>> condition) =>
+        Eventually.UntilAsync("LocationActors sees the locdb change", condition, TimeSpan.FromSeconds(30));
 }

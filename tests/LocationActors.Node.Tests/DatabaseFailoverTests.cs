@@ -127,26 +127,9 @@ public sealed class DatabaseFailoverTests(MariaDbServers servers, ITestOutputHel
 
     private async Task<LocDbRow> RowAsync(int id, int no) => (await _master.ReadGroupAsync(id)).Single(r => r.No == no);
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? Deadline);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                    return;
-            }
-            catch (StorageException)
-            {
-                // e.g. the master is still starting again
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new Xunit.Sdk.XunitException($"timed out waiting until {what}");
-    }
+    // A StorageException means "not yet": e.g. the master is still starting again.
+    private static Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null) =>
+        Eventually.UntilAsync(what, condition, within ?? Deadline, TimeSpan.FromMilliseconds(100), notYet: e => e is StorageException);
 
     private static async Task<List<ContactBinding>> RowsAsync(LocationDatabase db)
     {

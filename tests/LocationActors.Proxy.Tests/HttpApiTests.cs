@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Partitioning;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Proxy.Tests;
 
@@ -36,17 +37,9 @@ public sealed class HttpApiTests(ProxiedCluster cluster)
 
     private async Task UntilAsync(Func<JsonElement, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + Deadline;
         var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await Http.GetStringAsync("/v1/cluster");
-            if (condition(JsonDocument.Parse(last).RootElement))
-                return;
-            await Task.Delay(250);
-        }
-
-        throw new Xunit.Sdk.XunitException($"timed out waiting until {what}; last /v1/cluster: {last}");
+        await Eventually.UntilAsync(what, async () => condition(JsonDocument.Parse(last = await Http.GetStringAsync("/v1/cluster")).RootElement),
+            Deadline, TimeSpan.FromMilliseconds(250), diagnostics: () => Task.FromResult($"last /v1/cluster: {last}"));
     }
 
     [Fact]
