@@ -182,18 +182,24 @@ public sealed class LocationDatabase : SqlDatabase
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var names = new StringBuilder();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                names.Append(i == 0 ? "@r0" : $", @r{i}");
-                Add(command, $"@r{i}", chunk[i]);
-            }
-
-            command.CommandText = $"DELETE FROM {QuotedTable} WHERE ruid IN ({names})";
+            command.CommandText = $"DELETE FROM {QuotedTable} WHERE ruid IN ({RuidParameters(command, chunk)})";
             removed += await command.ExecuteNonQueryAsync(token);
         }
 
         return removed;
+    }
+
+    /// <summary>Adds one parameter per ruid to the command; returns their names for an <c>IN (…)</c> list.</summary>
+    private static string RuidParameters(DbCommand command, string[] ruids)
+    {
+        var names = new StringBuilder();
+        for (var i = 0; i < ruids.Length; i++)
+        {
+            names.Append(i == 0 ? "@r0" : $", @r{i}");
+            Add(command, $"@r{i}", ruids[i]);
+        }
+
+        return names.ToString();
     }
 
     /// <summary>
@@ -258,14 +264,7 @@ public sealed class LocationDatabase : SqlDatabase
             foreach (var chunk in ruids.Chunk(RowsPerStatement))
             {
                 await using var command = connection.CreateCommand();
-                var names = new StringBuilder();
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    names.Append(i == 0 ? "@r0" : $", @r{i}");
-                    Add(command, $"@r{i}", chunk[i]);
-                }
-
-                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE ruid IN ({names})";
+                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE ruid IN ({RuidParameters(command, chunk)})";
                 foreach (var binding in await ReadAllAsync(command, token))
                     found[binding.Ruid] = binding;
             }

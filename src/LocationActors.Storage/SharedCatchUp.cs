@@ -48,16 +48,17 @@ public static class SharedCatchUp
         var tally = new Tally();
         var unproven = new HashSet<string>(StringComparer.Ordinal);
 
-        // Everything the complete member holds.
-        await foreach (var page in Pages(complete.StreamAllAsync(ct)))
+        // Everything the complete member holds: the streamed page is its side of the first comparison.
+        await foreach (var page in complete.StreamAllAsync(ct).Chunk(PageRows).WithCancellation(ct))
         {
-            tally.CompleteRows += page.Count;
-            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct);
+            tally.CompleteRows += page.Length;
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct, completeRead: page);
         }
 
-        // Everything the returning member holds that the first pass did not bring into line.
-        await foreach (var page in Pages(returning.StreamAllAsync(ct)))
-            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct);
+        // Everything the returning member holds that the first pass did not bring into line: the streamed page is its
+        // side of the first comparison.
+        await foreach (var page in returning.StreamAllAsync(ct).Chunk(PageRows).WithCancellation(ct))
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct, returningRead: page);
 
         // Rows written while the copy ran: by now the complete member has them too, or nobody removed them yet either.
         if (unproven.Count > 0 && deleteRemoved)
@@ -72,17 +73,22 @@ public static class SharedCatchUp
         return new CatchUpReport(tally.CompleteRows, tally.Copied, tally.Deleted, tally.KeptNewer.Count, unproven.Count, tally.Refused);
     }
 
-    /// <summary>Compares these ruids on both members and applies the rule, again while a round changed something.</summary>
+    /// <summary>
+    /// Compares these ruids on both members and applies the rule, again while a round changed something. A side
+    /// already read (the page just streamed) is not read again in the first round.
+    /// </summary>
     private static async Task SettleAsync(IReadOnlyCollection<string> ruids, LocationDatabase complete, LocationDatabase returning,
-        Func<long> clock, bool deleteRemoved, Tally tally, HashSet<string> unproven, CancellationToken ct)
+        Func<long> clock, bool deleteRemoved, Tally tally, HashSet<string> unproven, CancellationToken ct,
+        IEnumerable<ContactBinding>? completeRead = null, IEnumerable<ContactBinding>? returningRead = null)
     {
         var pending = ruids;
         for (var round = 0; round < MaxRoundsPerPage && pending.Count > 0; round++)
         {
-            // The returning side first: a row another writer puts on both meanwhile is then seen on the complete side.
-            var there = await returning.LoadRuidsAsync(pending, ct);
+            // The returning side first: a row another writer puts on both meanwhile is then seen on the complete side
+            // (or, when the complete side was streamed before, found newer there, or put right by the next round).
+            var there = round == 0 && returningRead is not null ? ByRuid(returningRead) : await returning.LoadRuidsAsync(pending, ct);
             var readAt = clock();
-            var truth = await complete.LoadRuidsAsync(pending, ct);
+            var truth = round == 0 && completeRead is not null ? ByRuid(completeRead) : await complete.LoadRuidsAsync(pending, ct);
             var now = clock();
             var copies = new List<ContactBinding>();
             var deletes = new List<string>();
@@ -122,20 +128,13 @@ public static class SharedCatchUp
         }
     }
 
-    private static async IAsyncEnumerable<List<ContactBinding>> Pages(IAsyncEnumerable<ContactBinding> rows)
+    /// <summary>The rows by ruid; a row the stream saw twice (replaced while it ran) counts in its later version.</summary>
+    private static Dictionary<string, ContactBinding> ByRuid(IEnumerable<ContactBinding> rows)
     {
-        var page = new List<ContactBinding>(PageRows);
-        await foreach (var row in rows)
-        {
-            page.Add(row);
-            if (page.Count < PageRows)
-                continue;
-            yield return page;
-            page = new List<ContactBinding>(PageRows);
-        }
-
-        if (page.Count > 0)
-            yield return page;
+        var byRuid = new Dictionary<string, ContactBinding>(StringComparer.Ordinal);
+        foreach (var row in rows)
+            byRuid[row.Ruid] = row;
+        return byRuid;
     }
 
     private sealed class Tally

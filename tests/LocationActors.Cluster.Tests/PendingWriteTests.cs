@@ -66,4 +66,20 @@ public sealed class PendingWriteTests
         none.Answer(1, "timeout");
         Assert.Equal(WriteVerdict.Unavailable, none.Verdict(WritePolicy.One, BothOn));
     }
+
+    [Fact]
+    public void A_member_asked_again_forgets_its_earlier_failure_and_one_that_stored_it_is_not_asked()
+    {
+        var write = Write(1, 2, 3);
+        write.Answer(1, null);
+        write.Answer(2, "timeout");
+
+        Assert.False(write.AskAgain(1)); // stored it already
+        Assert.False(write.AskAgain(3)); // still being asked
+        Assert.True(write.AskAgain(2));
+        Assert.Empty(write.Failures);
+        Assert.False(write.Answer(2, null)); // 3 has not answered yet
+        Assert.True(write.Answer(3, null));
+        Assert.Equal(WriteVerdict.Acknowledged, write.Verdict(WritePolicy.AllActive, no => no is >= 1 and <= 3));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LocationActors.Chaos;
 using LocationActors.Cli;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
@@ -110,8 +111,8 @@ public sealed class MemberReturnTests(MixedDeployment deployment, ITestOutputHel
         var missing = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, MixedDeployment.BaselineUsers).Chunk(MixedDeployment.BaselineUsers / 8), async (slice, _) =>
         {
-            using var kamailio = new SipPhone(deployment.KamailioPort);
-            using var ours = new SipPhone(deployment.SipPort);
+            using var kamailio = new SipClient(deployment.KamailioPort, MixedDeployment.SipLimit);
+            using var ours = new SipClient(deployment.SipPort, MixedDeployment.SipLimit);
             foreach (var i in slice)
             {
                 var user = MixedDeployment.BaselineUser(i);

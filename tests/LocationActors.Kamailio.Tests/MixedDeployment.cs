@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using LocationActors.Chaos;
 using LocationActors.Storage;
 using LocationActors.TestSupport;
 
@@ -26,6 +27,9 @@ public sealed class MixedDeployment : IAsyncLifetime
     public const int BaselineUsers = 10_000;
 
     public const string AdminToken = "mixed-admin-token";
+
+    /// <summary>How long a test phone waits for a SIP answer; none within it counts as unanswered.</summary>
+    public static readonly TimeSpan SipLimit = TimeSpan.FromSeconds(8);
 
     public MariaDbServers Servers => _servers;
 
@@ -97,11 +101,11 @@ public sealed class MixedDeployment : IAsyncLifetime
         var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, BaselineUsers).Chunk(BaselineUsers / 8), async (slice, _) =>
         {
-            using var phone = new SipPhone(KamailioPort);
+            using var phone = new SipClient(KamailioPort, SipLimit);
             foreach (var i in slice)
             {
                 var user = BaselineUser(i);
-                if (await phone.RegisterAsync(user, $"{user}-call", 1, $"<sip:{user}@192.0.2.99:5060>", 3600) != 200)
+                if (await phone.RegisterAsync(user, $"{user}-call", 1, $"sip:{user}@192.0.2.99:5060", 3600) != 200)
                     failed.Add(user);
             }
         });

@@ -1,3 +1,5 @@
+using LocationActors.Chaos;
+
 namespace LocationActors.Kamailio.Tests;
 
 /// <summary>
@@ -62,8 +64,8 @@ internal sealed class Phones
     public async Task<List<string>> WrongAnswersAsync()
     {
         var wrong = new List<string>();
-        using var kamailio = new SipPhone(_deployment.KamailioPort);
-        using var ours = new SipPhone(_deployment.SipPort);
+        using var kamailio = new SipClient(_deployment.KamailioPort, MixedDeployment.SipLimit);
+        using var ours = new SipClient(_deployment.SipPort, MixedDeployment.SipLimit);
         for (var i = 0; i < _registered.Length; i++)
         {
             if (_registered[i] is not { } registered)
@@ -83,8 +85,8 @@ internal sealed class Phones
     private Task RunAsync(bool once, Func<bool> goOn) => Task.WhenAll(Enumerable.Range(0, Workers).Select(worker => Task.Run(async () =>
     {
         var random = new Random(worker * 7919 + _prefix.GetHashCode(StringComparison.Ordinal));
-        using var kamailio = new SipPhone(_deployment.KamailioPort);
-        using var ours = new SipPhone(_deployment.SipPort);
+        using var kamailio = new SipClient(_deployment.KamailioPort, MixedDeployment.SipLimit);
+        using var ours = new SipClient(_deployment.SipPort, MixedDeployment.SipLimit);
         do
         {
             for (var i = worker; i < _registered.Length && goOn(); i += Workers)
@@ -93,7 +95,7 @@ internal sealed class Phones
                     continue; // something of it may still be in flight
                 var throughKamailio = once ? i % 2 == 0 : random.Next(2) == 0;
                 var register = once || random.Next(100) < 85;
-                var status = await (throughKamailio ? kamailio : ours).RegisterAsync(User(i), $"{User(i)}-call", ++_cseq[i], $"<{Contact(i)}>", register ? 3600 : 0);
+                var status = await (throughKamailio ? kamailio : ours).RegisterAsync(User(i), $"{User(i)}-call", ++_cseq[i], Contact(i), register ? 3600 : 0);
                 if (status == 200)
                 {
                     _registered[i] = register;

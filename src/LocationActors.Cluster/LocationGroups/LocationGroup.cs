@@ -698,11 +698,10 @@ public sealed class LocationGroup : ReceiveActor, IWithStash, IWithTimers
                 member.Handle.Tell(new ResyncRows(snapshot));
             }
 
-            foreach (var pending in _pending.Values.Where(p => !p.Awaiting.Contains(no) && !p.StoredOn.Contains(no)))
+            foreach (var pending in _pending.Values)
             {
-                pending.Failures.RemoveAll(f => f.No == no); // it failed there before: it gets another answer now
-                pending.Awaiting.Add(no);
-                member.Handle.Tell(pending.Write);
+                if (pending.AskAgain(no)) // writes still in flight elsewhere, which it has not stored
+                    member.Handle.Tell(pending.Write);
             }
         }
     }

@@ -49,6 +49,18 @@ public sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestI
         return Awaiting.Count == 0;
     }
 
+    /// <summary>
+    /// Member <paramref name="no"/> is asked again (it returns to traffic and gets the write re-sent): an earlier
+    /// failure there is forgotten, its new answer counts. False when it stored the write already or is being asked.
+    /// </summary>
+    public bool AskAgain(int no)
+    {
+        if (StoredOn.Contains(no) || !Awaiting.Add(no))
+            return false;
+        Failures.RemoveAll(f => f.No == no);
+        return true;
+    }
+
     /// <summary>The members that take traffic and failed the write (not refused it): they miss it.</summary>
     public IReadOnlyList<int> MissingOn(Func<int, bool> takesTraffic) =>
         Failures.Where(f => !f.Refused && takesTraffic(f.No)).Select(f => f.No).Distinct().ToList();

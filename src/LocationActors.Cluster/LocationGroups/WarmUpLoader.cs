@@ -27,17 +27,8 @@ public static class WarmUpLoader
     {
         try
         {
-            var page = new List<ContactBinding>(PageSize);
-            await foreach (var binding in database.StreamAllAsync())
-            {
-                page.Add(binding);
-                if (page.Count < PageSize)
-                    continue;
+            await foreach (var page in database.StreamAllAsync().Chunk(PageSize))
                 group.Tell(new WarmUpPage(token, page));
-                page = new List<ContactBinding>(PageSize);
-            }
-
-            group.Tell(new WarmUpPage(token, page));
             group.Tell(new WarmUpDone(token, memberNo));
         }
         catch (StorageException e)
