@@ -101,10 +101,11 @@ namespace LocationActors.Chaos
                 checker.Replay(user);
             foreach (var user in Enumerable.Range(0, userCount).Select(Load.User).Where(u => checker.Users.Contains(u)))
             {
-                var final = await FinalLookupAsync(load, user);
+                var final = await FinalLookupAsync(() => load.LookupAsync(user), user, "");
                 checker.Compare(user, final, "final lookup");
                 if (kamailioPort is not null)
-                    checker.Compare(user, await FinalLookupThroughKamailioAsync(load, user), "final lookup through Kamailio");
+                    checker.Compare(user, await FinalLookupAsync(() => load.LookupThroughKamailioAsync(user), user, " through Kamailio"),
+                        "final lookup through Kamailio");
             }
 
             await CheckMembersAsync(master, checker);
@@ -192,28 +193,17 @@ namespace LocationActors.Chaos
             }
         }
 
-        private static async Task<IReadOnlyList<string>> FinalLookupAsync(Load load, string user)
+        /// <summary>A lookup after the run, tried for up to 30 s until it is answered.</summary>
+        private static async Task<IReadOnlyList<string>> FinalLookupAsync(Func<Task<Op>> lookup, string user, string through)
         {
             for (var attempt = 0; attempt < 60; attempt++)
             {
-                if (await load.LookupAsync(user) is { Outcome: Outcome.Acked, Found: { } found })
+                if (await lookup() is { Outcome: Outcome.Acked, Found: { } found })
                     return found;
                 await Task.Delay(500);
             }
 
-            throw new InvalidOperationException($"{user} could not be looked up after the run");
-        }
-
-        private static async Task<IReadOnlyList<string>> FinalLookupThroughKamailioAsync(Load load, string user)
-        {
-            for (var attempt = 0; attempt < 20; attempt++)
-            {
-                if (await load.LookupThroughKamailioAsync(user) is { Outcome: Outcome.Acked, Found: { } found })
-                    return found;
-                await Task.Delay(500);
-            }
-
-            throw new InvalidOperationException($"{user} could not be looked up through Kamailio after the run");
+            throw new InvalidOperationException($"{user} could not be looked up{through} after the run");
         }
 
         /// <summary>An operator's <c>locctl db maintenance|activate</c>, through the first proxy that answers.</summary>

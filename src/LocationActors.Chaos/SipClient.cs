@@ -26,7 +26,7 @@ public sealed class SipClient(int serverPort, TimeSpan limit) : IDisposable
             ? Status(answer)
             : null;
 
-    /// <summary>The contacts a lookup of the user found (empty: 404), or null for any other answer or none.</summary>
+    /// <summary>The contacts a lookup of the user found, in the answer's order (empty: 404), or null for any other answer or none.</summary>
     public async Task<IReadOnlyList<string>?> LookupAsync(string user, CancellationToken ct = default)
     {
         var callId = "chaos-lookup-" + Guid.NewGuid().ToString("N")[..12];
@@ -36,8 +36,9 @@ public sealed class SipClient(int serverPort, TimeSpan limit) : IDisposable
             return null;
         return Status(answer) switch
         {
+            // Kamailio's redirect route lists some contacts twice (a branch and the destination set): each counts once.
             302 => Headers(answer, "Contact").SelectMany(v => v.Split(',')).Select(c => c.Trim())
-                .Select(c => c.StartsWith('<') ? c[1..c.IndexOf('>', StringComparison.Ordinal)] : c).ToList(),
+                .Select(c => c.StartsWith('<') ? c[1..c.IndexOf('>', StringComparison.Ordinal)] : c).Distinct().ToList(),
             404 => [],
             _ => null,
         };
