@@ -15,7 +15,7 @@ public sealed class AorReadsInFlight
     public int Count => _reads.Count;
 
     /// <summary>Records a read sent to member <paramref name="memberNo"/>; returns its token, which the answer names.</summary>
-    public long Start(string key, IWithGroupId request, IActorRef sender, int memberNo, int tries)
+    public long Start(string key, IWithAor request, IActorRef sender, int memberNo, int tries)
     {
         var token = ++_lastToken;
         _reads[token] = new AorReadInFlight(key, request, sender, memberNo, tries);
@@ -36,4 +36,4 @@ public sealed class AorReadsInFlight
 }
 
 /// <summary>A read of an AOR's rows: who waits for it, the member asked, and how many members were tried so far.</summary>
-public sealed record AorReadInFlight(string Key, IWithGroupId Request, IActorRef Sender, int MemberNo, int Tries);
+public sealed record AorReadInFlight(string Key, IWithAor Request, IActorRef Sender, int MemberNo, int Tries);

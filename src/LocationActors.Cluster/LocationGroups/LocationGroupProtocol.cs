@@ -21,6 +21,12 @@ public interface IWithGroupId : IGroupMessage
     long RequestId { get; }
 }
 
+/// <summary>A request about one AOR: the group queues, reads and checks the partition by it.</summary>
+public interface IWithAor : IWithGroupId
+{
+    Aor Aor { get; }
+}
+
 /// <summary>Every reply of a location group names the request it answers.</summary>
 public interface ILocationGroupReply
 {
@@ -28,16 +34,19 @@ public interface ILocationGroupReply
 }
 
 /// <summary>Apply a REGISTER to an AOR of the group (per-contact expires already computed by the caller).</summary>
-public sealed record RegisterBindings(int GroupId, long RequestId, RegisterRequest Request, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
+public sealed record RegisterBindings(int GroupId, long RequestId, RegisterRequest Request, string Table = UsrlocDomain.DefaultTable) : IWithAor
+{
+    Aor IWithAor.Aor => Request.Aor;
+}
 
 /// <summary>The AOR's valid contacts, optionally only those that accept a method (Kamailio method bit).</summary>
-public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
+public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null, string Table = UsrlocDomain.DefaultTable) : IWithAor;
 
 /// <summary>Remove the AOR's bindings of one Contact URI.</summary>
-public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
+public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact, string Table = UsrlocDomain.DefaultTable) : IWithAor;
 
 /// <summary>Remove every binding of the AOR.</summary>
-public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
+public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Table = UsrlocDomain.DefaultTable) : IWithAor;
 
 /// <summary>A page of the group's bindings, AORs in ordinal order after <see cref="After"/> (null = from the start).</summary>
 public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
@@ -83,3 +92,32 @@ public sealed record GroupBusy(long RequestId, int GroupId, string Reason) : ILo
 
 /// <summary>The request itself is wrong (e.g. the AOR belongs to another group); retrying it will not help.</summary>
 public sealed record RequestRejected(long RequestId, string Reason) : ILocationGroupReply;
+
+// ---- the group's own messages (timers, probes): never sent by anyone else ---------------------------------------
+
+/// <summary>Ask the cluster-config actor for the layout again (it may not have answered yet).</summary>
+internal sealed class AskLayout
+{
+    public static readonly AskLayout Instance = new();
+}
+
+/// <summary>No member could be read: try loading the contacts again.</summary>
+internal sealed class RetryWarmUp
+{
+    public static readonly RetryWarmUp Instance = new();
+}
+
+/// <summary>Remove expired contacts from memory and the members.</summary>
+internal sealed class ExpireTick
+{
+    public static readonly ExpireTick Instance = new();
+}
+
+/// <summary>p_usrloc's watcher interval: expire held replies, probe off members, retry failed resyncs.</summary>
+internal sealed class WatchTick
+{
+    public static readonly WatchTick Instance = new();
+}
+
+/// <summary>A probe of an off member finished; <see cref="Error"/> is null when it answered.</summary>
+internal sealed record ProbeAnswered(int No, string? Error);
