@@ -11,8 +11,12 @@
 # kinds under load, seed 1), and scripts/chaos.sh --mixed (about 3 minutes: beside a real Kamailio p_usrloc on the
 # same databases, a member's return after maintenance, a killed and a frozen server).
 #
+# --fast runs the Unit tier alone (tests that need nothing outside their process; about a minute): no MariaDB, no
+# packages, no chaos run. Tiers are xUnit traits (tests/LocationActors.TestSupport/Tier.cs): Unit, Db, Process,
+# Kamailio; e.g. `scripts/test.sh --filter Tier=Db`.
+#
 # Environment: LA_DB_* as in scripts/mariadb.sh; LA_TEST_CONFIGURATION (default Release); LA_TEST_CHAOS;
-# extra arguments are passed to `dotnet test` (e.g. --filter Category=...).
+# extra arguments are passed to `dotnet test` (e.g. --filter Tier=Process).
 
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +48,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Passed: 114 / Failed: 0 from the summary line of each test assembly.
+summarise() {
+  passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+  failed=$(grep -Eo 'Failed: +[0-9]+,' "$log" | tr -d , | awk '{s+=$2} END {print s+0}')
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1 # the build or the test host failed before any test could report
+  fi
+}
+
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  dotnet test LocationActors.sln -c "$configuration" --filter "Tier=Unit" "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  summarise
+  echo "$passed passed, $failed failed"
+  exit "$status"
+fi
+
 ensure_packages kamailio-mysql-modules kamailio-sqlite-modules sip-tester sipsak docker-compose || { echo "0 passed, 1 failed"; exit 1; }
 
 # Instances under an existing LA_DB_DIR are a developer's: `up` reuses (or restarts) them and they stay. Only a
@@ -55,12 +77,7 @@ scripts/mariadb.sh up >&2 || { say "could not start MariaDB"; echo "0 passed, 1 
 dotnet test LocationActors.sln -c "$configuration" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# One summary line per test assembly: "Passed!  - Failed:     0, Passed:   114, Skipped: ..."
-passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+,' "$log" | tr -d , | awk '{s+=$2} END {print s+0}')
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  failed=1 # the build or the test host failed before any test could report
-fi
+summarise
 
 if [ $# -eq 0 ] && [ "${LA_TEST_CHAOS:-1}" != 0 ]; then
   say "chaos run (scripts/chaos.sh --duration 120 --fault-interval 15 --seed 1)"

@@ -25,7 +25,8 @@ public sealed record CatchUpReport(long CompleteRows, long Copied, long Deleted,
 /// of the returning member with the same ruids on the complete one. A page whose rows changed is read again on both
 /// sides and compared once more, so a row another writer changed between the read and the write is not left behind
 /// in an old version (or brought back after its removal): the race narrows to the moments between the last read and
-/// the last write of a page. Rows kept as unproven are looked at again at the end, once their clock margin passed.
+/// the last write of a page. Rows kept as unproven, and stale rows replaced, are looked at again at the end, once
+/// their clock margin passed (a writer slow to reach the complete member has reached it by then).
 /// </summary>
 public static class SharedCatchUp
 {
@@ -47,27 +48,28 @@ public static class SharedCatchUp
         ArgumentNullException.ThrowIfNull(clock);
         var tally = new Tally();
         var unproven = new HashSet<string>(StringComparer.Ordinal);
+        var replaced = new HashSet<string>(StringComparer.Ordinal);
 
         // Everything the complete member holds: the streamed page is its side of the first comparison.
         await foreach (var page in complete.StreamAllAsync(ct).Chunk(PageRows).WithCancellation(ct))
         {
             tally.CompleteRows += page.Length;
-            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct, completeRead: page);
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, replaced, ct, completeRead: page);
         }
 
         // Everything the returning member holds that the first pass did not bring into line: the streamed page is its
         // side of the first comparison.
         await foreach (var page in returning.StreamAllAsync(ct).Chunk(PageRows).WithCancellation(ct))
-            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, ct, returningRead: page);
+            await SettleAsync(page.Select(b => b.Ruid).ToList(), complete, returning, clock, deleteRemoved, tally, unproven, replaced, ct, returningRead: page);
 
         // Rows written while the copy ran: by now the complete member has them too, or nobody removed them yet either.
-        if (unproven.Count > 0 && deleteRemoved)
+        if ((unproven.Count > 0 || replaced.Count > 0) && deleteRemoved)
         {
             await Task.Delay(TimeSpan.FromSeconds(CatchUpRule.ClockMarginSeconds + 1), ct);
-            var last = unproven.ToList();
+            var last = unproven.Union(replaced).ToList();
             unproven.Clear();
             foreach (var chunk in last.Chunk(PageRows))
-                await SettleAsync(chunk, complete, returning, clock, deleteRemoved, tally, unproven, ct);
+                await SettleAsync(chunk, complete, returning, clock, deleteRemoved, tally, unproven, [], ct);
         }
 
         return new CatchUpReport(tally.CompleteRows, tally.Copied, tally.Deleted, tally.KeptNewer.Count, unproven.Count, tally.Refused);
@@ -78,7 +80,7 @@ public static class SharedCatchUp
     /// already read (the page just streamed) is not read again in the first round.
     /// </summary>
     private static async Task SettleAsync(IReadOnlyCollection<string> ruids, LocationDatabase complete, LocationDatabase returning,
-        Func<long> clock, bool deleteRemoved, Tally tally, HashSet<string> unproven, CancellationToken ct,
+        Func<long> clock, bool deleteRemoved, Tally tally, HashSet<string> unproven, HashSet<string> replaced, CancellationToken ct,
         IEnumerable<ContactBinding>? completeRead = null, IEnumerable<ContactBinding>? returningRead = null)
     {
         var pending = ruids;
@@ -107,7 +109,11 @@ public static class SharedCatchUp
                     case CatchUp.Delete:
                         unproven.Add(ruid); // the source may have missed it: kept
                         break;
-                    case CatchUp.KeepNewer:
+                    case CatchUp.ReplaceStale when deleteRemoved:
+                        copies.Add(source!);
+                        replaced.Add(ruid);
+                        break;
+                    case CatchUp.KeepNewer or CatchUp.ReplaceStale: // the source may have missed it: kept
                         tally.KeptNewer.Add(ruid);
                         break;
                     case CatchUp.KeepUnproven:

@@ -4,6 +4,7 @@ using LocationActors.TestSupport;
 namespace LocationActors.Chaos.Tests;
 
 /// <summary>The chaos checker must catch what it exists to catch: a lost write, a wrong answer — and nothing else.</summary>
+[Trait(Tier.Name, Tier.Db)]
 public sealed class HistoryCheckerTests
 {
     private static readonly DateTime T0 = new(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc);

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cli.Tests;
 
 /// <summary>lookup, register and rm against a fake proxy.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public class AorCommandsTests
 {
     private const string Bindings = """

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cli.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class DumpCommandTests
 {
     private static readonly string[] Contacts = Enumerable.Range(0, 3000)

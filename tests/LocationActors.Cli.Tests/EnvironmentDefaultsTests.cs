@@ -1,3 +1,5 @@
+using LocationActors.TestSupport;
+
 namespace LocationActors.Cli.Tests;
 
 [CollectionDefinition(nameof(EnvironmentVariables), DisableParallelization = true)]
@@ -5,6 +7,7 @@ public class EnvironmentVariables;
 
 /// <summary>LA_PROXY_URL and LA_ADMIN_TOKEN: set for the process, so these run alone.</summary>
 [Collection(nameof(EnvironmentVariables))]
+[Trait(Tier.Name, Tier.Unit)]
 public class EnvironmentDefaultsTests
 {
     [Fact]

@@ -1,7 +1,9 @@
 using LocationActors.Cli;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cli.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class HashCommandTests
 {
     private static (int Code, string Output, string Error) Run(params string[] args)

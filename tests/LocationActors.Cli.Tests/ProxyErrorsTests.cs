@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cli.Tests;
 
 /// <summary>How every HTTP command fails: exit code and one line on stderr.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public class ProxyErrorsTests
 {
     [Fact]

@@ -1,5 +1,8 @@
+using LocationActors.TestSupport;
+
 namespace LocationActors.Cli.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class StatusCommandTests
 {
     private const string Cluster = """

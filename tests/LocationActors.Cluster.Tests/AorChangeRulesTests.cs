@@ -7,6 +7,7 @@ using LocationActors.TestSupport;
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>What a request does to one AOR: the registrar's rules and the removal tombstones; no actor, no database.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class AorChangeRulesTests
 {
     private const long Now = BindingFields.Now;

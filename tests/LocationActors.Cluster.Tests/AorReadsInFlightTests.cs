@@ -1,10 +1,12 @@
 using Akka.Actor;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>Shared-databases reads in flight: answered once, and those of a member that failed or left taken together.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class AorReadsInFlightTests
 {
     private static LookupContacts Lookup(string user) => new(1, 1, Aor.FromColumns(user, null));

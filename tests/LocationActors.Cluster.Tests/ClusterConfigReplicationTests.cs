@@ -14,6 +14,7 @@ namespace LocationActors.Cluster.Tests;
 /// node died) starts from it: while the master is down, and with the N the cluster has served with.
 /// </summary>
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class ClusterConfigReplicationTests(MariaDbServers servers) : TestKit(ConfigurationFactory.ParseString("""
     akka.actor.provider = cluster
     akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }

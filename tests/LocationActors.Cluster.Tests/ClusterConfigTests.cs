@@ -10,6 +10,7 @@ namespace LocationActors.Cluster.Tests;
 
 /// <summary>The <c>locdb</c> mirror against a real master database.</summary>
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class ClusterConfigTests(MariaDbServers servers) : TestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

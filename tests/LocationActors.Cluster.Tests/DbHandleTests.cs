@@ -9,6 +9,7 @@ namespace LocationActors.Cluster.Tests;
 
 /// <summary>A <see cref="DbHandle"/> on a real MariaDB member database.</summary>
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class DbHandleTests(MariaDbServers servers) : TestKit
 {
     private async Task<(IActorRef Handle, LocationDatabase Reader)> StartAsync(int maxBatchRows = 1000, StorageOptions? options = null)

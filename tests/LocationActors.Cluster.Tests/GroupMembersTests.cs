@@ -1,10 +1,12 @@
 using Akka.Actor;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.LocDb;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>p_usrloc's member rules as a group applies them: traffic, errors, probes, resyncs, read order; no actor system, no database.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class GroupMembersTests
 {
     private const long Stamp = 1_767_225_600;

@@ -2,10 +2,12 @@ using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Partitioning;
 using LocationActors.Domain.Registrations;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>Which messages and AORs a group owns; no actor, no database.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class GroupPartitionTests
 {
     private static LookupContacts Lookup(string user, int group = 1, string table = "location") =>

@@ -7,6 +7,7 @@ using LocationActors.TestSupport;
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>A group's writes in flight, the requests waiting behind a busy AOR, held replies and dirty AORs; no actor, no database.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class GroupWritesTests
 {
     private static readonly Domain.Contacts.ContactBinding Ann1 = BindingFields.Sample("ann", 1);

@@ -14,6 +14,7 @@ namespace LocationActors.Cluster.Tests;
 
 /// <summary>A <see cref="LocationGroup"/> with two real member databases on two MariaDB servers.</summary>
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class LocationGroupTests : TestKit, IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);

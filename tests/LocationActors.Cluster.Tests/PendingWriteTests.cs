@@ -2,10 +2,12 @@ using Akka.Actor;
 using LocationActors.Cluster.DbHandles;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Registrations;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>A write's answers and what each write policy makes of them; no actor, no database.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class PendingWriteTests
 {
     private static PendingWrite Write(params int[] members) =>

@@ -4,6 +4,7 @@ using LocationActors.TestSupport;
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>The CSeqs of removals, kept against older copies of REGISTERs that arrive late; no actor, no database.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class RemovedCSeqsTests
 {
     private const long Now = BindingFields.Now;

@@ -12,6 +12,7 @@ using LocationActors.TestSupport;
 
 namespace LocationActors.Cluster.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class SerializerTests : TestKit
 {
     private static readonly Aor Alice = Aor.FromColumns("alice", "example.com");

@@ -5,9 +5,11 @@ using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Storage;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Cluster.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class UsrlocDomainTests : TestKit
 {
     private static readonly DatabaseUrl Default = DatabaseUrl.Parse("mysql://u:p@master/kamailio");

@@ -6,6 +6,7 @@ using LocationActors.TestSupport;
 namespace LocationActors.Cluster.Tests;
 
 /// <summary>The warm-up loader on a real SQLite member: pages, then done; a member that cannot be read, failed.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class WarmUpLoaderTests : TestKit, IDisposable
 {
     private readonly SqliteFolder _folder = new();

@@ -1,7 +1,9 @@
 using LocationActors.Domain.Aors;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Domain.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class AorNormalizerTests
 {
     private static readonly RegistrarOptions NoDomain = RegistrarOptions.Default;

@@ -4,6 +4,7 @@ using LocationActors.TestSupport;
 
 namespace LocationActors.Domain.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class ContactBindingTests
 {
     private static ContactBinding Sample() => BindingFields.Sample("alice");

@@ -1,9 +1,11 @@
 using LocationActors.Domain.Contacts;
 using LocationActors.Domain.Encoding;
 using LocationActors.Domain.LocDb;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Domain.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class EncodingTests
 {
     [Theory]

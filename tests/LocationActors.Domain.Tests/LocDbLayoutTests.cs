@@ -1,7 +1,9 @@
 using LocationActors.Domain.LocDb;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Domain.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class LocDbLayoutTests
 {
     private static LocDbRow Row(int id, int no, LocDbStatus status = LocDbStatus.On, bool spare = false) =>

@@ -1,8 +1,10 @@
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Partitioning;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Domain.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class PartitionerTests
 {
     // spec §2 "Worked examples": CRC-32 and group for N = 2, 3, 4, 10 (N=2 confirmed against a live Kamailio).

@@ -1,10 +1,12 @@
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
 using LocationActors.Domain.Registrations;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Domain.Tests;
 
 /// <summary>Kamailio registrar semantics (spec §8), case by case.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public class RegistrarTests
 {
     private const long T0 = 1_767_225_600;

@@ -18,6 +18,7 @@ namespace LocationActors.Kamailio.Tests;
 /// users Kamailio registered before LocationActors started, which LocationActors never touched.
 /// </summary>
 [Collection(MixedDeploymentCollection.Name)]
+[Trait(Tier.Name, Tier.Kamailio)]
 public sealed class MemberReturnTests(MixedDeployment deployment, ITestOutputHelper output)
 {
     private static readonly TimeSpan ReturnTimeout = TimeSpan.FromSeconds(120);

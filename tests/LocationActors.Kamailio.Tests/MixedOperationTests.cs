@@ -16,6 +16,7 @@ namespace LocationActors.Kamailio.Tests;
 /// states in locdb, and every field of a row.
 /// </summary>
 [Collection(MixedDeploymentCollection.Name)]
+[Trait(Tier.Name, Tier.Kamailio)]
 public sealed class MixedOperationTests(MixedDeployment deployment, ITestOutputHelper output)
 {
     private static int GroupOf(string user) => Partitioner.GroupOf(Aor.FromColumns(user, null), 2);

@@ -6,6 +6,7 @@ namespace LocationActors.Node.Tests;
 
 /// <summary><c>check</c> against a real master database and real member databases on two MariaDB servers.</summary>
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Process)]
 public sealed class CheckCommandTests(MariaDbServers servers) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("la-check-").FullName;

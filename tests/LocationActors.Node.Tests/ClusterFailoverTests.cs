@@ -23,6 +23,7 @@ namespace LocationActors.Node.Tests;
 /// every registration made before the kill is found again.
 /// </summary>
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Process)]
 public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Users = 200;

@@ -23,6 +23,7 @@ namespace LocationActors.Node.Tests;
 /// instances 1 and 2, which are never touched: it shows what a failure does to the groups it does not concern.
 /// </summary>
 [Collection(DedicatedMariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Process)]
 public sealed class DatabaseFailoverTests(MariaDbServers servers, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Threshold = 5;

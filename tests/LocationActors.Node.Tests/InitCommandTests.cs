@@ -5,6 +5,7 @@ using LocationActors.TestSupport;
 namespace LocationActors.Node.Tests;
 
 /// <summary><c>init</c>: a new deployment's master and member databases, on SQLite files (the local default).</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class InitCommandTests : IDisposable
 {
     private readonly SqliteFolder _folder = new();

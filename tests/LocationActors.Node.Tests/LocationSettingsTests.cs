@@ -3,6 +3,7 @@ using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Node.Configuration;
 using LocationActors.Storage;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Node.Tests;
 
@@ -10,6 +11,7 @@ namespace LocationActors.Node.Tests;
 /// The shipped HOCON and its overrides. The environment is handed in as a lookup (process variables are shared by
 /// every test running at the same time); <see cref="CheckCommandTests"/> runs the real binary with real variables.
 /// </summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class LocationSettingsTests : IDisposable
 {
     private static readonly Func<string, string?> NoEnvironment = _ => null;

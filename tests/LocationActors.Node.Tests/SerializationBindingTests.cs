@@ -2,10 +2,12 @@ using Akka.Actor;
 using Akka.Configuration;
 using LocationActors.Cluster.Serialization;
 using LocationActors.Node.Configuration;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Node.Tests;
 
 /// <summary>The shipped HOCON binds every protocol message to the protocol serializer (not Akka's Newtonsoft default).</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class SerializationBindingTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace LocationActors.Proxy.Tests;
 
 /// <summary>Every route of docs/http-api.md against a real proxy in front of three real nodes.</summary>
 [Collection(ProxiedClusterCollection.Name)]
+[Trait(Tier.Name, Tier.Process)]
 public sealed class HttpApiTests(ProxiedCluster cluster)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using LocationActors.Cli;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Proxy.Tests;
 
 /// <summary>Every <c>locctl</c> command against the real proxy in front of three real nodes.</summary>
 [Collection(ProxiedClusterCollection.Name)]
+[Trait(Tier.Name, Tier.Process)]
 public sealed class LocCtlTests(ProxiedCluster cluster)
 {
     private async Task<(int Code, string Output, string Error)> LocCtlAsync(params string[] args)

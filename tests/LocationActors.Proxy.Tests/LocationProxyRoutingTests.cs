@@ -15,6 +15,7 @@ namespace LocationActors.Proxy.Tests;
 /// client towards a loopback port where nothing listens. A probe stands in for the contact points' cluster client,
 /// so what goes which way is seen message by message.
 /// </summary>
+[Trait(Tier.Name, Tier.Process)]
 public sealed class LocationProxyRoutingTests() : TestKit(RemoteConfig)
 {
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);

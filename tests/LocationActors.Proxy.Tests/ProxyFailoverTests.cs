@@ -9,6 +9,7 @@ namespace LocationActors.Proxy.Tests;
 
 /// <summary>Nodes killed under the proxy's feet, on a deployment of its own (these tests break it).</summary>
 [Collection(Name)]
+[Trait(Tier.Name, Tier.Process)]
 public sealed class ProxyFailoverTests(ProxiedCluster cluster, ITestOutputHelper output) : IClassFixture<ProxiedCluster>
 {
     public const string Name = "Proxy failover";

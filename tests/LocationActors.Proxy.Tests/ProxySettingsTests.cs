@@ -1,9 +1,11 @@
 using Akka.Configuration;
 using LocationActors.Proxy.Configuration;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Proxy.Tests;
 
 /// <summary>The shipped <c>hocon/proxy.hocon</c>: what it sets, that the environment wins, and clear errors for bad values.</summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class ProxySettingsTests
 {
     private static ProxySettings Load(Dictionary<string, string>? environment = null) =>

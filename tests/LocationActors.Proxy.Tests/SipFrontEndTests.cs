@@ -9,6 +9,7 @@ namespace LocationActors.Proxy.Tests;
 
 /// <summary>The SIP front end of a real proxy in front of three real nodes: the real sipp, and SIP written by hand.</summary>
 [Collection(ProxiedClusterCollection.Name)]
+[Trait(Tier.Name, Tier.Process)]
 public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper output) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("la-sipp-").FullName;

@@ -1,7 +1,9 @@
 using System.Text;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Sip.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class FramingTests
 {
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();

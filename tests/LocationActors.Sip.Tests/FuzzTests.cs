@@ -1,4 +1,5 @@
 using System.Text;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Sip.Tests;
 
@@ -6,6 +7,7 @@ namespace LocationActors.Sip.Tests;
 /// Property tests with a fixed seed: random bytes and random mutations of the valid corpus never make the parser or
 /// the framer throw, and every result is coherent (a message or an error, never both or neither).
 /// </summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class FuzzTests
 {
     private static readonly byte[] SipAlphabet = Encoding.ASCII.GetBytes("REGISTERINVITEsip:@;=<>\",. \r\n\t/SIP2.0 0123456789[]?&%*\\'abcxyz-+:");

@@ -1,5 +1,8 @@
+using LocationActors.TestSupport;
+
 namespace LocationActors.Sip.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class HeaderNamesTests
 {
     [Theory]

@@ -7,6 +7,7 @@ using LocationActors.TestSupport;
 namespace LocationActors.Storage.Tests;
 
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : LocationDatabaseContract
 {
     protected override Task<DatabaseUrl> NewDatabaseAsync() => servers.CreateDatabaseAsync();
@@ -108,6 +109,7 @@ public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : Locat
     }
 }
 
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class SqliteLocationDatabaseTests : LocationDatabaseContract, IDisposable
 {
     private readonly SqliteFolder _folder = new();

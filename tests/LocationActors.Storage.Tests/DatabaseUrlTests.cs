@@ -1,7 +1,9 @@
 using LocationActors.Storage;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Storage.Tests;
 
+[Trait(Tier.Name, Tier.Unit)]
 public class DatabaseUrlTests
 {
     [Theory]

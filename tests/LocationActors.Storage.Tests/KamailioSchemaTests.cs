@@ -9,6 +9,7 @@ namespace LocationActors.Storage.Tests;
 /// Debian packages ship (<c>kamailio-mysql-modules</c>, <c>kamailio-sqlite-modules</c>), loaded into the same server.
 /// </summary>
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class KamailioSchemaTests(MariaDbServers servers) : IDisposable
 {
     private const string KamailioMySql = "/usr/share/kamailio/mysql";

@@ -253,21 +253,25 @@ public abstract class LocationDatabaseContract
         var racing = Row("racing", 0);
         var olderThere = Row("refreshed", 900);
         var refreshed = olderThere with { LastModified = now - 30, CSeq = olderThere.CSeq + 1 };
-        var newerThere = Row("newer", 30);
-        await complete.UpsertAsync([both, .. whileAway, refreshed, newerThere with { LastModified = now - 900 }]);
-        await returning.UpsertAsync([both, removed, expired, racing, olderThere, newerThere]);
+        var newerThere = Row("newer", 0);                              // refreshed on both as the copy starts: kept
+        // Newer here but from before the copy: it reached this member only (a statement that ran when a frozen server
+        // thawed, which its writer saw fail): the complete member's version wins.
+        var staleThere = Row("stale", 30);
+        await complete.UpsertAsync([both, .. whileAway, refreshed, newerThere with { LastModified = now - 900 }, staleThere with { LastModified = now - 900 }]);
+        await returning.UpsertAsync([both, removed, expired, racing, olderThere, newerThere, staleThere]);
 
         var report = await SharedCatchUp.RunAsync(complete, returning, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
         var rows = new Dictionary<string, ContactBinding>();
         await foreach (var row in returning.StreamAllAsync())
             rows[row.Ruid] = row;
-        Assert.Equal(new[] { both, refreshed, newerThere }.Concat(whileAway).OrderBy(b => b.Ruid, StringComparer.Ordinal),
+        Assert.Equal(new[] { both, refreshed, newerThere, staleThere with { LastModified = now - 900 } }.Concat(whileAway).OrderBy(b => b.Ruid, StringComparer.Ordinal),
             rows.Values.OrderBy(b => b.Ruid, StringComparer.Ordinal));
-        Assert.Equal((1203L, 1201L, 3L, 1L, 0L), (report.CompleteRows, report.Copied, report.Deleted, report.KeptNewer, report.KeptUnproven));
-        Assert.Equal(1203, await complete.CountAsync()); // the complete member is only read
+        Assert.Equal((1204L, 1202L, 3L, 1L, 0L), (report.CompleteRows, report.Copied, report.Deleted, report.KeptNewer, report.KeptUnproven));
+        Assert.Equal(1204, await complete.CountAsync()); // the complete member is only read
 
-        // A second run finds nothing left to copy or delete.
+        // The refresh racing the copy reaches the complete member too; a second run then finds nothing left to do.
+        await complete.UpsertAsync([newerThere]);
         var again = await SharedCatchUp.RunAsync(complete, returning, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Assert.Equal((0L, 0L), (again.Copied, again.Deleted));
     }

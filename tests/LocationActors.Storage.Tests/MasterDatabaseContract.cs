@@ -178,6 +178,7 @@ public abstract class MasterDatabaseContract
 }
 
 [Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class MariaDbMasterDatabaseTests(MariaDbServers servers) : MasterDatabaseContract
 {
     protected override Task<DatabaseUrl> NewDatabaseAsync() => servers.CreateDatabaseAsync();
@@ -188,6 +189,7 @@ public sealed class MariaDbMasterDatabaseTests(MariaDbServers servers) : MasterD
     protected override string RawTime(long unixSeconds) => DbTimeCodec.Utc.ToDbText(unixSeconds);
 }
 
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class SqliteMasterDatabaseTests : MasterDatabaseContract, IDisposable
 {
     private readonly SqliteFolder _folder = new();

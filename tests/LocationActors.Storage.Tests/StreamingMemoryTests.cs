@@ -12,6 +12,7 @@ public sealed class SerialMariaDbCollection : ICollectionFixture<MariaDbServers>
 }
 
 [Collection(SerialMariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
 public sealed class StreamingMemoryTests(MariaDbServers servers) : IDisposable
 {
     private readonly SqliteFolder _folder = new();

@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.CommandLine;
 using LocationActors.Cli.Http;
 
@@ -25,7 +26,7 @@ internal static class DbCommand
             if (group < 1 || member < 1)
                 throw new CommandFailure(LocCtl.InvalidInput, $"id and no must be at least 1 (got {group} {member}); see them with locctl status");
 
-            var done = await client.SendAsync(HttpMethod.Post, $"v1/locdb/{group}/{member}/{change}", ProxyJson.Default.LocDbChange, cancel, admin: true);
+            var done = await client.SendAsync(HttpMethod.Post, $"v1/locdb/{group}/{member}/{change}", HttpJsonContext.Default.MemberChangeJson, cancel, admin: true);
             await streams.Output.WriteLineAsync($"locdb group {done.Id} member {done.No}: {done.Change}");
             return LocCtl.Ok;
         });

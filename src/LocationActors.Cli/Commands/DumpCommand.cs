@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -60,20 +61,23 @@ internal static class DumpCommand
 
             await foreach (var line in client.StreamLinesAsync("v1/dump", cancel))
             {
-                DumpLine parsed;
+                DumpLineJson parsed;
                 try
                 {
-                    parsed = JsonSerializer.Deserialize(line, ProxyJson.Default.DumpLine) ?? throw new JsonException("null");
+                    // A line is a contact, or an error that ends the group's part of the stream.
+                    using var json = JsonDocument.Parse(line);
+                    if (json.RootElement.TryGetProperty("error", out _))
+                    {
+                        var failed = json.Deserialize(HttpJsonContext.Default.DumpErrorJson) ?? throw new JsonException("null");
+                        Errors.Add(ProxyClient.OneLine($"{failed.Error} (group {failed.Group})"));
+                        continue;
+                    }
+
+                    parsed = json.Deserialize(HttpJsonContext.Default.DumpLineJson) ?? throw new JsonException("null");
                 }
                 catch (JsonException)
                 {
                     Errors.Add($"the proxy sent a line that is not JSON after {Count} contact(s); retry");
-                    continue;
-                }
-
-                if (parsed.Error is { } error)
-                {
-                    Errors.Add(ProxyClient.OneLine(parsed.Group is { } g ? $"{error} (group {g})" : error));
                     continue;
                 }
 
@@ -86,11 +90,11 @@ internal static class DumpCommand
             }
         }
 
-        private static string RowOf(DumpLine line) => Row(
-            line.Aor ?? "",
-            line.Group?.ToString(CultureInfo.InvariantCulture) ?? "",
-            line.Uri ?? "",
-            line.Expires switch { null => "", 0 => "permanent", { } e => e.ToString(CultureInfo.InvariantCulture) },
+        private static string RowOf(DumpLineJson line) => Row(
+            line.Aor,
+            line.Group.ToString(CultureInfo.InvariantCulture),
+            line.Uri,
+            line.Expires == 0 ? "permanent" : line.Expires.ToString(CultureInfo.InvariantCulture),
             line.Q is { } q ? LookupCommand.Q(q) : "");
 
         // Fixed widths keep the columns aligned while streaming; a longer value pushes the rest of its row.

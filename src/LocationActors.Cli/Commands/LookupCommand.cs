@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.CommandLine;
 using System.Globalization;
 using LocationActors.Cli.Http;
@@ -16,7 +17,7 @@ internal static class LookupCommand
         var command = ProxyOptions.CreateCommand("lookup", "print the contacts of an AOR, one per line (exit 1 when it has none)", streams,
             async (result, client, cancel) =>
             {
-                var bindings = await client.SendAsync(HttpMethod.Get, AorPath(result.GetValue(aor)), ProxyJson.Default.AorBindings, cancel);
+                var bindings = await client.SendAsync(HttpMethod.Get, AorPath(result.GetValue(aor)), HttpJsonContext.Default.AorJson, cancel);
                 await WriteAsync(streams.Output, bindings);
                 return LocCtl.Ok;
             });
@@ -33,13 +34,13 @@ internal static class LookupCommand
         : $"v1/aors/{Uri.EscapeDataString(aor)}";
 
     /// <summary>One line per contact: uri, then q, expires, path, instance and ruid when set.</summary>
-    internal static async Task WriteAsync(TextWriter output, AorBindings bindings)
+    internal static async Task WriteAsync(TextWriter output, AorJson bindings)
     {
         foreach (var contact in bindings.Contacts ?? [])
             await output.WriteLineAsync(Line(contact));
     }
 
-    internal static string Line(Contact contact)
+    internal static string Line(ContactJson contact)
     {
         var line = new List<string> { contact.Uri };
         if (contact.Q is { } q)

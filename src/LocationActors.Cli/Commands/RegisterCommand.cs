@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.CommandLine;
 using System.Net.Http.Json;
 using LocationActors.Cli.Http;
@@ -30,8 +31,8 @@ internal static class RegisterCommand
                 if (value is < 0 or > 1 || (value is { } v && double.IsNaN(v)))
                     throw new CommandFailure(LocCtl.InvalidInput, $"--q must be between 0 and 1 (got {LookupCommand.Q(value!.Value)})");
 
-                var body = JsonContent.Create(new RegisterRequest([new ContactRequest(uri, seconds, value)]), ProxyJson.Default.RegisterRequest);
-                var bindings = await client.SendAsync(HttpMethod.Post, LookupCommand.AorPath(result.GetValue(aor)), ProxyJson.Default.AorBindings, cancel, body);
+                var body = JsonContent.Create(new RegisterRequestJson([new ContactRequestJson(uri, seconds, value, null, null, null)], null, null, null), HttpJsonContext.Default.RegisterRequestJson);
+                var bindings = await client.SendAsync(HttpMethod.Post, LookupCommand.AorPath(result.GetValue(aor)), HttpJsonContext.Default.AorJson, cancel, body);
                 await LookupCommand.WriteAsync(streams.Output, bindings);
                 return LocCtl.Ok;
             });

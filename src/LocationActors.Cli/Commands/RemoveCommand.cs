@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.CommandLine;
 using LocationActors.Cli.Http;
 
@@ -25,7 +26,7 @@ internal static class RemoveCommand
                     path += $"/contacts?contact={Uri.EscapeDataString(uri)}";
                 }
 
-                var removed = await client.SendAsync(HttpMethod.Delete, path, ProxyJson.Default.RemovedBindings, cancel);
+                var removed = await client.SendAsync(HttpMethod.Delete, path, HttpJsonContext.Default.RemovedJson, cancel);
                 await streams.Output.WriteLineAsync($"removed {removed.Removed} binding(s)");
                 return LocCtl.Ok;
             });

@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.CommandLine;
 using LocationActors.Cli.Http;
 using Spectre.Console;
@@ -15,15 +16,15 @@ internal static class StatusCommand
         ProxyOptions.CreateCommand("status", "print the cluster's nodes, location groups and their locdb members as a tree", streams,
             async (_, client, cancel) =>
             {
-                var state = await client.SendAsync(HttpMethod.Get, "v1/cluster", ProxyJson.Default.ClusterState, cancel);
+                var state = await client.SendAsync(HttpMethod.Get, "v1/cluster", HttpJsonContext.Default.ClusterJson, cancel);
                 streams.OutConsole().Write(TreeOf(state, client.BaseUrl.AbsoluteUri.TrimEnd('/')));
                 return LocCtl.Ok;
             });
 
-    internal static Tree TreeOf(ClusterState state, string proxy)
+    internal static Tree TreeOf(ClusterJson state, string proxy)
     {
         var tree = new Tree(Markup.Escape($"cluster via {proxy}"));
-        if (!state.LocdbKnown)
+        if (!state.LocDbKnown)
             tree.AddNode("[yellow]warning: the cluster has not read locdb yet, so no group serves; check that the master database answers[/]");
         if (state.MasterDown)
             tree.AddNode("[yellow]warning: the master database (locdb) does not answer: these are the last good rows, and member changes wait for it[/]");

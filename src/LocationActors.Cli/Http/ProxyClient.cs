@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -131,7 +132,7 @@ internal sealed class ProxyClient : IDisposable
         try
         {
             var body = await response.Content.ReadAsStringAsync(cancel);
-            error = JsonSerializer.Deserialize(body, ProxyJson.Default.ErrorAnswer)?.Error;
+            error = JsonSerializer.Deserialize(body, HttpJsonContext.Default.ErrorJson)?.Error;
         }
         catch (JsonException)
         {

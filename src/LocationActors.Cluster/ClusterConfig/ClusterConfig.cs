@@ -32,8 +32,6 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private IReadOnlyList<LocDbRow> _otherRows = []; // rows outside 1..N (e.g. a group being prepared), shown to operators only
     private int _groupCount;
     private bool _busy; // the master handle runs one statement at a time: a read or a change
-    private bool _masterDown;
-    private bool _reading;
 
     /// <param name="settings">Where locdb is.</param>
     /// <param name="groups">Where group layouts are pushed: the location-group shard region (routes by group id).</param>
@@ -44,8 +42,14 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         _groups = groups;
         _replicator = replicator;
         _master = new MasterDatabase(settings.MasterUrl, settings.Storage, settings.Table);
+        Starting();
+    }
 
-        Receive<Poll>(_ => StartPoll());
+    // ---- behaviours -------------------------------------------------------------------------------------------
+
+    /// <summary>With a cluster, the layout it kept is read before locdb, so N stays what the cluster has served with.</summary>
+    private void Starting()
+    {
         Receive<GetSuccess>(found =>
         {
             // A mirror that ran before on another node left its last good layout: start from it (and its N).
@@ -60,33 +64,56 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         });
         Receive<NotFound>(_ => StartReading());
         Receive<GetFailure>(_ => StartReading());
-        Receive<UpdateSuccess>(_ => { });
-        Receive<IUpdateFailure>(failure => _log.Warning("locdb: keeping the layout in the cluster failed: {0}", failure));
-        Receive<LocDbRead>(read =>
+        Receive<ChangeMember>(Enqueue); // sent once locdb has been read
+        Mirroring();
+    }
+
+    /// <summary>The master answered its last statement: changes go to it as they come.</summary>
+    private void MasterReachable()
+    {
+        Receive<ChangeMember>(change =>
         {
-            _busy = false;
-            Apply(read.Rows);
+            Enqueue(change);
             StartChange();
         });
         Receive<LocDbUnreadable>(failed =>
         {
             _busy = false;
-            if (!_masterDown)
-                _log.Warning("locdb cannot be read ({0}); keeping the last good layout of {1} groups", failed.Reason, _groupCount);
-            _masterDown = true;
+            _log.Warning("locdb cannot be read ({0}); keeping the last good layout of {1} groups", failed.Reason, _groupCount);
+            Become(MasterUnreachable);
         });
-        Receive<ChangeMember>(change =>
+        Receive<ChangeFailed>(failed =>
         {
-            if (_changes.Count >= MaxQueuedChanges)
-            {
-                // The head may be in flight, so the newest gives way; the sender hears nothing and may retry.
-                _log.Warning("locdb: {0} changes wait for the master; dropping {1} of {2}/{3}", MaxQueuedChanges, change.Change, change.GroupId, change.No);
-                return;
-            }
-
-            _changes.Enqueue((change, Sender));
-            StartChange();
+            _busy = false;
+            _log.Warning("locdb cannot be written ({0}); {1} change(s) wait for the master", failed.Reason, _changes.Count);
+            Become(MasterUnreachable);
         });
+        Mirroring();
+    }
+
+    /// <summary>
+    /// The master failed: the last good layout stays in force (traffic never depends on the master), and changes
+    /// wait until a read succeeds again.
+    /// </summary>
+    private void MasterUnreachable()
+    {
+        Receive<ChangeMember>(Enqueue);
+        Receive<GetLocDb>(_ => Sender.Tell(Snapshot(masterDown: true)));
+        Receive<LocDbUnreadable>(_ => _busy = false);
+        Receive<ChangeFailed>(_ => _busy = false);
+        Receive<LocDbRead>(read =>
+        {
+            _log.Info("locdb is readable again");
+            Read(read);
+        });
+        Mirroring();
+    }
+
+    /// <summary>What the mirror does in every state: poll locdb, push layouts to groups, answer who asks.</summary>
+    private void Mirroring()
+    {
+        Receive<Poll>(_ => StartPoll());
+        Receive<LocDbRead>(Read);
         Receive<ChangeWritten>(written =>
         {
             _busy = false;
@@ -95,14 +122,9 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
             replyTo.Tell(new MemberChanged(change.GroupId, change.No, change.Change, written.Found));
             StartPoll(); // push the new state to the group now rather than at the next tick
         });
-        Receive<ChangeFailed>(failed =>
-        {
-            _busy = false;
-            if (!_masterDown)
-                _log.Warning("locdb cannot be written ({0}); {1} change(s) wait for the master", failed.Reason, _changes.Count);
-            _masterDown = true; // retried after the next successful read
-        });
-        Receive<GetLocDb>(_ => Sender.Tell(new LocDbSnapshot(_groupCount, _rowsByGroup.Values.SelectMany(r => r).Concat(_otherRows).ToList(), _masterDown)));
+        Receive<UpdateSuccess>(_ => { });
+        Receive<IUpdateFailure>(failure => _log.Warning("locdb: keeping the layout in the cluster failed: {0}", failure));
+        Receive<GetLocDb>(_ => Sender.Tell(Snapshot(masterDown: false)));
         Receive<GetGroupLayout>(ask =>
         {
             if (_groupCount == 0)
@@ -131,11 +153,32 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     private void StartReading()
     {
-        if (_reading)
-            return;
-        _reading = true;
+        Become(MasterReachable);
         Self.Tell(Poll.Instance);
         Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.Poll);
+    }
+
+    private void Read(LocDbRead read)
+    {
+        _busy = false;
+        Apply(read.Rows);
+        Become(MasterReachable);
+        StartChange();
+    }
+
+    private LocDbSnapshot Snapshot(bool masterDown) =>
+        new(_groupCount, _rowsByGroup.Values.SelectMany(r => r).Concat(_otherRows).ToList(), masterDown);
+
+    private void Enqueue(ChangeMember change)
+    {
+        if (_changes.Count >= MaxQueuedChanges)
+        {
+            // The head may be in flight, so the newest gives way; the sender hears nothing and may retry.
+            _log.Warning("locdb: {0} changes wait for the master; dropping {1} of {2}/{3}", MaxQueuedChanges, change.Change, change.GroupId, change.No);
+            return;
+        }
+
+        _changes.Enqueue((change, Sender));
     }
 
     // Closed in the background: the mailbox never waits on the database (a read may still be in flight).
@@ -146,7 +189,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     private void StartChange()
     {
-        if (_busy || _masterDown || _changes.Count == 0)
+        if (_busy || _changes.Count == 0)
             return;
         _busy = true;
         var (change, _) = _changes.Peek();
@@ -192,10 +235,6 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     private void Apply(IReadOnlyList<LocDbRow> rows)
     {
-        if (_masterDown)
-            _log.Info("locdb is readable again");
-        _masterDown = false;
-
         if (_groupCount == 0)
         {
             LocDbLayout layout;

@@ -27,8 +27,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private readonly Queue<object> _queue = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Task _inFlight = Task.CompletedTask;
-    private bool _busy;
-    private StorageException? _down; // why the database is not trusted; null while it answers
+    private bool _busy;              // a statement is in flight: what arrives queues behind it
     private int _attempt;            // failures in a row (carried over a restart by the exception)
     private TimeSpan _probeDelay = FirstProbe;
     private long _batchStarted;      // Stopwatch timestamp of the write batch in flight, for the DEBUG log
@@ -40,88 +39,79 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         _memberNo = memberNo;
         _database = open();
         _maxBatchRows = maxBatchRows;
+        Up();
+    }
 
-        Receive<WriteRows>(write =>
-        {
-            if (_down is not null)
-            {
-                Context.Parent.Tell(new RowsWriteFailed(_memberNo, [write.Seq], Down(_down)));
-                return;
-            }
+    public ITimerScheduler Timers { get; set; } = null!;
 
-            _queue.Enqueue(write);
-            StartNext();
-        });
+    /// <summary>The database answers: what arrives queues and goes out in batches, in order.</summary>
+    private void Up()
+    {
+        Receive<WriteRows>(Enqueue);
+        Receive<ReadAor>(Enqueue);
+        // A resync (a snapshot, or a catch-up from another member) waits its turn behind the writes before it.
+        Receive<ResyncRows>(Enqueue);
+        Receive<CatchUpFrom>(Enqueue);
+        Receive<DeleteExpiredRows>(Enqueue);
+        Receive<BatchDone>(Completed);
+        Receive<ProbeTick>(_ => { });   // left from the time it was down
+        Receive<ProbeResult>(_ => { });
+    }
+
+    /// <summary>
+    /// Restarted after <see cref="MemberDatabaseFailed"/>: the database is not trusted until a probe answers. Meanwhile
+    /// everything fails at once, instead of one command timeout per batch, and the probe backs off.
+    /// </summary>
+    private void Down(StorageException cause)
+    {
+        var down = new StorageException(cause.Kind, _database.Url.ToString(), "write", $"the member is down since: {cause.Message}", cause);
+        Receive<WriteRows>(write => Context.Parent.Tell(new RowsWriteFailed(_memberNo, [write.Seq], down)));
+        Receive<ReadAor>(read => Context.Parent.Tell(new AorReadFailed(read.Token, _memberNo, down)));
+        // Not the member's fault again: its failure was counted when it happened.
+        Receive<ResyncRows>(_ => Context.Parent.Tell(new ResyncFailed(_memberNo, down, MemberAtFault: false)));
+        Receive<CatchUpFrom>(_ => Context.Parent.Tell(new ResyncFailed(_memberNo, down, MemberAtFault: false)));
+        Receive<DeleteExpiredRows>(_ => { }); // the next sweep will do it
         Receive<ProbeTick>(_ => _database.ProbeAsync().PipeTo(Self, success: () => ProbeResult.Answered, failure: _ => ProbeResult.Silent));
         Receive<ProbeResult>(result =>
         {
-            if (_down is null)
-                return;
             if (result == ProbeResult.Answered)
             {
                 _log.Info("member {0} ({1}) answers again", _memberNo, _database.Url);
-                _down = null;
+                Become(Up);
                 return;
             }
 
             _probeDelay = TimeSpan.FromTicks(Math.Min(_probeDelay.Ticks * 2, LastProbe.Ticks));
             Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
         });
-        Receive<ResyncRows>(QueueResync);
-        Receive<CatchUpFrom>(QueueResync);
-        Receive<ReadAor>(read =>
-        {
-            if (_down is not null)
-            {
-                Context.Parent.Tell(new AorReadFailed(read.Token, _memberNo, Down(_down)));
-                return;
-            }
-
-            _queue.Enqueue(read);
-            StartNext();
-        });
-        Receive<DeleteExpiredRows>(expire =>
-        {
-            if (_down is not null)
-                return; // the next sweep will do it
-            _queue.Enqueue(expire);
-            StartNext();
-        });
-        Receive<BatchDone>(done =>
-        {
-            _busy = false;
-            if (_batchWrites > 0 && _log.IsDebugEnabled)
-                _log.Debug("member {0}: {1} write(s), {2} row(s) stored in {3:0.0} ms", _memberNo, _batchWrites, _batchRows,
-                    Stopwatch.GetElapsedTime(_batchStarted).TotalMilliseconds);
-            _batchWrites = 0;
-            var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
-                .Concat(done.Replies.OfType<ResyncFailed>().Where(f => f.MemberAtFault).Select(f => f.Error))
-                .Concat(done.Replies.OfType<AorReadFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
-            if (broken is not null)
-                throw Failed(broken, done.Replies);
-
-            foreach (var reply in done.Replies)
-                Context.Parent.Tell(reply);
-            if (done.Replies.Any(r => r is RowsWritten or Resynced or AorRead))
-                _attempt = 0;
-            if (done.Replies is [ExpiredRowsDeleted { Count: var count }] && count >= _maxBatchRows)
-                _queue.Enqueue(done.Again!); // more to delete: go on after the writes that queued meanwhile
-            StartNext();
-        });
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <summary>A resync (a snapshot, or a catch-up from another member) waits its turn behind the writes before it.</summary>
-    private void QueueResync(object resync)
+    private void Enqueue(object request)
     {
-        if (_down is not null)
-        {
-            Context.Parent.Tell(new ResyncFailed(_memberNo, Down(_down), MemberAtFault: false));
-            return;
-        }
+        _queue.Enqueue(request);
+        StartNext();
+    }
 
-        _queue.Enqueue(resync);
+    /// <summary>A statement finished: its answers go to the group, and the next queued work starts.</summary>
+    private void Completed(BatchDone done)
+    {
+        _busy = false;
+        if (_batchWrites > 0 && _log.IsDebugEnabled)
+            _log.Debug("member {0}: {1} write(s), {2} row(s) stored in {3:0.0} ms", _memberNo, _batchWrites, _batchRows,
+                Stopwatch.GetElapsedTime(_batchStarted).TotalMilliseconds);
+        _batchWrites = 0;
+        var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
+            .Concat(done.Replies.OfType<ResyncFailed>().Where(f => f.MemberAtFault).Select(f => f.Error))
+            .Concat(done.Replies.OfType<AorReadFailed>().Select(f => f.Error)).FirstOrDefault(e => e.IsTransient);
+        if (broken is not null)
+            throw Failed(broken, done.Replies);
+
+        foreach (var reply in done.Replies)
+            Context.Parent.Tell(reply);
+        if (done.Replies.Any(r => r is RowsWritten or Resynced or AorRead))
+            _attempt = 0;
+        if (done.Replies is [ExpiredRowsDeleted { Count: var count }] && count >= _maxBatchRows)
+            _queue.Enqueue(done.Again!); // more to delete: go on after the writes that queued meanwhile
         StartNext();
     }
 
@@ -142,7 +132,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         if (reason is not MemberDatabaseFailed failed)
             return;
         _attempt = failed.Attempt;
-        _down = failed.Error;
+        Become(() => Down(failed.Error));
         _probeDelay = TimeSpan.FromTicks(Math.Min(FirstProbe.Ticks << Math.Min(_attempt - 1, 10), LastProbe.Ticks));
         Timers.StartSingleTimer("probe", ProbeTick.Instance, _probeDelay);
     }
@@ -171,9 +161,6 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         _queue.Clear();
         return new MemberDatabaseFailed(_memberNo, Self, seqs, resyncLost, _attempt + 1, error);
     }
-
-    private StorageException Down(StorageException cause) =>
-        new(cause.Kind, _database.Url.ToString(), "write", $"the member is down since: {cause.Message}", cause);
 
     private void StartNext()
     {

@@ -16,6 +16,14 @@ public enum CatchUp
     KeepNewer,
 
     /// <summary>
+    /// Write the complete member's row over a newer one of the returning member that is older than the read: no writer
+    /// writes a member that is out of traffic, so that version reached only this member while it was away — a
+    /// statement that hung on a frozen server and ran when it thawed, which its writer saw fail. The complete
+    /// member's version is what was stored where it counts.
+    /// </summary>
+    ReplaceStale,
+
+    /// <summary>
     /// Keep the returning member's row, missing on the complete member: it was written after the complete member was
     /// read (another writer's row on its way to both), so nobody is known to have removed it.
     /// </summary>
@@ -29,7 +37,8 @@ public enum CatchUp
 /// writes a member that is off or in maintenance; so a row on the returning member that the complete member lacks is
 /// either a removal it missed (the row is older than the moment the complete member was read) or a write racing the
 /// copy (the row is as new as that moment, or newer). Only the first may be deleted. Between two versions of one
-/// ruid the newest write wins, by last_modified and then CSeq.
+/// ruid the newest write wins, by last_modified and then CSeq — unless the returning member's newer version is older
+/// than that moment too: then it never reached the complete member, and the complete member's version wins.
 /// </summary>
 public static class CatchUpRule
 {
@@ -52,7 +61,9 @@ public static class CatchUpRule
                 return CatchUp.Copy;
             if (returning == complete)
                 return CatchUp.Nothing;
-            return IsNewer(returning, complete) ? CatchUp.KeepNewer : CatchUp.Copy;
+            if (!IsNewer(returning, complete))
+                return CatchUp.Copy;
+            return returning.LastModified < completeReadAt - ClockMarginSeconds ? CatchUp.ReplaceStale : CatchUp.KeepNewer;
         }
 
         if (returning is null)

@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using LocationActors.Domain.LocDb;
 using LocationActors.Proxy.Client;
 

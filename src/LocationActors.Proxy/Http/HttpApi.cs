@@ -1,3 +1,4 @@
+using LocationActors.Contracts.Http;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

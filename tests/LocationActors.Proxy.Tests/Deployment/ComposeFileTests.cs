@@ -14,6 +14,7 @@ namespace LocationActors.Proxy.Tests.Deployment;
 /// programs read — their override tables are the source of truth (the hocon files' comments are checked against the
 /// tables by <c>LocationSettingsTests</c> and <c>ProxySettingsTests</c>).
 /// </summary>
+[Trait(Tier.Name, Tier.Process)]
 public sealed partial class ComposeFileTests : IDisposable
 {
     private static readonly string Root = MariaDbServers.RepositoryRoot;

@@ -12,6 +12,7 @@ namespace LocationActors.Proxy.Tests.Deployment;
 /// docs/configuration.md against the shipped files: every key of hocon/ has its row, with the environment variable
 /// that overrides it; and every LA_* name the page gives is one the programs read.
 /// </summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed partial class ConfigurationDocsTests
 {
     private static readonly string Page = File.ReadAllText(Path.Combine(MariaDbServers.RepositoryRoot, "docs", "configuration.md"));

@@ -11,6 +11,7 @@ namespace LocationActors.Proxy.Tests.Deployment;
 /// written from them) document every setting. The settings readers fall back to a default for a missing key, so
 /// without this test a key renamed in code, or one added without its line in the file, would go unnoticed.
 /// </summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed partial class HoconKeysInCodeTests
 {
     private static string Shipped(string file) => Path.Combine(MariaDbServers.RepositoryRoot, "hocon", file);

@@ -12,6 +12,7 @@ namespace LocationActors.Proxy.Tests.Deployment;
 /// (<c>scripts/run-local.sh</c>), registers with sipsak, looks up with locctl and stops it by PID. Here on free ports
 /// and a data folder of its own, so it runs beside other tests and a developer's own local deployment.
 /// </summary>
+[Trait(Tier.Name, Tier.Process)]
 public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("la-quickstart-").FullName;

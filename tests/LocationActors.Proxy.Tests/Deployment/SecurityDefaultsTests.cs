@@ -1,6 +1,7 @@
 using System.Net;
 using LocationActors.Node.Configuration;
 using LocationActors.Proxy.Configuration;
+using LocationActors.TestSupport;
 
 namespace LocationActors.Proxy.Tests.Deployment;
 
@@ -9,6 +10,7 @@ namespace LocationActors.Proxy.Tests.Deployment;
 /// /metrics, SIP) binds loopback and is known by it, and the admin routes are off until a token is configured.
 /// Masked passwords in /v1/cluster and locctl status are checked end to end by HttpApiTests and LocCtlTests.
 /// </summary>
+[Trait(Tier.Name, Tier.Unit)]
 public sealed class SecurityDefaultsTests
 {
     private static readonly Func<string, string?> NoEnvironment = _ => null;

@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LocationActors.Domain.Contacts;
 
-namespace LocationActors.Proxy.Http;
+namespace LocationActors.Contracts.Http;
 
-// The JSON shapes of docs/http-api.md, one record per shape.
+// The JSON shapes of docs/http-api.md, one record per shape: the proxy writes them, locctl reads them.
 
 /// <summary>A binding as the HTTP API shows it; <see cref="Expires"/> is the number of seconds left (0 = permanent).</summary>
 public sealed record ContactJson(

@@ -1,0 +1,155 @@
+using Akka.Actor;
+using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Cluster.DbHandles;
+using LocationActors.Domain.Contacts;
+using LocationActors.Domain.Registrations;
+
+namespace LocationActors.Cluster.LocationGroups;
+
+/// <summary>The group's requests: a change of an AOR applied with <see cref="AorChangeRules"/>, written to every active member and answered by the write policy (<see cref="GroupWrites"/>, <see cref="PendingWrite"/>); beside other writers, read from a member first.</summary>
+public sealed partial class LocationGroup
+{
+    // ---- requests ---------------------------------------------------------------------------------------------
+
+    /// <summary>Runs a change now, or queues it behind the write still pending for the same AOR.</summary>
+    private void Dispatch(IWithAor request, IActorRef sender)
+    {
+        if (_writes.WaitBehind(request.Aor.Value, request, sender))
+            return;
+        // With other writers on the databases, a change starts from the AOR's rows as they are now.
+        if (_settings.SharedDatabases && ReadFirst(request, sender))
+            return;
+        Apply(request, sender);
+    }
+
+    /// <summary>Applies a change with the group's rules; what it changes is written, anything else answered at once.</summary>
+    private void Apply(IWithAor request, IActorRef sender)
+    {
+        var change = _rules.Apply(request, _contacts.Get(request.Aor), _clock(), _writes.IsDirty(request.Aor.Value));
+        if (change.Write)
+            Write(sender, change, request);
+        else
+            sender.Tell(change.Reply);
+    }
+
+    /// <summary>
+    /// Sends a change of one AOR to every active member. Once each has answered, memory takes the change if any member
+    /// stored it (memory mirrors what the databases hold, so a reader of that member — a Kamailio, a warm-up — sees
+    /// what a lookup answers), and the caller hears success only if the write policy is met, "unavailable" otherwise:
+    /// never a success for something that is not stored. With no active member nothing is tried.
+    /// </summary>
+    private void Write(IActorRef replyTo, AorChange change, IWithAor request)
+    {
+        if (!_members.Any)
+            replyTo.Tell(new GroupUnavailable(request.RequestId, _groupId, $"group {_groupId} has no active member database"));
+        else if (_writes.Begin(replyTo, change.Reply, request.RequestId, request.Aor.Value, change.Next, change.Upserts, change.Deletes,
+                     _members.ActiveNumbers) is { } pending)
+            foreach (var member in _members.Active)
+                member.Send(pending.Write);
+        else
+            replyTo.Tell(change.Reply);
+    }
+
+    private void Settle(int memberNo, IReadOnlyList<long> seqs, string? error, bool refused = false)
+    {
+        foreach (var seq in seqs)
+            Settle(seq, memberNo, error, refused);
+    }
+
+    /// <summary>One member's answer for one write; the caller hears the write policy's verdict once every member answered.</summary>
+    private void Settle(long seq, int memberNo, string? error, bool refused = false)
+    {
+        if (_writes.Settle(seq, memberNo, error, refused) is not { } pending)
+            return;
+        // A member that failed and has left traffic since no longer counts: it gets a resync when it returns.
+        var verdict = pending.Verdict(_settings.WritePolicy, _members.TakesTraffic);
+        if (pending.Stored > 0)
+            Stored(pending);
+        if (verdict == WriteVerdict.WaitForMissing) // answered once the members it missed are resynchronised (the next run) or leave
+            _writes.Hold(pending, pending.MissingOn(_members.TakesTraffic), _members.LastResyncRun + 1, DateTime.UtcNow);
+        else
+            pending.ReplyTo.Tell(verdict == WriteVerdict.Acknowledged ? pending.Reply : Unavailable(pending));
+        _writes.RunWaiting(pending.Key, waiting => Dispatch(waiting.Request, waiting.Sender));
+    }
+
+    /// <summary>
+    /// A write that some member stored enters memory. Nothing stored is taken back: a member that is still active but
+    /// missed it is resynchronised at the next watch tick, and until then the AOR is dirty — its next write carries its
+    /// whole state. Beside other writers the miss is also written to locdb: their readers avoid the member, and a group
+    /// that starts again elsewhere still knows to catch it up.
+    /// </summary>
+    private void Stored(PendingWrite pending)
+    {
+        _contacts.Set(pending.Key, pending.Next);
+        var missed = pending.MissingOn(_members.TakesTraffic);
+        foreach (var member in missed.Select(no => _members.ActiveMember(no)!))
+        {
+            if (_members.MissedWrite(member) && _settings.SharedDatabases)
+                _clusterConfig.Tell(new ChangeMember(_groupId, member.No, MemberChange.MarkRecovering, "missed a write the other members stored"));
+        }
+
+        _writes.Stored(pending, missed);
+    }
+
+    private GroupUnavailable Unavailable(PendingWrite pending) => new(pending.RequestId, _groupId,
+        $"stored on {pending.Stored} of {pending.Asked} members, the write policy ({_settings.WritePolicy}) needs more: " +
+        string.Join("; ", pending.Failures.Select(f => $"member {f.No}: {f.Error}")));
+
+    /// <summary>Member <paramref name="no"/> now holds what was held for it (resync <paramref name="run"/>), or left traffic (run = max).</summary>
+    private void ReleaseHeld(int no, long run)
+    {
+        // Vacuous when every member that stored it has left traffic too: then it is not stored where it counts.
+        foreach (var pending in _writes.Release(no, run))
+            pending.ReplyTo.Tell(pending.StoredOn.Any(_members.TakesTraffic) ? pending.Reply : Unavailable(pending));
+    }
+
+    // ---- shared-databases read-through ------------------------------------------------------------------------
+
+    /// <summary>
+    /// Shared-databases mode: reads the AOR's rows from the preferred readable member first (false when there is
+    /// none: memory answers). A change keeps the AOR busy meanwhile, so later requests for it wait; a lookup does not.
+    /// </summary>
+    private bool ReadFirst(IWithAor request, IActorRef sender, int? except = null, int tries = 0)
+    {
+        if (_members.ReadSource(except) is not { } member || tries >= _settings.MembersPerGroup)
+            return false;
+        var token = _reads.Start(request.Aor.Value, request, sender, member.No, tries + 1);
+        if (request is not LookupContacts)
+            _writes.MarkBusy(request.Aor.Value); // a read sent again keeps the requests waiting behind it
+        member.Send(new ReadAor(token, request.Aor.Username, request.Aor.Domain));
+        return true;
+    }
+
+    /// <summary>
+    /// Reads sent to member <paramref name="no"/> (only <paramref name="token"/>, when given) that it failed, or that
+    /// went with its handle: each goes to another member, and when every member was tried, memory answers. Without
+    /// this, a change waiting for such a read would hold its AOR forever.
+    /// </summary>
+    private void ReadElsewhere(int no, long? token = null)
+    {
+        foreach (var read in _reads.TakeSentTo(no, token))
+        {
+            if (!ReadFirst(read.Request, read.Sender, except: no, read.Tries))
+                AorReadDone(read, null);
+        }
+    }
+
+    /// <summary>The rows of a shared-databases read arrived (null: no member could be read, memory answers).</summary>
+    private void AorReadDone(AorReadInFlight read, IReadOnlyList<ContactBinding>? rows)
+    {
+        var (key, request, sender, _, _) = read;
+        // The rows are the truth, unless a change of ours to this AOR is on its way (then memory is ahead of them).
+        if (rows is not null && (request is not LookupContacts || !_writes.IsBusy(key)))
+            _contacts.Set(key, AorBindings.FromWriteOrder(rows.Where(r => _partition.Owns(GroupContacts.KeyOf(r)))));
+        if (request is LookupContacts lookup)
+        {
+            sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(key).Lookup(_clock(), lookup.MethodBit)));
+            return;
+        }
+
+        var written = _writes.LastSeq;
+        Apply(request, sender);
+        if (_writes.LastSeq == written) // nothing to write (refused, or no change): the next request for the AOR goes on
+            _writes.RunWaiting(key, waiting => Dispatch(waiting.Request, waiting.Sender));
+    }
+}
