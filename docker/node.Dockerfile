@@ -18,10 +18,11 @@ COPY sql/ sql/
 COPY src/ src/
 RUN dotnet publish src/LocationActors.Node/LocationActors.Node.csproj -c Release --no-restore -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app ./
-# The image's unprivileged user: the node needs no file system access beyond reading /app.
+# The image's unprivileged user: the node needs no file system access beyond reading /app; its /metrics and
+# /health listen on 9464 (LA_NODE_HTTP in docker-compose.yml), above 1023, so no capability is needed.
 USER $APP_UID
 ENTRYPOINT ["dotnet", "LocationActors.Node.dll"]
 # `run` joins the cluster; `check` (docker compose run --rm node1 check) prints the locdb layout and probes members.

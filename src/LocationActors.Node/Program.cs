@@ -67,13 +67,11 @@ public static class Program
 
         var self = Akka.Cluster.Cluster.Get(host.System).SelfAddress;
         ParentWatchdog.Start(host.System, "node", error);
-        output.WriteLine($"node: {self} started; Ctrl-C stops it");
-        // Ctrl-C leaves the cluster gracefully (groups hand over), as SIGTERM does through the CLR shutdown hook.
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            _ = CoordinatedShutdown.Get(host.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
-        };
+        output.WriteLine($"node: {self} started, metrics and health on http://{host.Http}; Ctrl-C stops it");
+        // Ctrl-C and SIGTERM stop the host, whose actor system leaves the cluster gracefully (groups hand over); a node
+        // that is downed ends its actor system, and the process with it.
+        await Task.WhenAny(host.WaitForShutdownAsync(), host.System.WhenTerminated);
+        await host.DisposeAsync();
         await host.System.WhenTerminated;
         output.WriteLine($"node: {self} stopped");
         return 0;

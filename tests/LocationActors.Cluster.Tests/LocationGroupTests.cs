@@ -104,7 +104,10 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
 
         Interlocked.Add(ref _now, 5);
         var retransmission = Ask<RegisterResult>(group, Register("bob", "c1", 10, Contact("sip:bob@a")));
-        Assert.True(retransmission.Action is not null);
+        // Within cseq-delay the same CSeq is a retransmission: answered with the stored state, nothing changed.
+        Assert.Null(retransmission.Rejection);
+        Assert.Equal(["sip:bob@b", "sip:bob@a"], retransmission.Bindings.Select(b => b.Contact)); // q 0.9 first
+        Assert.Equal(["sip:bob@a", "sip:bob@b"], (await _member1.LoadAorAsync("bob", null)).Select(b => b.Contact).Order());
 
         var removal = Ask<RegisterResult>(group, Register("bob", "c1", 11, Contact("sip:bob@b", expires: 0)));
         Assert.Equal(["sip:bob@a"], removal.Bindings.Select(b => b.Contact));

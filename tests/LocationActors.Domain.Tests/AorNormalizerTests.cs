@@ -10,6 +10,27 @@ public class AorNormalizerTests
     private static readonly RegistrarOptions WithDomain = new(UseDomain: true);
 
     [Theory]
+    [InlineData("Alice", false, false, "alice")]                      // a bare user, lower-cased as the registrar would
+    [InlineData("Alice", false, true, "Alice")]                       // ... unless case-sensitive
+    [InlineData(" alice@Example.com ", false, false, "alice")]        // user@domain is the SIP URI it abbreviates
+    [InlineData("alice@Example.com", true, false, "alice@example.com")]
+    [InlineData("sip:Alice@example.com", false, false, "alice")]
+    [InlineData("SIPS:alice@example.com", true, false, "alice@example.com")]
+    public void Operator_input_is_read_as_the_registrar_reads_the_aor(string input, bool useDomain, bool caseSensitive, string aor)
+    {
+        Assert.Equal(aor, AorNormalizer.FromInput(input, new RegistrarOptions(useDomain, caseSensitive)).Value);
+    }
+
+    [Theory]
+    [InlineData("tel:+4930123")]   // any scheme but sip: and sips: is refused clearly, not hashed as a user
+    [InlineData("http://example.com")]
+    [InlineData("")]
+    public void Operator_input_that_names_no_sip_user_is_refused(string input)
+    {
+        Assert.Throws<AorFormatException>(() => AorNormalizer.FromInput(input, NoDomain));
+    }
+
+    [Theory]
     [InlineData("sip:alice@example.com", "alice")]
     [InlineData("sip:ALICE@Example.COM", "alice")]                 // spec §2: stored as username 'alice'
     [InlineData("SIP:Alice@example.com", "alice")]                 // scheme is case-insensitive

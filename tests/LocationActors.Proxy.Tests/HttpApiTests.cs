@@ -287,6 +287,7 @@ public sealed class HttpApiTests(ProxiedCluster cluster)
     [InlineData("POST", "/v1/aors/dora", "", 400, "not the JSON of a registration")]
     [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[]}", 400, "needs \"contacts\"")]
     [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[{\"uri\":\"sip:dora@192.0.2.1\",\"expires\":-5}]}", 400, "expires -5 is negative")]
+    [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[{\"uri\":\"sip:dora@192.0.2.1\",\"expires\":1}]}", 400, "expires 1 is below min-expires (60)")]
     [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[{\"uri\":\"sip:dora@192.0.2.1\",\"q\":1.5}]}", 400, "outside 0..1")]
     [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[{\"uri\":\"http://dora\"}]}", 400, "not a sip: or sips: URI")]
     [InlineData("POST", "/v1/aors/dora", "{\"contacts\":[{\"uri\":\"sip:dora @x\"}]}", 400, "cannot")]

@@ -6,8 +6,8 @@ namespace LocationActors.Cli.Commands;
 
 /// <summary>
 /// <c>locctl hash &lt;key&gt; --groups N [--use-domain]</c>: the location group p_usrloc (and LocationActors) puts a
-/// user in. The key is an AOR as stored (<c>alice</c>, <c>alice@example.com</c>) or a SIP URI, which is first
-/// normalised as the registrar would.
+/// user in. The key is read as <c>locctl lookup</c> and the HTTP API read an AOR (<see cref="AorNormalizer.FromInput"/>):
+/// a user (<c>Alice</c> is <c>alice</c>), <c>user@domain</c> or a SIP URI, normalised as the registrar would.
 /// </summary>
 internal static class HashCommand
 {
@@ -34,7 +34,7 @@ internal static class HashCommand
             try
             {
                 var text = result.GetValue(key)!;
-                var aor = IsUri(text) ? AorNormalizer.Normalize(text, options) : Aor.FromNormalized(text, options);
+                var aor = AorNormalizer.FromInput(text, options);
                 var group = Partitioner.GroupOf(aor, n);
                 output.WriteLine(result.GetValue(verbose)
                     ? $"key={aor.PartitionKey} crc32={Partitioner.Crc32Of(aor.PartitionKey)} groups={n} group={group}"
@@ -49,7 +49,4 @@ internal static class HashCommand
         });
         return command;
     }
-
-    // Anything that starts like a URI scheme is read as a URI, so tel: and friends get the normaliser's clear refusal.
-    private static bool IsUri(string text) => System.Text.RegularExpressions.Regex.IsMatch(text, "^[A-Za-z][A-Za-z0-9+.-]*:");
 }

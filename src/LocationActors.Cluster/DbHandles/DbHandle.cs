@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using LocationActors.Cluster.Metrics;
 using LocationActors.Domain.Contacts;
 using LocationActors.Storage;
 
@@ -24,6 +25,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private readonly int _memberNo;
     private readonly LocationDatabase _database;
     private readonly int _maxBatchRows;
+    private readonly string _group; // the group's name (table/id), for the metrics
     private readonly Queue<object> _queue = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Task _inFlight = Task.CompletedTask;
@@ -34,9 +36,10 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private int _batchWrites;
     private int _batchRows;
 
-    public DbHandle(int memberNo, Func<LocationDatabase> open, int maxBatchRows)
+    public DbHandle(int memberNo, Func<LocationDatabase> open, int maxBatchRows, string group = "")
     {
         _memberNo = memberNo;
+        _group = group;
         _database = open();
         _maxBatchRows = maxBatchRows;
         Up();
@@ -96,9 +99,14 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private void Completed(BatchDone done)
     {
         _busy = false;
-        if (_batchWrites > 0 && _log.IsDebugEnabled)
-            _log.Debug("member {0}: {1} write(s), {2} row(s) stored in {3:0.0} ms", _memberNo, _batchWrites, _batchRows,
-                Stopwatch.GetElapsedTime(_batchStarted).TotalMilliseconds);
+        if (_batchWrites > 0)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(_batchStarted);
+            NodeMetrics.Batch(_group, _memberNo, _batchRows, elapsed);
+            if (_log.IsDebugEnabled)
+                _log.Debug("member {0}: {1} write(s), {2} row(s) stored in {3:0.0} ms", _memberNo, _batchWrites, _batchRows, elapsed.TotalMilliseconds);
+        }
+
         _batchWrites = 0;
         var broken = done.Replies.OfType<RowsWriteFailed>().Select(f => f.Error)
             .Concat(done.Replies.OfType<ResyncFailed>().Where(f => f.MemberAtFault).Select(f => f.Error))
@@ -118,8 +126,9 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     /// <param name="memberNo">The member's <c>locdb.no</c>, named in every reply.</param>
     /// <param name="open">Opens the database handle; called again by every restart. The actor disposes what it opened.</param>
     /// <param name="maxBatchRows">Most rows combined into one batch (each engine splits further into statements).</param>
-    public static Props Props(int memberNo, Func<LocationDatabase> open, int maxBatchRows = 1000) =>
-        Akka.Actor.Props.Create(() => new DbHandle(memberNo, open, maxBatchRows));
+    /// <param name="group">The group's name (<c>table/id</c>) its metrics are labelled with.</param>
+    public static Props Props(int memberNo, Func<LocationDatabase> open, int maxBatchRows = 1000, string group = "") =>
+        Akka.Actor.Props.Create(() => new DbHandle(memberNo, open, maxBatchRows, group));
 
     /// <summary>
     /// Restarted after <see cref="MemberDatabaseFailed"/>: the database is not trusted until a probe answers, and the

@@ -9,13 +9,13 @@ namespace LocationActors.Cluster.Gateway;
 /// A request to the gateway itself rather than to one group: what a proxy needs to address groups, and what an
 /// operator sees and steers. Replies name <see cref="RequestId"/> like every group reply.
 /// </summary>
-public interface IGatewayRequest
-{
-    long RequestId { get; }
-}
+public interface IGatewayRequest : IClusterRequest;
 
 /// <summary>The cluster as a proxy must know it: the groups of each domain, the AOR rules, the nodes and <c>locdb</c>.</summary>
-public sealed record GetClusterState(long RequestId) : IGatewayRequest;
+public sealed record GetClusterState(long RequestId) : IGatewayRequest
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
 
 /// <summary>A cluster member as the answering node sees it.</summary>
 /// <param name="Status">Akka's member status: Joining, Up, Leaving, Exiting, Down, Removed (Unreachable when the node's failure detector says so).</param>
@@ -33,7 +33,10 @@ public sealed record ClusterState(long RequestId, IReadOnlyList<ClusterNode> Nod
     IReadOnlyList<LocDbRow> Rows, bool LocDbKnown, bool MasterDown) : ILocationGroupReply;
 
 /// <summary>An operator's change of a <c>locdb</c> member: only <see cref="MemberChange.Maintenance"/> and <see cref="MemberChange.Activate"/>.</summary>
-public sealed record ChangeLocDbMember(long RequestId, int GroupId, int No, MemberChange Change) : IGatewayRequest;
+public sealed record ChangeLocDbMember(long RequestId, int GroupId, int No, MemberChange Change) : IGatewayRequest
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
 
 /// <summary>The change is written (<see cref="Found"/> false: no such row, or activating a member that is on).</summary>
 public sealed record LocDbMemberChanged(long RequestId, int GroupId, int No, MemberChange Change, bool Found) : ILocationGroupReply;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.DbHandles;
+using LocationActors.Cluster.Metrics;
 using LocationActors.Domain.LocDb;
 using LocationActors.Storage;
 
@@ -40,7 +41,7 @@ public sealed partial class LocationGroup
     {
         var (options, table, maxBatchRows) = (_settings.StorageOptions, _settings.Table, _settings.MaxBatchRows);
         // A unique name: a stopped child's name stays taken until it has really stopped.
-        var handle = Context.ActorOf(DbHandle.Props(row.No, () => new LocationDatabase(url, options, table), maxBatchRows),
+        var handle = Context.ActorOf(DbHandle.Props(row.No, () => new LocationDatabase(url, options, table), maxBatchRows, _name),
             $"member-{row.No}-{++_handleGeneration}");
         Context.Watch(handle);
         return handle;
@@ -101,12 +102,15 @@ public sealed partial class LocationGroup
     private void CountError(int no, string reason)
     {
         var count = _members.CountError(no, _settings.ErrorThreshold);
+        if (count.Counted || count.TurnOff)
+            NodeMetrics.MemberError(_name, no);
         if (count.Counted)
             _clusterConfig.Tell(new ChangeMember(_groupId, no, MemberChange.CountError, reason));
         if (!count.TurnOff)
             return;
         _log.Warning("group {0}: member {1} reached {2} errors; turning it off", _groupId, no, count.Errors);
         _membersTurnedOff++;
+        NodeMetrics.MemberTurnedOff(_name, no);
         _clusterConfig.Tell(new ChangeMember(_groupId, no, MemberChange.TurnOff, $"{count.Errors} errors, the last: {reason}"));
         // It leaves traffic here at once, so the writes that follow no longer wait for it.
         LeaveTraffic(_members.ActiveMember(no)!, "was turned off after too many errors");
@@ -163,6 +167,7 @@ public sealed partial class LocationGroup
         if (_members.AllHoldEverything)
             _writes.AllClean();
         _resyncsDone++;
+        NodeMetrics.MemberResynced(_name, member.No);
         _log.Info("group {0}: member {1} resynchronised with {2} contacts; it is readable again", _groupId, member.No, done.Count);
         if (!LocDbRow.IsReset(resync.Stamp))
             _clusterConfig.Tell(new ChangeMember(_groupId, member.No, MemberChange.EndRecovery, $"resynchronised with {done.Count} contacts"));

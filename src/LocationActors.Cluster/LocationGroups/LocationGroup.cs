@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.DbHandles;
+using LocationActors.Cluster.Metrics;
 using LocationActors.Domain.Contacts;
 using LocationActors.Storage;
 
@@ -40,10 +42,12 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     private readonly AorReadsInFlight _reads = new();
     private readonly AorChangeRules _rules;
     private readonly GroupPartition _partition;
+    private readonly string _name; // table/id, as sharding names the entity: the label of its metrics
     private bool _serving;
     private int _handleGeneration;
     private int _stashed;
     private long _warmUp;
+    private long _warmUpStarted; // Stopwatch timestamp
     private int _foreignRows;
     private int _membersTurnedOff;
     private int _resyncsDone;
@@ -58,6 +62,7 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         _members = new GroupMembers(settings.MembersPerGroup);
         _rules = new AorChangeRules(settings.Registrar, ruids);
         _partition = new GroupPartition(groupId, settings.Table);
+        _name = GroupMessageExtractor.EntityIdOf(settings.Table, groupId);
         WaitingForLayout();
     }
 
@@ -67,6 +72,8 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
 
     public static Props Props(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null) =>
         Akka.Actor.Props.Create(() => new LocationGroup(groupId, settings, clusterConfig, ruids, clock));
+
+    protected override void PostStop() => NodeMetrics.GroupStopped(_name);
 
     protected override void PreStart()
     {
@@ -200,6 +207,7 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
                 expired.ReplyTo.Tell(Unavailable(expired));
             ProbeOffMembers();
             ResyncWhereNeeded(); // a resync that failed is tried again
+            NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, 0);
         });
         Receive<ExpireTick>(_ => Expire());
         Receive<ProbeAnswered>(answer =>
@@ -243,6 +251,7 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         }
 
         var token = ++_warmUp;
+        _warmUpStarted = Stopwatch.GetTimestamp();
         _contacts.Clear();
         _foreignRows = 0;
         var database = new LocationDatabase(DatabaseUrl.Parse(source.Row.Url), _settings.StorageOptions, _settings.Table);
@@ -258,12 +267,16 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
             else
                 _foreignRows++;
         }
+
+        NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, _stashed);
     }
 
     private void WarmedUp(WarmUpDone done)
     {
         _log.Info("{0} group {1}: loaded {2} contacts of {3} AORs from member {4}{5}", _table, _groupId, _contacts.BindingCount, _contacts.AorCount,
             done.MemberNo, _foreignRows > 0 ? $" ({_foreignRows} rows of other groups ignored)" : "");
+        NodeMetrics.WarmedUp(_name, _contacts.BindingCount, Stopwatch.GetElapsedTime(_warmUpStarted));
+        NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, 0);
         Become(Serving);
         UnstashAll();
         Timers.StartPeriodicTimer("expiry", ExpireTick.Instance, _settings.Expiry);

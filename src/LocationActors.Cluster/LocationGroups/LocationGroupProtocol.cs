@@ -15,11 +15,8 @@ public interface IGroupMessage
     string Table { get; }
 }
 
-/// <summary>A request to a location group; <see cref="RequestId"/> lets a long-lived sender match the reply to it.</summary>
-public interface IWithGroupId : IGroupMessage
-{
-    long RequestId { get; }
-}
+/// <summary>A request to a location group; <see cref="IClusterRequest.RequestId"/> lets a long-lived sender match the reply to it.</summary>
+public interface IWithGroupId : IGroupMessage, IClusterRequest;
 
 /// <summary>A request about one AOR: the group queues, reads and checks the partition by it.</summary>
 public interface IWithAor : IWithGroupId
@@ -37,22 +34,39 @@ public interface ILocationGroupReply
 public sealed record RegisterBindings(int GroupId, long RequestId, RegisterRequest Request, string Table = UsrlocDomain.DefaultTable) : IWithAor
 {
     Aor IWithAor.Aor => Request.Aor;
+
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
 
 /// <summary>The AOR's valid contacts, optionally only those that accept a method (Kamailio method bit).</summary>
-public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null, string Table = UsrlocDomain.DefaultTable) : IWithAor;
+public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null, string Table = UsrlocDomain.DefaultTable) : IWithAor
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
 
 /// <summary>Remove the AOR's bindings of one Contact URI.</summary>
-public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact, string Table = UsrlocDomain.DefaultTable) : IWithAor;
+public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact, string Table = UsrlocDomain.DefaultTable) : IWithAor
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
 
 /// <summary>Remove every binding of the AOR.</summary>
-public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Table = UsrlocDomain.DefaultTable) : IWithAor;
+public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Table = UsrlocDomain.DefaultTable) : IWithAor
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
 
 /// <summary>A page of the group's bindings, AORs in ordinal order after <see cref="After"/> (null = from the start).</summary>
-public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
+public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize, string Table = UsrlocDomain.DefaultTable) : IWithGroupId
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
 
 /// <summary>What the group is doing: where it runs, how many contacts it holds, which members take writes.</summary>
-public sealed record GetGroupStatus(int GroupId, long RequestId, string Table = UsrlocDomain.DefaultTable) : IWithGroupId;
+public sealed record GetGroupStatus(int GroupId, long RequestId, string Table = UsrlocDomain.DefaultTable) : IWithGroupId
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
 
 /// <summary>The answer to <see cref="GetGroupStatus"/>.</summary>
 /// <param name="Node">Address of the node that hosts the group, e.g. <c>akka.tcp://location@127.0.0.1:4053</c>.</param>

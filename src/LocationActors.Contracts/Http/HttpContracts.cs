@@ -33,7 +33,17 @@ public sealed record ContactRequestJson(string? Uri, long? Expires, double? Q, s
 public sealed record RegisterRequestJson(IReadOnlyList<ContactRequestJson?>? Contacts, string? CallId,
     [property: JsonPropertyName("cseq")] int? CSeq, string? UserAgent);
 
-public sealed record NodeJson(string Address, string Status, IReadOnlyList<string> Roles);
+/// <summary>A cluster node; <see cref="Http"/> is where it answers /metrics and /health (host:port), null for a node that does not say.</summary>
+public sealed record NodeJson(string Address, string Status, IReadOnlyList<string> Roles, string? Http = null)
+{
+    /// <summary>The cluster role a node names its HTTP endpoint with: <c>http:host:port</c>.</summary>
+    public const string HttpRolePrefix = "http:";
+
+    /// <summary>A node as its cluster roles describe it: the HTTP role becomes <see cref="Http"/>.</summary>
+    public static NodeJson From(string address, string status, IReadOnlyList<string> roles) => new(address, status,
+        roles.Where(r => !r.StartsWith(HttpRolePrefix, StringComparison.Ordinal)).ToList(),
+        roles.FirstOrDefault(r => r.StartsWith(HttpRolePrefix, StringComparison.Ordinal))?[HttpRolePrefix.Length..]);
+}
 
 public sealed record DomainJson(string Table, bool Partitioned, int GroupCount);
 

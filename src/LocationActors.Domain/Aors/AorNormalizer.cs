@@ -13,6 +13,34 @@ public static class AorNormalizer
     public const int MaxHostLength = 128;
     public const int MaxAorLength = 256;
 
+    /// <summary>
+    /// An AOR as an operator or a front end names it: a URI (normalised as the registrar would; any scheme but
+    /// <c>sip:</c>/<c>sips:</c> is refused), <c>user@domain</c> (the SIP URI it abbreviates), or a bare user,
+    /// lower-cased unless case-sensitive. The one reading behind <c>locctl hash</c>, the HTTP API and the SIP front
+    /// end, so they agree on a user and its group.
+    /// </summary>
+    /// <exception cref="AorFormatException">Not an AOR the registrar would accept.</exception>
+    public static Aor FromInput(string text, RegistrarOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var trimmed = (text ?? "").Trim();
+        if (StartsWithScheme(trimmed))
+            return Normalize(trimmed, options);
+        if (trimmed.Contains('@'))
+            return Normalize("sip:" + trimmed, options);
+        return Aor.FromNormalized(options.CaseSensitive ? trimmed : trimmed.ToLowerInvariant(), options);
+    }
+
+    /// <summary>RFC 3986's scheme: a letter, then letters, digits, '+', '-' or '.', then ':'.</summary>
+    private static bool StartsWithScheme(string text)
+    {
+        var colon = text.IndexOf(':');
+        return colon > 0 && char.IsAsciiLetter(text[0]) && !text.AsSpan(1, colon - 1).ContainsAnyExcept(SchemeCharacters);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SchemeCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
     public static Aor Normalize(string uri, RegistrarOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

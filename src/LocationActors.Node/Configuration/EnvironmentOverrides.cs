@@ -33,6 +33,7 @@ public static class EnvironmentOverrides
         ["LA_WARM_UP_RETRY"] = "location.groups.warm-up-retry",
         ["LA_SHARED_DATABASES"] = "location.groups.shared-databases",
         ["LA_LOCDB_POLL_INTERVAL"] = "location.cluster-config.poll-interval",
+        ["LA_NODE_HTTP"] = "location.http.endpoint",
         ["LA_DB_ERR_THRESHOLD"] = "location.failover.db-err-threshold",
         ["LA_DB_RETRY_INTERVAL"] = "location.failover.db-retry-interval",
         ["LA_FAILOVER_LEVEL"] = "location.failover.failover-level",

@@ -1,4 +1,5 @@
 using LocationActors.Cluster.Hosting;
+using System.Net;
 using Akka.Configuration;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.LocationGroups;
@@ -7,7 +8,8 @@ using LocationActors.Domain.Registrations;
 namespace LocationActors.Node.Configuration;
 
 /// <summary>Everything a running node needs beyond <see cref="LocationSettings"/>: how its groups and its locdb mirror behave.</summary>
-public sealed record NodeSettings(LocationSettings Location, LocationGroupSettings Groups, ClusterConfigSettings ClusterConfig)
+/// <param name="Http">Where /metrics and /health answer; port 0: a free port, taken at start.</param>
+public sealed record NodeSettings(LocationSettings Location, LocationGroupSettings Groups, ClusterConfigSettings ClusterConfig, IPEndPoint Http)
 {
     private const string GroupsPath = "location.groups";
     private const string FailoverPath = "location.failover";
@@ -65,6 +67,11 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 groups?.GetBoolean("shared-databases", false) ?? false),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
                 ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains,
-                FailoverLevel(failover)));
+                FailoverLevel(failover)),
+            HttpEndpoint(config.GetString("location.http.endpoint", "127.0.0.1:0")));
     }
+
+    private static IPEndPoint HttpEndpoint(string text) => IPEndPoint.TryParse(text, out var endpoint)
+        ? endpoint
+        : throw new ConfigurationException($"location.http.endpoint: '{text}' is not ip:port (e.g. 127.0.0.1:9464, or port 0 for a free one)");
 }

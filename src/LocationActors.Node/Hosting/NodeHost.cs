@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Client;
@@ -5,30 +7,48 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.DistributedData;
+using Akka.Hosting;
 using Akka.Persistence.Sql;
 using LocationActors.Cluster;
+using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
-using LocationActors.Domain.Contacts;
+using LocationActors.Contracts.Http;
 using LocationActors.Node.Configuration;
 using LocationActors.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using MySqlConnector;
+using Prometheus;
 
 namespace LocationActors.Node.Hosting;
 
 /// <summary>
-/// A running cluster node: its actor system, the location-group shard region and the locdb mirror singleton.
-/// Built from the node's HOCON; the persistence connection (where sharding remembers its groups) is derived from the
-/// master database URL, so an operator configures that database once.
+/// A running cluster node: its actor system (location groups, the <c>locdb</c> mirror, the proxies' gateway, each
+/// wired by the registration beside its actor) and its HTTP endpoint for <c>/metrics</c> and <c>/health</c>. Built
+/// from the node's HOCON, which stays the documented tuning surface; the persistence connection (where sharding
+/// remembers its groups) is derived from the master database URL, so an operator configures that database once.
 /// </summary>
-public sealed class NodeHost(ActorSystem system, IActorRef groups)
+public sealed class NodeHost : IAsyncDisposable
 {
-    public ActorSystem System { get; } = system;
+    private readonly WebApplication _web;
+
+    private NodeHost(WebApplication web, ActorSystem system, IActorRef groups, string http)
+    {
+        _web = web;
+        System = system;
+        Groups = groups;
+        Http = http;
+    }
+
+    public ActorSystem System { get; }
 
     /// <summary>The shard region: send any <see cref="IGroupMessage"/> here.</summary>
-    public IActorRef Groups { get; } = groups;
+    public IActorRef Groups { get; }
 
-    /// <summary>Creates the master's tables when missing, then starts the actor system and joins the cluster.</summary>
+    /// <summary>Where <c>/metrics</c> and <c>/health</c> answer (host:port).</summary>
+    public string Http { get; }
+
+    /// <summary>Creates the master's tables when missing, then starts the actor system, joins the cluster and serves HTTP.</summary>
     public static async Task<NodeHost> StartAsync(NodeSettings settings, Config config)
     {
         await using (var master = new MasterDatabase(settings.Location.MasterDbUrl, settings.Location.Storage, settings.Location.LocDbTable))
@@ -37,38 +57,57 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
             await master.CreateAkkaPersistenceSchemaAsync();
         }
 
-        var system = ActorSystem.Create(ClusterConstants.SystemName, WithPersistence(config, settings.Location.MasterDbUrl)
-            .WithFallback(ClusterSharding.DefaultConfig())
-            .WithFallback(DistributedData.DefaultConfig())
-            .WithFallback(ClusterSingleton.DefaultConfig())
-            .WithFallback(ClusterClientReceptionist.DefaultConfig())
-            .WithFallback(DistributedPubSub.DefaultConfig())
-            .WithFallback(SqlPersistence.DefaultConfiguration));
+        var http = settings.Http.Port == 0 ? new IPEndPoint(settings.Http.Address, FreePort(settings.Http.Address)) : settings.Http;
+        var advertised = $"{Advertised(http, config)}:{http.Port}";
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(http);
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.AddHealthChecks()
+            .AddCheck<NodeHealth.Live>("actor-system", tags: [NodeHealth.LiveTag])
+            .AddCheck<NodeHealth.Ready>("cluster-member", tags: [NodeHealth.ReadyTag]);
+        builder.Services.AddAkka(ClusterConstants.SystemName, akka => akka
+            .AddHocon(WithRuntime(config, settings.Location.MasterDbUrl, advertised), HoconAddMode.Prepend)
+            .AddHocon(ClusterSharding.DefaultConfig()
+                .WithFallback(DistributedData.DefaultConfig())
+                .WithFallback(ClusterSingleton.DefaultConfig())
+                .WithFallback(ClusterClientReceptionist.DefaultConfig())
+                .WithFallback(DistributedPubSub.DefaultConfig())
+                .WithFallback(SqlPersistence.DefaultConfiguration), HoconAddMode.Append)
+            .WithLocationGroups(settings.Groups)
+            .WithClusterConfig(settings.ClusterConfig)
+            .WithGroupsGateway(settings.Location.Domains, settings.Location.Registrar));
+        var web = builder.Build();
+        web.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(NodeHealth.LiveTag) });
+        web.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(NodeHealth.ReadyTag) });
+        web.MapMetrics("/metrics");
+        await web.StartAsync();
 
-        var configProxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{ClusterConstants.ClusterConfigName}",
-            ClusterSingletonProxySettings.Create(system).WithRole(ClusterConstants.LocationRole)), "cluster-config-proxy");
-        var ruids = new RuidGenerator();
-        var groups = await ClusterSharding.Get(system).StartAsync(
-            ClusterConstants.GroupShardTypeName,
-            entityId =>
-            {
-                var (table, groupId) = GroupMessageExtractor.Parse(entityId);
-                return LocationGroup.Props(groupId, settings.Groups with { Table = table }, configProxy, ruids);
-            },
-            ClusterShardingSettings.Create(system).WithRole(ClusterConstants.LocationRole),
-            new GroupMessageExtractor());
-        // Proxies are not cluster members: they reach the groups through the cluster client and this gateway.
-        var gateway = system.ActorOf(GroupsGateway.Props(groups, settings.Location.Domains, configProxy, settings.Location.Registrar), GroupsGateway.Name);
-        ClusterClientReceptionist.Get(system).RegisterService(gateway);
-        system.ActorOf(ClusterSingletonManager.Props(
-            Cluster.ClusterConfig.ClusterConfig.Props(settings.ClusterConfig, groups, DistributedData.Get(system).Replicator),
-            PoisonPill.Instance,
-            ClusterSingletonManagerSettings.Create(system).WithRole(ClusterConstants.LocationRole)), ClusterConstants.ClusterConfigName);
-        return new NodeHost(system, groups);
+        var system = web.Services.GetRequiredService<ActorSystem>();
+        var groups = await ActorRegistry.For(system).GetAsync<LocationGroup>();
+        return new NodeHost(web, system, groups, advertised);
     }
 
-    /// <summary>The journal and snapshot store live in the master database.</summary>
-    private static Config WithPersistence(Config config, DatabaseUrl master)
+    /// <summary>Completes once the host was asked to stop (Ctrl-C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() => _web.WaitForShutdownAsync();
+
+    /// <summary>Leaves the cluster (groups hand over) and stops serving HTTP.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _web.StopAsync();
+        await _web.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The node's own HOCON, with what is known only at start: the journal and snapshot store in the master database,
+    /// and the role that names where its HTTP endpoint is.
+    /// </summary>
+    private static Config WithRuntime(Config config, DatabaseUrl master, string http)
     {
         var (connection, provider, autoInitialize) = master.Kind == DatabaseKind.MySql
             ? (new MySqlConnectionStringBuilder
@@ -84,6 +123,8 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
             ["provider-name"] = provider,
             ["auto-initialize"] = autoInitialize,
         };
+        var roles = config.GetStringList("akka.cluster.roles", []).Where(r => !r.StartsWith(NodeJson.HttpRolePrefix, StringComparison.Ordinal))
+            .Append(NodeJson.HttpRolePrefix + http).ToList();
         var overrides = new Dictionary<string, object>
         {
             ["akka"] = new Dictionary<string, object>
@@ -93,8 +134,27 @@ public sealed class NodeHost(ActorSystem system, IActorRef groups)
                     ["journal"] = new Dictionary<string, object> { ["sql"] = plugin },
                     ["snapshot-store"] = new Dictionary<string, object> { ["sql"] = plugin },
                 },
+                ["cluster"] = new Dictionary<string, object> { ["roles"] = roles },
             },
         };
         return ConfigurationFactory.FromObject(overrides).WithFallback(config);
+    }
+
+    /// <summary>The host others reach the HTTP endpoint at: its address, or the node's public host name when it listens on any.</summary>
+    private static string Advertised(IPEndPoint http, Config config)
+    {
+        if (!http.Address.Equals(IPAddress.Any) && !http.Address.Equals(IPAddress.IPv6Any))
+            return http.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{http.Address}]" : http.Address.ToString();
+        var remoting = config.GetConfig("akka.remote.dot-netty.tcp");
+        var host = remoting?.GetString("public-hostname", "") is { Length: > 0 } publicHost ? publicHost : remoting?.GetString("hostname", "") ?? "";
+        return host.Length > 0 ? host : Dns.GetHostName();
+    }
+
+    /// <summary>A port free now on that address (port 0 configured): taken before the actor system starts, so its role can name it.</summary>
+    private static int FreePort(IPAddress address)
+    {
+        using var listener = new TcpListener(address, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Tools.Client;
 using Akka.Event;
+using LocationActors.Cluster;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Proxy.Configuration;
-using Prometheus;
+using LocationActors.Proxy.Metrics;
 
 namespace LocationActors.Proxy.Client;
 
@@ -36,11 +37,6 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     /// <summary>A group that is loading its contacts asks to be tried again shortly.</summary>
     private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(200);
 
-    private static readonly Counter Attempts = Prometheus.Metrics.CreateCounter("location_proxy_cluster_attempts_total",
-        "Attempts of requests sent to the cluster: route group_node (to the node hosting the group, named by node) or contact_points.",
-        new CounterConfiguration { LabelNames = ["route", "node"] });
-
-    private static readonly Counter.Child ContactPointAttempts = Attempts.WithLabels("contact_points", "");
 
     private readonly IActorRef _client;
     private readonly ClusterClientOptions _options;
@@ -123,12 +119,12 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
         if (node is null)
         {
             _client.Tell(send);
-            ContactPointAttempts.Inc();
+            ProxyMetrics.AttemptThroughContactPoints();
         }
         else
         {
             _nodeClients[node].Tell(send);
-            Attempts.WithLabels("group_node", node).Inc();
+            ProxyMetrics.AttemptToGroupNode(node);
         }
 
         return node;
@@ -216,18 +212,9 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     }
 
     /// <summary>The request with the proxy's id in place of the caller's.</summary>
-    private static object Stamp(object request, long id) => request switch
-    {
-        RegisterBindings r => r with { RequestId = id },
-        LookupContacts r => r with { RequestId = id },
-        RemoveContact r => r with { RequestId = id },
-        RemoveAor r => r with { RequestId = id },
-        DumpGroup r => r with { RequestId = id },
-        GetGroupStatus r => r with { RequestId = id },
-        GetClusterState r => r with { RequestId = id },
-        ChangeLocDbMember r => r with { RequestId = id },
-        _ => throw new ArgumentException($"{request.GetType().Name} is not a request the location cluster answers", nameof(request)),
-    };
+    private static object Stamp(object request, long id) => request is IClusterRequest clusterRequest
+        ? clusterRequest.WithRequestId(id)
+        : throw new ArgumentException($"{request.GetType().Name} is not a request the location cluster answers", nameof(request));
 
     /// <summary>A request waiting for its answer: when to send it again, and when to give up.</summary>
     private sealed class Pending(IActorRef replyTo, object message, TimeSpan attemptDue, TimeSpan deadline)

@@ -1,3 +1,4 @@
+using LocationActors.Domain.Registrations;
 using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
@@ -23,10 +24,6 @@ public sealed record ClusterClientOptions(
 /// <summary>The HTTP API (read from <c>proxy.http</c>).</summary>
 /// <param name="AdminToken">Bearer token of the admin routes; null: they answer 403.</param>
 public sealed record HttpOptions(IPEndPoint Endpoint, string? AdminToken, long MaxBodySize);
-
-/// <summary>The registrar's expires rules (read from <c>proxy.registrar</c>), as Kamailio's registrar module has them.</summary>
-/// <param name="MaxExpires">0: no limit.</param>
-public sealed record ExpiresRules(long DefaultExpires, long MinExpires, long MaxExpires);
 
 /// <summary>The SIP front end (read from <c>proxy.sip</c>).</summary>
 /// <param name="SetReceived">Store the source address as <c>received</c> when it differs from the Contact's host.</param>

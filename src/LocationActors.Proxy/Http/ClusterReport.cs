@@ -20,7 +20,7 @@ public static class ClusterReport
                 g.Status?.MembersTurnedOff, g.Status?.Resyncs, members, g.Problem);
         }).ToList();
         return new ClusterJson(
-            state?.Nodes.Select(n => new NodeJson(n.Address, n.Status, n.Roles)).ToList() ?? [],
+            state?.Nodes.Select(n => NodeJson.From(n.Address, n.Status, n.Roles)).ToList() ?? [],
             state?.LocDbKnown ?? false,
             state?.MasterDown ?? false,
             state?.Domains.Select(d => new DomainJson(d.Table, d.Partitioned, d.GroupCount)).ToList() ?? [],

@@ -95,7 +95,12 @@ public static class HttpApi
         {
             if (Invalid(contact) is { } problem)
                 return Error(StatusCodes.Status400BadRequest, problem, parsed.Value, group);
-            updates.Add(new ContactUpdate(contact!.Uri!, contact.Expires ?? settings.DefaultExpires,
+            // The registrar's rules, as for a SIP REGISTER (which answers 423 Interval Too Brief).
+            if (settings.Expires.Grant(contact!.Expires) is not { } seconds)
+                return Error(StatusCodes.Status400BadRequest,
+                    $"expires {contact.Expires} is below min-expires ({settings.Expires.MinExpires}); ask for 0 (remove) or at least {settings.Expires.MinExpires}",
+                    parsed.Value, group);
+            updates.Add(new ContactUpdate(contact.Uri!, seconds,
                 contact.Q is { } q ? QValue.FromThousandths((int)Math.Round(q * 1000)) : QValue.Unspecified, Instance: contact.Instance, RegId: contact.RegId ?? 0));
         }
 

@@ -32,12 +32,7 @@ public sealed class LocationService(IActorRef proxy, ClusterViewSource view, Tim
             return new Failure(FailureKind.Unavailable, View.NotReady ?? "the cluster's AOR rules are not known yet");
         try
         {
-            var trimmed = text.Trim();
-            if (trimmed.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("sips:", StringComparison.OrdinalIgnoreCase))
-                return AorNormalizer.Normalize(trimmed, options);
-            if (trimmed.Contains('@'))
-                return AorNormalizer.Normalize("sip:" + trimmed, options);
-            return Aor.FromNormalized(options.CaseSensitive ? trimmed : trimmed.ToLowerInvariant(), options);
+            return AorNormalizer.FromInput(text, options);
         }
         catch (AorFormatException e)
         {

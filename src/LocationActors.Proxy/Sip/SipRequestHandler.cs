@@ -72,11 +72,8 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         {
             foreach (var contact in request.Contacts)
             {
-                var seconds = contact.Expires ?? request.Expires ?? expires.DefaultExpires;
-                if (seconds > 0 && seconds < expires.MinExpires)
+                if (expires.Grant(contact.Expires ?? request.Expires) is not { } seconds)
                     return SipAnswer.Of(423, null, ("Min-Expires", expires.MinExpires.ToString(CultureInfo.InvariantCulture)));
-                if (expires.MaxExpires > 0 && seconds > expires.MaxExpires)
-                    seconds = expires.MaxExpires;
                 updates.Add(new ContactUpdate(contact.Uri.Raw, seconds, contact.Q is { } q ? QValue.FromThousandths(q) : QValue.Unspecified,
                     Received(contact, source), Unquoted(contact.Instance), contact.RegId ?? 0));
             }

@@ -138,7 +138,7 @@ public sealed partial class ComposeFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData("docker/node.Dockerfile", "mcr.microsoft.com/dotnet/runtime:10.0")]
+    [InlineData("docker/node.Dockerfile", "mcr.microsoft.com/dotnet/aspnet:10.0")] // its /metrics and /health are on Kestrel
     [InlineData("docker/proxy.Dockerfile", "mcr.microsoft.com/dotnet/aspnet:10.0")]
     public void Images_build_with_the_sdk_and_run_as_the_unprivileged_user(string dockerfile, string runtime)
     {

@@ -1,0 +1,88 @@
+using Prometheus;
+
+namespace LocationActors.Cluster.Metrics;
+
+/// <summary>
+/// What a node measures about the location groups it hosts and their member databases, published by the node's
+/// <c>/metrics</c> in Prometheus' text format (docs/operations.md lists every metric). Actors report through these
+/// methods and hold no metric of their own; a group that stops (it moved to another node) takes its gauges with it.
+/// </summary>
+public static class NodeMetrics
+{
+    private static readonly string[] GroupLabel = ["group"];
+    private static readonly string[] MemberLabels = ["group", "member"];
+
+    private static readonly Gauge Contacts = Prometheus.Metrics.CreateGauge("location_node_group_contacts",
+        "Contacts a group hosted on this node holds in memory.", GroupLabel);
+
+    private static readonly Gauge Aors = Prometheus.Metrics.CreateGauge("location_node_group_aors",
+        "AORs a group hosted on this node holds in memory.", GroupLabel);
+
+    private static readonly Gauge Stashed = Prometheus.Metrics.CreateGauge("location_node_group_stashed",
+        "Requests waiting while the group loads its contacts (beyond stash-limit they are answered busy).", GroupLabel);
+
+    private static readonly Gauge WarmUpSeconds = Prometheus.Metrics.CreateGauge("location_node_group_warm_up_seconds",
+        "How long the group's last load of its contacts took.", GroupLabel);
+
+    private static readonly Gauge WarmUpRate = Prometheus.Metrics.CreateGauge("location_node_group_warm_up_rate",
+        "Contacts per second of the group's last load.", GroupLabel);
+
+    private static readonly Histogram BatchSeconds = Prometheus.Metrics.CreateHistogram("location_node_member_batch_seconds",
+        "Time a member database took for one batch of writes (one DELETE and one REPLACE for everything queued).",
+        new HistogramConfiguration { LabelNames = MemberLabels, Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+
+    private static readonly Counter RowsWritten = Prometheus.Metrics.CreateCounter("location_node_member_rows_written_total",
+        "Rows written to or deleted from a member database by write batches.", MemberLabels);
+
+    private static readonly Counter MemberErrors = Prometheus.Metrics.CreateCounter("location_node_member_errors_total",
+        "Database failures counted against a member (p_usrloc's error count; the threshold turns it off).", MemberLabels);
+
+    private static readonly Counter MembersTurnedOff = Prometheus.Metrics.CreateCounter("location_node_members_turned_off_total",
+        "Members a group turned off after reaching the error threshold.", MemberLabels);
+
+    private static readonly Counter Resyncs = Prometheus.Metrics.CreateCounter("location_node_member_resyncs_total",
+        "Members brought up to date after they missed writes (a resync from memory or a catch-up from another member).", MemberLabels);
+
+    private static readonly Gauge GcPauseSeconds = Prometheus.Metrics.CreateGauge("location_node_gc_pause_seconds_total",
+        "Time the .NET garbage collector paused this process since it started.");
+
+    static NodeMetrics() =>
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => GcPauseSeconds.Set(GC.GetTotalPauseDuration().TotalSeconds));
+
+    /// <summary>The group's size now (reported at every watch tick, and page by page while it loads).</summary>
+    public static void GroupSize(string group, long contacts, int aors, int stashed)
+    {
+        Contacts.WithLabels(group).Set(contacts);
+        Aors.WithLabels(group).Set(aors);
+        Stashed.WithLabels(group).Set(stashed);
+    }
+
+    /// <summary>The group loaded <paramref name="contacts"/> in <paramref name="elapsed"/>.</summary>
+    public static void WarmedUp(string group, long contacts, TimeSpan elapsed)
+    {
+        WarmUpSeconds.WithLabels(group).Set(elapsed.TotalSeconds);
+        WarmUpRate.WithLabels(group).Set(elapsed > TimeSpan.Zero ? contacts / elapsed.TotalSeconds : 0);
+    }
+
+    /// <summary>The group stopped on this node: its gauges go with it (the node that hosts it now reports them).</summary>
+    public static void GroupStopped(string group)
+    {
+        foreach (var gauge in new[] { Contacts, Aors, Stashed, WarmUpSeconds, WarmUpRate })
+            gauge.RemoveLabelled(group);
+    }
+
+    public static void Batch(string group, int member, int rows, TimeSpan elapsed)
+    {
+        var no = MemberText(member);
+        BatchSeconds.WithLabels(group, no).Observe(elapsed.TotalSeconds);
+        RowsWritten.WithLabels(group, no).Inc(rows);
+    }
+
+    public static void MemberError(string group, int member) => MemberErrors.WithLabels(group, MemberText(member)).Inc();
+
+    public static void MemberTurnedOff(string group, int member) => MembersTurnedOff.WithLabels(group, MemberText(member)).Inc();
+
+    public static void MemberResynced(string group, int member) => Resyncs.WithLabels(group, MemberText(member)).Inc();
+
+    private static string MemberText(int member) => member.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
