@@ -8,6 +8,11 @@ using LocationActors.Domain.Contacts;
 using LocationActors.Domain.Registrations;
 using LocationActors.Proxy.Client;
 using LocationActors.Proxy.Configuration;
+using LocationActors.Proxy.Service;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace LocationActors.Bench;
 
@@ -28,10 +33,18 @@ public static class LookupBenchmark
             "LA_LOG_LEVEL" => "WARNING",
             _ => Environment.GetEnvironmentVariable(key),
         });
-        var connection = ClusterConnection.Start(ProxySettings.FromConfig(config), config);
+        var settings = ProxySettings.FromConfig(config);
+        var view = new ClusterViewSource();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddAkka("proxy", akka => akka.AddHocon(config, HoconAddMode.Prepend).WithLocationProxy(settings.Cluster, view));
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+        var registry = ActorRegistry.For(host.Services.GetRequiredService<ActorSystem>());
+        var clusterClient = registry.Get<ClusterClient>();
         try
         {
-            var service = connection.Service;
+            var service = new LocationService(registry.Get<LocationProxy>(), view, settings.Cluster.RequestTimeout);
             var ready = Stopwatch.StartNew();
             while (service.View.NotReady is { } reason)
             {
@@ -67,7 +80,7 @@ public static class LookupBenchmark
                 ("Ask per request via ClusterClient", async aor =>
                 {
                     var group = service.GroupOf(aor).Value;
-                    var answer = await connection.ClusterClient.Ask<object>(
+                    var answer = await clusterClient.Ask<object>(
                         new ClusterClient.Send(GroupsGateway.Path, new LookupContacts(group, Interlocked.Increment(ref naiveId), aor), localAffinity: true),
                         TimeSpan.FromSeconds(5), ct);
                     return answer is LookupResult { Contacts.Count: 1 };
@@ -91,7 +104,7 @@ public static class LookupBenchmark
         }
         finally
         {
-            await connection.System.Terminate();
+            await host.StopAsync(CancellationToken.None);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LocationActors.Cluster.Hosting;
 
 namespace LocationActors.Chaos;
 
@@ -11,7 +12,7 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
     IReadOnlyDictionary<string, string>? proxyEnvironment = null)
     : IAsyncDisposable
 {
-    private readonly Dictionary<string, Process> _processes = new();
+    private readonly Dictionary<string, ChildProgram> _processes = new();
     private readonly HashSet<string> _held = [];
 
     public string Seeds => string.Join(",", nodePorts.Select(p => $"akka.tcp://location@127.0.0.1:{p}"));
@@ -41,22 +42,14 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
                 ["LA_NODE_PORT"] = name["node-".Length..],
                 ["LA_SEED_NODES"] = Seeds,
             });
-        var info = new ProcessStartInfo("dotnet", ["exec", Path.Combine(root, "src", dll, "bin", "Release", "net10.0", dll + ".dll"), "run"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in environment)
-            info.Environment[key] = value;
-        info.Environment["LA_EXIT_WITH_PARENT"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var process = Process.Start(info)!;
-        var log = new StreamWriter(Path.Combine(logs, name + ".log"), append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var program = ChildProgram.Start(Path.Combine(root, "src", dll, "bin", "Release", "net10.0", dll + ".dll"),
+            environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)), Path.Combine(logs, name + ".log"));
         lock (_processes)
-            _processes[name] = process;
+        {
+            if (_processes.Remove(name, out var ended))
+                ended.Dispose();
+            _processes[name] = program;
+        }
     }
 
     /// <summary>SIGKILL, and no restart until <see cref="Release"/>.</summary>
@@ -64,10 +57,7 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
     {
         lock (_processes)
             _held.Add(name);
-        var process = _processes[name];
-        if (!process.HasExited)
-            process.Kill(entireProcessTree: true);
-        process.WaitForExit(10_000);
+        _processes[name].Kill();
     }
 
     /// <summary>Lets <see cref="KeepAliveAsync"/> start the process again.</summary>
@@ -77,11 +67,7 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
             _held.Remove(name);
     }
 
-    public void Signal(string name, string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", _processes[name].Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
+    public void Signal(string name, string signal) => _processes[name].Signal(signal);
 
     /// <summary>Starts again every process that ended and is not held down by a fault.</summary>
     public async Task KeepAliveAsync(CancellationToken stop)
@@ -120,20 +106,14 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
         await process.WaitForExitAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        foreach (var process in _processes.Values)
+        lock (_processes)
         {
-            try
-            {
-                if (!process.HasExited)
-                    process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
+            foreach (var program in _processes.Values)
+                program.Dispose();
         }
+
+        return ValueTask.CompletedTask;
     }
 }

@@ -70,6 +70,7 @@ public static class Program
         output.WriteLine($"node: {self} started, metrics and health on http://{host.Http}; Ctrl-C stops it");
         // Ctrl-C and SIGTERM stop the host, whose actor system leaves the cluster gracefully (groups hand over); a node
         // that is downed ends its actor system, and the process with it.
+        using var signals = StopSignals.Register(host.RequestStop);
         await Task.WhenAny(host.WaitForShutdownAsync(), host.System.WhenTerminated);
         await host.DisposeAsync();
         await host.System.WhenTerminated;

@@ -37,14 +37,9 @@ public static class Program
 
         ParentWatchdog.Start(host.System, "proxy", error);
         await output.WriteLineAsync($"proxy: HTTP on http://{settings.Http.Endpoint}, SIP on {(host.Sip is { } sip ? $"udp+tcp {sip.Endpoint}" : "(off)")}, cluster contact points {string.Join(", ", settings.Cluster.ContactPoints.Select(p => p.Address))}; Ctrl-C stops it");
-        var stopped = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stopped.TrySetResult();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
-        await Task.WhenAny(stopped.Task, host.System.WhenTerminated);
+        // Ctrl-C and SIGTERM stop the host: HTTP first, then SIP after it answered what it has in hand, then the actor system.
+        using var signals = StopSignals.Register(host.RequestStop);
+        await Task.WhenAny(host.WaitForShutdownAsync(), host.System.WhenTerminated);
         await host.DisposeAsync();
         await output.WriteLineAsync("proxy: stopped");
         return 0;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 using LocationActors.Proxy.Client;
 using LocationActors.Proxy.Configuration;
 using LocationActors.Proxy.Http;
@@ -11,17 +12,21 @@ using Prometheus;
 namespace LocationActors.Proxy;
 
 /// <summary>
-/// A running proxy: its <see cref="ClusterConnection"/> to the cluster (the location service), the HTTP API on
-/// Kestrel, and the SIP front end.
+/// A running proxy: its actor system connected to the cluster (<see cref="LocationProxyHosting.WithLocationProxy"/>),
+/// the location service on top, the HTTP API on Kestrel, and the SIP front end — each registered in one host, which
+/// starts them in that order and stops them in reverse: HTTP first, then SIP (draining what it has in hand), then the
+/// actor system.
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
-    private ProxyHost(ActorSystem system, ILocationService service, WebApplication web, SipServer? sip)
+    private readonly WebApplication _web;
+
+    private ProxyHost(WebApplication web)
     {
-        System = system;
-        Service = service;
-        Web = web;
-        Sip = sip;
+        _web = web;
+        System = web.Services.GetRequiredService<ActorSystem>();
+        Service = web.Services.GetRequiredService<ILocationService>();
+        Sip = web.Services.GetService<SipServer>();
     }
 
     public ActorSystem System { get; }
@@ -29,17 +34,13 @@ public sealed class ProxyHost : IAsyncDisposable
     /// <summary>The .NET client API (what the HTTP API and the SIP front end use).</summary>
     public ILocationService Service { get; }
 
-    public WebApplication Web { get; }
-
     /// <summary>The SIP front end, unless turned off (<c>proxy.sip.enabled</c>).</summary>
     public SipServer? Sip { get; }
 
     public static async Task<ProxyHost> StartAsync(ProxySettings settings, Config config)
     {
-        var connection = ClusterConnection.Start(settings, config);
-        var system = connection.System;
-        var service = new MeteredLocationService(connection.Service);
-        ClusterMetrics.Register(connection.View);
+        var view = new ClusterViewSource();
+        ClusterMetrics.Register(view);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -52,29 +53,30 @@ public sealed class ProxyHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<ILocationService>(service);
+        builder.Services.AddAkka("proxy", akka => akka
+            .AddHocon(config, HoconAddMode.Prepend)
+            .WithLocationProxy(settings.Cluster, view));
+        builder.Services.AddSingleton<ILocationService>(services => new MeteredLocationService(new LocationService(
+            ActorRegistry.For(services.GetRequiredService<ActorSystem>()).Get<LocationProxy>(), view, settings.Cluster.RequestTimeout)));
+        if (settings.Sip.Enabled)
+            builder.Services.AddSipFrontEnd(settings);
+
         var web = builder.Build();
         web.MapLocationApi();
         web.MapMetrics("/metrics");
         await web.StartAsync();
-
-        SipServer? sip = null;
-        if (settings.Sip.Enabled)
-        {
-            sip = new SipServer(settings.Sip, new SipRequestHandler(service, settings.Expires, settings.Sip),
-                web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocationActors.Sip"));
-            sip.Start();
-        }
-
-        return new ProxyHost(system, service, web, sip);
+        return new ProxyHost(web);
     }
+
+    /// <summary>Completes once the host was asked to stop (<see cref="RequestStop"/>) and has stopped.</summary>
+    public Task WaitForShutdownAsync() => _web.WaitForShutdownAsync();
+
+    /// <summary>Stops the host in order: HTTP, then SIP after it drained, then the actor system.</summary>
+    public void RequestStop() => _web.Lifetime.StopApplication();
 
     public async ValueTask DisposeAsync()
     {
-        if (Sip is not null)
-            await Sip.DisposeAsync();
-        await Web.StopAsync();
-        await Web.DisposeAsync();
-        await System.Terminate();
+        await _web.StopAsync();
+        await _web.DisposeAsync();
     }
 }

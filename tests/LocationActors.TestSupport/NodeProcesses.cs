@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using LocationActors.Cluster.Hosting;
 
 namespace LocationActors.TestSupport;
 
@@ -11,7 +11,7 @@ namespace LocationActors.TestSupport;
 /// </summary>
 public sealed class NodeProcesses : IDisposable
 {
-    private readonly List<(string Kind, int Port, Process Process, string Log)> _nodes = [];
+    private readonly List<(string Kind, int Port, ChildProgram Program)> _nodes = [];
     private readonly string _logs = Directory.CreateTempSubdirectory("la-nodes-").FullName;
 
     public NodeProcesses(int count)
@@ -49,57 +49,28 @@ public sealed class NodeProcesses : IDisposable
 
     private void Launch(string kind, string dll, int port, IDictionary<string, string?> environment)
     {
-        var log = Path.Combine(_logs, $"{kind}-{port}.log");
-        var info = new ProcessStartInfo("dotnet", ["exec", ProgramPath(dll), "run"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var (key, value) in environment)
-            info.Environment[key] = value;
-        // Should this test host crash before it can kill them, the processes notice and exit on their own.
-        info.Environment["LA_EXIT_WITH_PARENT"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        var process = Process.Start(info)!;
-        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _nodes.RemoveAll(n => n.Port == port && n.Process.HasExited);
-        _nodes.Add((kind, port, process, log));
+        var program = ChildProgram.Start(ProgramPath(dll), environment, Path.Combine(_logs, $"{kind}-{port}.log"));
+        _nodes.RemoveAll(n => n.Port == port && n.Program.HasExited);
+        _nodes.Add((kind, port, program));
     }
 
     /// <summary>SIGKILL: the process (node or proxy) dies without leaving the cluster, as in a crash.</summary>
-    public void Kill(int port)
-    {
-        var node = _nodes.Last(n => n.Port == port);
-        node.Process.Kill(entireProcessTree: true);
-        node.Process.WaitForExit(10_000);
-    }
+    public void Kill(int port) => _nodes.Last(n => n.Port == port).Program.Kill();
+
+    /// <summary>Sends a signal (<c>TERM</c>: stop in order) to the process (node or proxy) on <paramref name="port"/>.</summary>
+    public void Signal(int port, string signal) => _nodes.Last(n => n.Port == port).Program.Signal(signal);
+
+    /// <summary>Whether the process on <paramref name="port"/> has ended.</summary>
+    public bool HasExited(int port) => _nodes.Last(n => n.Port == port).Program.HasExited;
 
     /// <summary>The last lines every node logged, for a failure message.</summary>
     public string Logs(int lines = 15) => string.Join("\n", _nodes.Select(n =>
-        $"--- {n.Kind} {n.Port} ---\n" + string.Join("\n", File.ReadLines(n.Log).TakeLast(lines))));
+        $"--- {n.Kind} {n.Port} ---\n" + string.Join("\n", n.Program.LastLines(lines))));
 
     public void Dispose()
     {
-        foreach (var (_, _, process, _) in _nodes)
-        {
-            try
-            {
-                if (!process.HasExited)
-                    process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
-
-            process.Dispose();
-        }
+        foreach (var (_, _, program) in _nodes)
+            program.Dispose();
     }
 
     /// <summary>

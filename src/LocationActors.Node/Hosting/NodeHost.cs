@@ -93,8 +93,11 @@ public sealed class NodeHost : IAsyncDisposable
         return new NodeHost(web, system, groups, advertised);
     }
 
-    /// <summary>Completes once the host was asked to stop (Ctrl-C, SIGTERM).</summary>
+    /// <summary>Completes once the host was asked to stop (<see cref="RequestStop"/>) and has stopped.</summary>
     public Task WaitForShutdownAsync() => _web.WaitForShutdownAsync();
+
+    /// <summary>Stops the host: the node leaves the cluster (its groups hand over), then HTTP stops.</summary>
+    public void RequestStop() => _web.Lifetime.StopApplication();
 
     /// <summary>Leaves the cluster (groups hand over) and stops serving HTTP.</summary>
     public async ValueTask DisposeAsync()

@@ -24,6 +24,7 @@ public sealed class SipServer : IAsyncDisposable
     private readonly TcpListener _tcp;
     private readonly List<Task> _loops = [];
     private int _pending;
+    private volatile bool _draining;
 
     public SipServer(SipOptions options, SipRequestHandler handler, ILogger log)
     {
@@ -221,9 +222,11 @@ public sealed class SipServer : IAsyncDisposable
             return;
         }
 
-        if (Interlocked.Increment(ref _pending) > _options.MaxPending)
+        // Too much in hand, or stopping: 503 with Retry-After sends the phone or the edge proxy to another server.
+        if (_draining || Interlocked.Increment(ref _pending) > _options.MaxPending)
         {
-            Interlocked.Decrement(ref _pending);
+            if (!_draining)
+                Interlocked.Decrement(ref _pending);
             var busy = SipResponses.Build(request, source.Remote, 503, null, NewTag(), [("Retry-After", "1")]);
             transaction.Complete(busy, send, unreliable: false);
             await send(busy);
@@ -260,6 +263,20 @@ public sealed class SipServer : IAsyncDisposable
     }
 
     private static string NewTag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    /// <summary>
+    /// Takes no new requests (they are answered 503, so callers go elsewhere) and waits, up to <paramref name="within"/>,
+    /// until the requests in hand are answered. Retransmissions of answered ones are still answered meanwhile.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan within, CancellationToken ct = default)
+    {
+        _draining = true;
+        var deadline = DateTime.UtcNow + within;
+        while (Volatile.Read(ref _pending) > 0 && DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
+            await Task.Delay(20, CancellationToken.None);
+        if (Volatile.Read(ref _pending) is var left and > 0)
+            _log.LogWarning("SIP: stopping with {Pending} request(s) still unanswered after {Seconds} s", left, within.TotalSeconds);
+    }
 
     public async ValueTask DisposeAsync()
     {
