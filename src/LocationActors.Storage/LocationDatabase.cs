@@ -182,24 +182,11 @@ public sealed class LocationDatabase : SqlDatabase
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"DELETE FROM {QuotedTable} WHERE ruid IN ({RuidParameters(command, chunk)})";
+            command.CommandText = $"DELETE FROM {QuotedTable} WHERE ruid IN ({InList(command, "r", chunk)})";
             removed += await command.ExecuteNonQueryAsync(token);
         }
 
         return removed;
-    }
-
-    /// <summary>Adds one parameter per ruid to the command; returns their names for an <c>IN (…)</c> list.</summary>
-    private static string RuidParameters(DbCommand command, string[] ruids)
-    {
-        var names = new StringBuilder();
-        for (var i = 0; i < ruids.Length; i++)
-        {
-            names.Append(i == 0 ? "@r0" : $", @r{i}");
-            Add(command, $"@r{i}", ruids[i]);
-        }
-
-        return names.ToString();
     }
 
     /// <summary>
@@ -264,7 +251,7 @@ public sealed class LocationDatabase : SqlDatabase
             foreach (var chunk in ruids.Chunk(RowsPerStatement))
             {
                 await using var command = connection.CreateCommand();
-                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE ruid IN ({RuidParameters(command, chunk)})";
+                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE ruid IN ({InList(command, "r", chunk)})";
                 foreach (var binding in await ReadAllAsync(command, token))
                     found[binding.Ruid] = binding;
             }

@@ -222,6 +222,19 @@ public abstract class SqlDatabase : IAsyncDisposable
         return command;
     }
 
+    /// <summary>Adds one parameter per value (<c>@prefix0</c>, <c>@prefix1</c>, …); returns their names for an <c>IN (…)</c> list.</summary>
+    private protected static string InList(DbCommand command, string prefix, IReadOnlyList<string> values)
+    {
+        var names = new System.Text.StringBuilder();
+        for (var i = 0; i < values.Count; i++)
+        {
+            names.Append(i == 0 ? $"@{prefix}0" : $", @{prefix}{i}");
+            Add(command, $"@{prefix}{i}", values[i]);
+        }
+
+        return names.ToString();
+    }
+
     /// <summary>Adds a named parameter; null becomes DBNull.</summary>
     private protected static void Add(DbCommand command, string name, object? value)
     {

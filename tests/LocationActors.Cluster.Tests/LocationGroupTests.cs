@@ -73,6 +73,25 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
 
     private static ContactUpdate Contact(string uri, long expires = 3600, int q = -1) => new(uri, expires, QValue.FromThousandths(q));
 
+    /// <summary>
+    /// Looks the AOR up from another asker until the group holds <paramref name="count"/> contacts for it. The group
+    /// answers in order, and a local Tell lands in the mailbox at once: every answer it gave the test actor before
+    /// this lookup's is in the test actor's queue by then, so an empty queue proves no such answer was given.
+    /// </summary>
+    private async Task<IReadOnlyList<ContactBinding>> HeldUntilAsync(IActorRef group, string user, int count)
+    {
+        var asker = CreateTestProbe();
+        IReadOnlyList<ContactBinding> contacts = [];
+        await AwaitAssertAsync(() =>
+        {
+            group.Tell(new LookupContacts(1, 99, Aor(user)), asker);
+            contacts = asker.ExpectMsg<LookupResult>(Wait).Contacts;
+            Assert.Equal(count, contacts.Count);
+            return Task.CompletedTask;
+        }, Wait, TimeSpan.FromMilliseconds(50));
+        return contacts;
+    }
+
     private T Ask<T>(IActorRef group, object message)
     {
         group.Tell(message, TestActor);
@@ -301,9 +320,10 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
 
         var counted = _config.ExpectMsg<ChangeMember>(Wait); // the locdb mirror counts the error, as p_usrloc does
         Assert.Equal((1, 2, MemberChange.CountError), (counted.GroupId, counted.No, counted.Change));
-        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // not stored on every active member: no answer yet
-        // Member 1 stored it, and nothing stored is taken back: memory mirrors the databases, so a lookup finds it.
-        Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 2, Aor("hal"))).Contacts);
+        // Member 1 stored it, and nothing stored is taken back: memory mirrors the databases, so a lookup finds it —
+        // but the write is not on every active member, so it is not answered yet.
+        await HeldUntilAsync(group, "hal", 1);
+        Assert.False(HasMessages, "the write was answered before member 2 held it");
         Assert.Single(await _member1.LoadAorAsync("hal", null));
 
         await servers.ExecuteAsync(2, "RENAME TABLE location_away TO location", _member2.Url.Database);
@@ -393,7 +413,9 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         // The restarted handle fails writes at once until its database answers a probe; each failure counts.
         group.Tell(Register("kit", "c1", 1, Contact("sip:kit@a")), TestActor);
         Assert.Equal(MemberChange.CountError, _config.ExpectMsg<ChangeMember>(Wait).Change);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // member 2 still counts and misses them: no answer yet
+        // Member 2 still counts and missed them: they are settled (memory holds them) but not answered.
+        await HeldUntilAsync(group, "kit", 1);
+        Assert.False(HasMessages, "a write was answered while member 2, which missed it, still counted");
         group.Tell(Register("kat", "c1", 1, Contact("sip:kat@a")), TestActor);
         Assert.Equal([MemberChange.CountError, MemberChange.TurnOff], [_config.ExpectMsg<ChangeMember>(Wait).Change, _config.ExpectMsg<ChangeMember>(Wait).Change]);
         // Off: the three writes are on every member that takes traffic.
@@ -520,7 +542,9 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
             await lockTable.ExecuteNonQueryAsync();
 
         group.Tell(Register("oto", "c1", 2, Contact("sip:oto@b")), TestActor);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // waits on member 1's lock
+        // It waits on member 1's lock: not in memory yet, and not answered.
+        Assert.Equal(["sip:oto@a"], (await HeldUntilAsync(group, "oto", 1)).Select(c => c.Contact));
+        Assert.False(HasMessages, "the write was answered while member 1 had not stored it");
         group.Tell(Layout() with { Rows = [Row(1, _member1, LocDbStatus.Off), Row(2, _member2)] }, _config.Ref);
 
         // Member 2, the one member taking traffic now, stored it (member 1 gets a resync when it returns).

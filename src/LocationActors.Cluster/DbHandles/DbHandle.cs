@@ -155,8 +155,9 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// The database failed a statement: what else the batch stored is still reported, and the exception names every
-    /// write that is not stored — the failed ones and all that queued behind them, which a restart would forget.
+    /// The database failed a statement: what else the batch stored is still reported, and every write that is not
+    /// stored — the failed ones and all that queued behind them, which a restart would forget — is answered as failed,
+    /// before the exception tells the supervisor (which counts the error once).
     /// </summary>
     private MemberDatabaseFailed Failed(StorageException error, IReadOnlyList<object> replies)
     {
@@ -166,9 +167,12 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         foreach (var read in replies.OfType<AorReadFailed>().Concat(_queue.OfType<ReadAor>().Select(r => new AorReadFailed(r.Token, _memberNo, error))))
             Context.Parent.Tell(read); // reads are answered from what the group knows
         var seqs = replies.OfType<RowsWriteFailed>().SelectMany(f => f.Seqs).Concat(_queue.OfType<WriteRows>().Select(w => w.Seq)).ToList();
-        var resyncLost = replies.OfType<ResyncFailed>().Any() || _queue.Any(q => q is ResyncRows or CatchUpFrom);
+        if (seqs.Count > 0)
+            Context.Parent.Tell(new RowsWriteFailed(_memberNo, seqs, error, HandleRestarts: true));
+        if (replies.OfType<ResyncFailed>().Any() || _queue.Any(q => q is ResyncRows or CatchUpFrom))
+            Context.Parent.Tell(new ResyncFailed(_memberNo, error, MemberAtFault: false)); // tried again; the crash counts the error
         _queue.Clear();
-        return new MemberDatabaseFailed(_memberNo, Self, seqs, resyncLost, _attempt + 1, error);
+        return new MemberDatabaseFailed(_memberNo, Self, _attempt + 1, error);
     }
 
     private void StartNext()

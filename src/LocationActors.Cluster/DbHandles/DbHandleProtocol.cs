@@ -15,7 +15,11 @@ public sealed record WriteRows(long Seq, IReadOnlyList<ContactBinding> Upserts, 
 public sealed record RowsWritten(int MemberNo, IReadOnlyList<long> Seqs);
 
 /// <summary>The writes <paramref name="Seqs"/> could not be stored on member <paramref name="MemberNo"/>.</summary>
-public sealed record RowsWriteFailed(int MemberNo, IReadOnlyList<long> Seqs, StorageException Error);
+/// <param name="HandleRestarts">
+/// The handle fails with <see cref="MemberDatabaseFailed"/> on this error: its supervisor counts the error once, for
+/// the crash, not again for each write.
+/// </param>
+public sealed record RowsWriteFailed(int MemberNo, IReadOnlyList<long> Seqs, StorageException Error, bool HandleRestarts = false);
 
 /// <summary>Delete rows that expired at or before <paramref name="Now"/> (also those written by others, e.g. Kamailio).</summary>
 public sealed record DeleteExpiredRows(long Now);
@@ -51,23 +55,18 @@ public sealed record ResyncFailed(int MemberNo, StorageException Error, bool Mem
 /// <summary>
 /// Thrown by a <see cref="DbHandle"/> when its database failed a statement for a reason of the server's own (a lost
 /// connection, a timeout: a dead or frozen server), for its supervising location group to handle: the group counts
-/// the error against the member, fails the writes named here (they are not stored there) and restarts the handle,
-/// which then fails writes at once until its database answers a probe, probing with backoff.
+/// the error against the member and restarts the handle, which then fails writes at once until its database answers
+/// a probe, probing with backoff. What the handle held was answered before it threw, as messages
+/// (<see cref="RowsWriteFailed"/> with <c>HandleRestarts</c>, <see cref="ResyncFailed"/>, <see cref="AorReadFailed"/>).
 /// </summary>
 /// <param name="Handle">The handle that failed, so a group can tell it from a handle it has already replaced.</param>
-/// <param name="Seqs">The writes that were in the failed statement or queued behind it.</param>
-/// <param name="ResyncLost">A resync was among them: it must be started again.</param>
 /// <param name="Attempt">Failures in a row without a successful statement between them; the restart backs off by it.</param>
-public sealed class MemberDatabaseFailed(int memberNo, IActorRef handle, IReadOnlyList<long> seqs, bool resyncLost, int attempt, StorageException error)
+public sealed class MemberDatabaseFailed(int memberNo, IActorRef handle, int attempt, StorageException error)
     : Exception($"member {memberNo} failed: {error.Message}", error)
 {
     public int MemberNo { get; } = memberNo;
 
     public IActorRef Handle { get; } = handle;
-
-    public IReadOnlyList<long> Seqs { get; } = seqs;
-
-    public bool ResyncLost { get; } = resyncLost;
 
     public int Attempt { get; } = attempt;
 

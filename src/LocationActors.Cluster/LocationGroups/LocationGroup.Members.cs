@@ -15,9 +15,9 @@ public sealed partial class LocationGroup
 
     /// <summary>
     /// Supervision of the member handles, one member at a time (a handle's failure never touches the others). A handle
-    /// throws <see cref="MemberDatabaseFailed"/> when its database failed a statement: the writes it held fail on that
-    /// member, the error is counted as p_usrloc counts it, and the handle restarts with backoff — or, when the error
-    /// reached the threshold, the member is turned off and its handle stopped. Any other exception is a fault in the
+    /// throws <see cref="MemberDatabaseFailed"/> when its database failed a statement (having answered the writes it
+    /// held as failed): the error is counted as p_usrloc counts it, and the handle restarts with backoff — or, when the
+    /// error reached the threshold, the member is turned off and its handle stopped. Any other exception is a fault in the
     /// handle itself: it is stopped, and <see cref="HandleStopped"/> fails what it held and starts a fresh one.
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, -1, cause =>
@@ -30,9 +30,6 @@ public sealed partial class LocationGroup
 
         if (_members.WithHandle(failed.Handle) is not { } member || member.No != failed.MemberNo)
             return Directive.Stop; // a handle the group has already let go
-        Settle(member.No, failed.Seqs, failed.Error.Message);
-        if (failed.ResyncLost)
-            _members.ResyncFailed(member); // tried again at the next watch tick
         CountError(member.No, failed.Error.Message);
         return member.TakesTraffic ? Directive.Restart : Directive.Stop;
     }, loggingEnabled: false);

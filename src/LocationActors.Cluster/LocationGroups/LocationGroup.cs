@@ -169,8 +169,9 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         {
             var refused = failed.Error.Kind is StorageErrorKind.InvalidData;
             Settle(failed.MemberNo, failed.Seqs, failed.Error.Message, refused);
-            // A database that failed (not a row it refused) counts against the member in locdb, as in p_usrloc.
-            if (!refused)
+            // A database that failed (not a row it refused) counts against the member in locdb, as in p_usrloc — once
+            // for a handle's crash, which its supervision counted.
+            if (!refused && !failed.HandleRestarts)
                 CountError(failed.MemberNo, failed.Error.Message);
         });
         Receive<AorRead>(read =>
