@@ -2,7 +2,7 @@
 #
 # scripts/run-local.sh - a complete local LocationActors deployment in the foreground: 3 cluster nodes and a proxy
 # (HTTP API on 127.0.0.1:8080, SIP on 127.0.0.1:5060), on embedded SQLite files (2 location groups x 2 member databases, locdb seeded).
-# Ctrl-C (or SIGTERM) stops every process it started.
+# A process that dies is started again (logged), as a supervisor would; Ctrl-C (or SIGTERM) stops every process it started.
 #
 #   scripts/run-local.sh              SQLite files under ./data (nothing to install)
 #   scripts/run-local.sh --mariadb    MariaDB instead: local servers started by scripts/mariadb.sh (installed through
@@ -92,18 +92,28 @@ export LA_MASTER_DB_URL="$master"
 dotnet exec "$node_dll" init "${groups[@]}" | sed 's/^/run-local: /'
 
 seeds=$(printf 'akka.tcp://location@127.0.0.1:%s,' "${ports[@]}"); seeds=${seeds%,}
-for p in "${ports[@]}"; do
-  LA_NODE_PORT=$p LA_SEED_NODES=$seeds LA_EXIT_WITH_PARENT=$$ dotnet exec "$node_dll" run >"$data/logs/node-$p.log" 2>&1 &
-  pids+=($!)
-done
-LA_HTTP_ENDPOINT=$http LA_SIP_ENDPOINT=$sip LA_CONTACT_POINTS=$seeds LA_ADMIN_TOKEN=$token LA_EXIT_WITH_PARENT=$$ \
-  dotnet exec "$proxy_dll" run >"$data/logs/proxy.log" 2>&1 &
-pids+=($!)
+mkdir -p "$data/run"
+# Each process by name (node-<port>, proxy), its PID also in $data/run/<name>.pid: a supervisor's view of them.
+declare -A pid_of=()
+start() {
+  local name=$1
+  if [ "$name" = proxy ]; then
+    LA_HTTP_ENDPOINT=$http LA_SIP_ENDPOINT=$sip LA_CONTACT_POINTS=$seeds LA_ADMIN_TOKEN=$token LA_EXIT_WITH_PARENT=$$ \
+      dotnet exec "$proxy_dll" run >>"$data/logs/proxy.log" 2>&1 &
+  else
+    LA_NODE_PORT=${name#node-} LA_SEED_NODES=$seeds LA_EXIT_WITH_PARENT=$$ dotnet exec "$node_dll" run >>"$data/logs/$name.log" 2>&1 &
+  fi
+  pid_of[$name]=$!
+  echo $! >"$data/run/$name.pid"
+  pids=("${pid_of[@]}")
+}
+for p in "${ports[@]}"; do start "node-$p"; done
+start proxy
 
 say "3 nodes (ports ${ports[*]}) and the proxy started on $backend; waiting until every group serves"
 for i in $(seq 1 240); do
   if curl -fsS "http://$http/health/ready" >/dev/null 2>&1; then break; fi
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process exited early; see $data/logs/"; done
+  for pid in "${pid_of[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process exited early; see $data/logs/"; done
   [ "$i" -eq 240 ] && die "not ready after 120 s; see $data/logs/"
   sleep 0.5
 done
@@ -121,13 +131,22 @@ Try it:
   sipsak -U -C sip:bob@192.0.2.20:5060 -x 3600 -s sip:bob@localhost -p ${sip%:*}:${sip##*:} -vv
   dotnet $locctl_dll status --url http://$http
   dotnet $locctl_dll db maintenance 1 2 --url http://$http --token $token
+Try a failover by hand: kill a node (it is started again, as a supervisor would) and watch its groups move:
+  kill -9 \$(cat $data/run/node-${ports[0]}.pid); dotnet $locctl_dll status --url http://$http
 Ctrl-C stops everything.
 EOF
 
-# In the foreground until Ctrl-C, or until one of the processes dies (then everything stops).
+# In the foreground until Ctrl-C. A process that dies is started again after a short pause, as systemd or a
+# container runtime would: the cluster serves on meanwhile, and the node rejoins it.
 while true; do
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { say "process $pid exited; see $data/logs/"; exit 1; }
+  for name in "${!pid_of[@]}"; do
+    pid=${pid_of[$name]}
+    kill -0 "$pid" 2>/dev/null && continue
+    code=0; wait "$pid" 2>/dev/null || code=$?
+    say "$name (pid $pid) exited with status $code; starting it again in 2 s (log: $data/logs/$name.log)"
+    sleep 2
+    start "$name"
+    say "$name started again (pid ${pid_of[$name]})"
   done
   sleep 1
 done

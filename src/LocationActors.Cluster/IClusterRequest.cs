@@ -11,4 +11,7 @@ public interface IClusterRequest
 
     /// <summary>The same request under another id.</summary>
     IClusterRequest WithRequestId(long requestId);
+
+    /// <summary>The same request, marked as a copy sent again after an unanswered attempt (only a REGISTER cares).</summary>
+    IClusterRequest AsRepeat() => this;
 }

@@ -111,6 +111,20 @@ public class RegistrarTests
     }
 
     [Fact]
+    public void A_copy_the_proxy_sent_again_is_a_retransmission_however_late_but_an_older_cseq_is_still_refused()
+    {
+        var current = Apply(AorBindings.Empty, Register("c1", 10, Contact("sip:a@1"))).Bindings;
+
+        // The first copy was stored and its answer lost with the group's node; the copy comes after the group moved.
+        var late = Apply(current, Register("c1", 10, Contact("sip:a@1")) with { Repeat = true }, T0 + 24);
+        Assert.True(late.Accepted);
+        Assert.False(late.HasWrites);
+        Assert.Equal(current, late.Bindings);
+
+        Assert.Equal(RegisterRejection.InvalidCSeq, Apply(current, Register("c1", 9, Contact("sip:a@1")) with { Repeat = true }, T0 + 24).Rejection);
+    }
+
+    [Fact]
     public void A_new_call_id_updates_whatever_its_cseq()
     {
         var current = Apply(AorBindings.Empty, Register("c1", 10, Contact("sip:a@1"))).Bindings;

@@ -36,6 +36,9 @@ public sealed record RegisterBindings(int GroupId, long RequestId, RegisterReque
     Aor IWithAor.Aor => Request.Aor;
 
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+
+    /// <summary>A copy sent again: the group answers a REGISTER it already stored as a retransmission (<see cref="RegisterRequest.Repeat"/>).</summary>
+    public IClusterRequest AsRepeat() => this with { Request = Request with { Repeat = true } };
 }
 
 /// <summary>The AOR's valid contacts, optionally only those that accept a method (Kamailio method bit).</summary>

@@ -22,6 +22,12 @@ public sealed record ContactUpdate(
 /// What a REGISTER asks of an AOR: its contacts (none = just fetch the bindings), or <see cref="RemoveAll"/> for
 /// <c>Contact: *</c>. Call-ID and CSeq identify it: a retry carries the same ones and cannot apply twice.
 /// </summary>
+/// <param name="Repeat">
+/// A copy the location proxy sent again because its first attempt went unanswered (the group's node died, the group
+/// moved). A binding stored with the same Call-ID and CSeq is then the first copy's work: the copy is answered as a
+/// retransmission however late it comes, not refused for its CSeq — the phone must not hear "bad request" for a
+/// registration that succeeded.
+/// </param>
 public sealed record RegisterRequest(
     Aor Aor,
     IReadOnlyList<ContactUpdate> Contacts,
@@ -30,7 +36,8 @@ public sealed record RegisterRequest(
     string? Path = null,
     string? UserAgent = null,
     string? Socket = null,
-    bool RemoveAll = false)
+    bool RemoveAll = false,
+    bool Repeat = false)
 {
     /// <summary>
     /// What makes the request unusable, or null. Requests arrive over the network, so nothing here is taken for

@@ -139,7 +139,7 @@ public static class Registrar
             if (request.CSeq < match.CSeq)
                 return (match, Verdict.InvalidCSeq);
             if (request.CSeq == match.CSeq)
-                return (match, match.LastModified + settings.CSeqDelay > now ? Verdict.Retransmission : Verdict.InvalidCSeq);
+                return (match, match.LastModified + settings.CSeqDelay > now || request.Repeat ? Verdict.Retransmission : Verdict.InvalidCSeq);
         }
 
         return (match, Verdict.Found);

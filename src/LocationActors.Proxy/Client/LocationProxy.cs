@@ -196,6 +196,8 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
                 Suspect(node, now);
             pending.DirectNode = null;
             pending.AttemptDue = now + _options.AttemptTimeout;
+            // The first attempt may have been applied and only its answer lost: the copy says it is one.
+            pending.Message = ((IClusterRequest)pending.Message).AsRepeat();
             Send(pending.Message);
         }
 
@@ -221,7 +223,7 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     {
         public IActorRef ReplyTo { get; } = replyTo;
 
-        public object Message { get; } = message;
+        public object Message { get; set; } = message;
 
         public TimeSpan AttemptDue { get; set; } = attemptDue;
 
