@@ -10,7 +10,9 @@ namespace LocationActors.Proxy.Tests;
 [Trait(Tier.Name, Tier.Process)]
 public sealed class ProxyShutdownTests(ProxiedCluster cluster, ITestOutputHelper output)
 {
-    private const int Registrations = 1000;
+    // Their answers (about 500 bytes each) fit the kernel's default UDP receive buffer even if the reader falls behind
+    // on a busy machine: a datagram dropped on the phone's side would look like a transaction left unanswered.
+    private const int Registrations = 400;
 
     [Fact]
     public async Task A_proxy_stopped_with_sigterm_answers_every_register_it_received_and_what_it_acknowledged_is_stored()

@@ -11,7 +11,11 @@ public sealed class SipUdpPeer : IDisposable
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly IPEndPoint _server;
 
-    public SipUdpPeer(int serverPort) => _server = new IPEndPoint(IPAddress.Loopback, serverPort);
+    public SipUdpPeer(int serverPort)
+    {
+        _server = new IPEndPoint(IPAddress.Loopback, serverPort);
+        _udp.Client.ReceiveBufferSize = 1024 * 1024; // a burst of answers waits in the kernel (up to its limit), not on the floor
+    }
 
     public int Port => ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -25,6 +26,7 @@ public sealed class SipServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private int _pending;
     private volatile bool _draining;
+    private long _lastMessageAt; // Stopwatch timestamp of the last message received, for the drain
 
     public SipServer(SipOptions options, SipRequestHandler handler, ILogger log)
     {
@@ -72,6 +74,7 @@ public sealed class SipServer : IAsyncDisposable
 
             var remote = (IPEndPoint)received.RemoteEndPoint;
             var message = buffer.AsSpan(0, received.ReceivedBytes).ToArray();
+            Volatile.Write(ref _lastMessageAt, Stopwatch.GetTimestamp());
             _ = HandleAsync(message, new SipSource("UDP", remote, local), bytes => SendUdpAsync(bytes, remote));
         }
     }
@@ -176,6 +179,7 @@ public sealed class SipServer : IAsyncDisposable
                     var consumed = frame.Start + frame.Length;
                     Buffer.BlockCopy(buffer, consumed, buffer, 0, filled - consumed);
                     filled -= consumed;
+                    Volatile.Write(ref _lastMessageAt, Stopwatch.GetTimestamp());
                     _ = HandleAsync(message, new SipSource("TCP", remote, local), Send);
                 }
             }
@@ -264,15 +268,20 @@ public sealed class SipServer : IAsyncDisposable
 
     private static string NewTag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
+    /// <summary>How long nothing may arrive before a draining server closes: datagrams still queued in the kernel are read and answered first.</summary>
+    private static readonly TimeSpan DrainQuiet = TimeSpan.FromMilliseconds(300);
+
     /// <summary>
     /// Takes no new requests (they are answered 503, so callers go elsewhere) and waits, up to <paramref name="within"/>,
-    /// until the requests in hand are answered. Retransmissions of answered ones are still answered meanwhile.
+    /// until the requests in hand are answered and nothing more is arriving: a request still queued on the socket is
+    /// read and answered too. Retransmissions of answered ones are still answered meanwhile.
     /// </summary>
     public async Task DrainAsync(TimeSpan within, CancellationToken ct = default)
     {
         _draining = true;
         var deadline = DateTime.UtcNow + within;
-        while (Volatile.Read(ref _pending) > 0 && DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
+        while (DateTime.UtcNow < deadline && !ct.IsCancellationRequested &&
+               (Volatile.Read(ref _pending) > 0 || _udp.Available > 0 || Stopwatch.GetElapsedTime(Volatile.Read(ref _lastMessageAt)) < DrainQuiet))
             await Task.Delay(20, CancellationToken.None);
         if (Volatile.Read(ref _pending) is var left and > 0)
             _log.LogWarning("SIP: stopping with {Pending} request(s) still unanswered after {Seconds} s", left, within.TotalSeconds);
