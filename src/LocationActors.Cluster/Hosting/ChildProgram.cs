@@ -11,18 +11,15 @@ namespace LocationActors.Cluster.Hosting;
 public sealed class ChildProgram : IDisposable
 {
     private readonly Process _process;
-    private readonly StreamWriter _log;
+    private readonly Log _log;
 
-    private ChildProgram(Process process, StreamWriter log, string logPath)
+    private ChildProgram(Process process, Log log)
     {
         _process = process;
         _log = log;
-        LogPath = logPath;
     }
 
-    public string LogPath { get; }
-
-    public int Id => _process.Id;
+    public string LogPath => _log.Path;
 
     public bool HasExited => _process.HasExited;
 
@@ -40,12 +37,12 @@ public sealed class ChildProgram : IDisposable
         info.Environment[ParentWatchdog.Variable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"dotnet exec {dll} did not start");
-        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        var log = new Log(logPath);
+        process.OutputDataReceived += (_, e) => log.Write(e.Data);
+        process.ErrorDataReceived += (_, e) => log.Write(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ChildProgram(process, log, logPath);
+        return new ChildProgram(process, log);
     }
 
     /// <summary>SIGKILL of the program and anything it started: it dies as in a crash, without leaving the cluster.</summary>
@@ -71,28 +68,44 @@ public sealed class ChildProgram : IDisposable
     }
 
     /// <summary>The last lines the program logged, for a failure message.</summary>
-    public IEnumerable<string> LastLines(int lines)
-    {
-        lock (_log)
-            return File.ReadLines(LogPath).TakeLast(lines).ToList();
-    }
+    public IEnumerable<string> LastLines(int lines) => File.ReadLines(LogPath).TakeLast(lines).ToList();
 
     public void Dispose()
     {
         Kill();
         _process.Dispose();
-        lock (_log)
-            _log.Dispose();
+        _log.Close();
     }
 
-    private static void Write(StreamWriter log, string? line)
+    /// <summary>
+    /// The program's log file: lines of its output and error streams, each written whole. Lines that still arrive once
+    /// it is closed (the streams are read on their own threads) are dropped rather than thrown on those threads.
+    /// </summary>
+    private sealed class Log(string path)
     {
-        if (line is null)
-            return;
-        lock (log)
+        private readonly StreamWriter _writer = new(path, append: true) { AutoFlush = true };
+        private bool _closed;
+
+        public string Path => path;
+
+        public void Write(string? line)
         {
-            if (log.BaseStream.CanWrite)
-                log.WriteLine(line);
+            if (line is null)
+                return;
+            lock (_writer)
+            {
+                if (!_closed)
+                    _writer.WriteLine(line);
+            }
+        }
+
+        public void Close()
+        {
+            lock (_writer)
+            {
+                _closed = true;
+                _writer.Dispose();
+            }
         }
     }
 }

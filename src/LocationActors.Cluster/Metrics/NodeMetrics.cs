@@ -43,11 +43,12 @@ public static class NodeMetrics
     private static readonly Counter Resyncs = Prometheus.Metrics.CreateCounter("location_node_member_resyncs_total",
         "Members brought up to date after they missed writes (a resync from memory or a catch-up from another member).", MemberLabels);
 
-    private static readonly Gauge GcPauseSeconds = Prometheus.Metrics.CreateGauge("location_node_gc_pause_seconds_total",
+    private static readonly Counter GcPauseSeconds = Prometheus.Metrics.CreateCounter("location_node_gc_pause_seconds_total",
         "Time the .NET garbage collector paused this process since it started.");
 
+    // The runtime keeps the total: each scrape brings the counter up to it.
     static NodeMetrics() =>
-        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => GcPauseSeconds.Set(GC.GetTotalPauseDuration().TotalSeconds));
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => GcPauseSeconds.IncTo(GC.GetTotalPauseDuration().TotalSeconds));
 
     /// <summary>The group's size now (reported at every watch tick, and page by page while it loads).</summary>
     public static void GroupSize(string group, long contacts, int aors, int stashed)
