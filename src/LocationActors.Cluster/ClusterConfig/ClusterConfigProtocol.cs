@@ -7,6 +7,7 @@ namespace LocationActors.Cluster.ClusterConfig;
 public interface IClusterConfigMessage;
 
 /// <summary>A group asks for its rows (at start, and whenever it wants to be sure).</summary>
+[ProtocolManifest("get-layout")]
 public sealed record GetGroupLayout(int GroupId, string Table = UsrlocDomain.DefaultTable) : IClusterConfigMessage;
 
 /// <summary>
@@ -14,6 +15,7 @@ public sealed record GetGroupLayout(int GroupId, string Table = UsrlocDomain.Def
 /// <see cref="GetGroupLayout"/> and pushed to the group whenever its rows change.
 /// </summary>
 /// <param name="Exists">False when no such group exists (an id beyond N, an unknown table): the group then stops for good.</param>
+[ProtocolManifest("layout")]
 public sealed record GroupLayout(int GroupId, int GroupCount, IReadOnlyList<LocDbRow> Rows, string Table = UsrlocDomain.DefaultTable, bool Exists = true)
     : IClusterConfigMessage, IGroupMessage;
 
@@ -50,15 +52,19 @@ public enum MemberChange
 /// Asks the locdb mirror — the only writer of <c>locdb</c> — to record a change of one member. Groups send it for
 /// their databases' errors, operators for maintenance. The write waits while the master database is down.
 /// </summary>
+[ProtocolManifest("change-member")]
 public sealed record ChangeMember(int GroupId, int No, MemberChange Change, string Reason) : IClusterConfigMessage;
 
 /// <summary>The change is in <c>locdb</c> (<see cref="Found"/> false: no such row), and the layouts were re-read.</summary>
+[ProtocolManifest("member-changed")]
 public sealed record MemberChanged(int GroupId, int No, MemberChange Change, bool Found) : IClusterConfigMessage;
 
 /// <summary>Asks the mirror for every <c>locdb</c> row it serves with, and N.</summary>
+[ProtocolManifest("get-locdb")]
 public sealed record GetLocDb : IClusterConfigMessage;
 
 /// <summary>The mirror's view of <c>locdb</c>.</summary>
 /// <param name="GroupCount">N; 0 while locdb has never been read.</param>
 /// <param name="MasterDown">The last read failed: these are the last good rows.</param>
+[ProtocolManifest("locdb")]
 public sealed record LocDbSnapshot(int GroupCount, IReadOnlyList<LocDbRow> Rows, bool MasterDown) : IClusterConfigMessage;

@@ -12,6 +12,7 @@ namespace LocationActors.Cluster.Gateway;
 public interface IGatewayRequest : IClusterRequest;
 
 /// <summary>The cluster as a proxy must know it: the groups of each domain, the AOR rules, the nodes and <c>locdb</c>.</summary>
+[ProtocolManifest("get-cluster")]
 public sealed record GetClusterState(long RequestId) : IGatewayRequest
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
@@ -29,14 +30,17 @@ public sealed record DomainState(string Table, bool Partitioned, int GroupCount)
 /// <param name="Rows">Every <c>locdb</c> row, passwords in URLs masked: they never leave the cluster.</param>
 /// <param name="LocDbKnown">False until the cluster has read <c>locdb</c> once (then <see cref="DomainState.GroupCount"/> is 0).</param>
 /// <param name="MasterDown">The last read of <c>locdb</c> failed; the rows are the last good ones.</param>
+[ProtocolManifest("cluster")]
 public sealed record ClusterState(long RequestId, IReadOnlyList<ClusterNode> Nodes, IReadOnlyList<DomainState> Domains, RegistrarOptions Options,
     IReadOnlyList<LocDbRow> Rows, bool LocDbKnown, bool MasterDown) : ILocationGroupReply;
 
 /// <summary>An operator's change of a <c>locdb</c> member: only <see cref="MemberChange.Maintenance"/> and <see cref="MemberChange.Activate"/>.</summary>
+[ProtocolManifest("change-locdb")]
 public sealed record ChangeLocDbMember(long RequestId, int GroupId, int No, MemberChange Change) : IGatewayRequest
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
 
 /// <summary>The change is written (<see cref="Found"/> false: no such row, or activating a member that is on).</summary>
+[ProtocolManifest("locdb-changed")]
 public sealed record LocDbMemberChanged(long RequestId, int GroupId, int No, MemberChange Change, bool Found) : ILocationGroupReply;

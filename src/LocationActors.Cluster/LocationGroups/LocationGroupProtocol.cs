@@ -31,6 +31,7 @@ public interface ILocationGroupReply
 }
 
 /// <summary>Apply a REGISTER to an AOR of the group (per-contact expires already computed by the caller).</summary>
+[ProtocolManifest("reg")]
 public sealed record RegisterBindings(int GroupId, long RequestId, RegisterRequest Request, string Table = UsrlocDomain.DefaultTable) : IWithAor
 {
     Aor IWithAor.Aor => Request.Aor;
@@ -42,30 +43,35 @@ public sealed record RegisterBindings(int GroupId, long RequestId, RegisterReque
 }
 
 /// <summary>The AOR's valid contacts, optionally only those that accept a method (Kamailio method bit).</summary>
+[ProtocolManifest("lookup")]
 public sealed record LookupContacts(int GroupId, long RequestId, Aor Aor, uint? MethodBit = null, string Table = UsrlocDomain.DefaultTable) : IWithAor
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
 
 /// <summary>Remove the AOR's bindings of one Contact URI.</summary>
+[ProtocolManifest("rm-contact")]
 public sealed record RemoveContact(int GroupId, long RequestId, Aor Aor, string Contact, string Table = UsrlocDomain.DefaultTable) : IWithAor
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
 
 /// <summary>Remove every binding of the AOR.</summary>
+[ProtocolManifest("rm-aor")]
 public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Table = UsrlocDomain.DefaultTable) : IWithAor
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
 
 /// <summary>A page of the group's bindings, AORs in ordinal order after <see cref="After"/> (null = from the start).</summary>
+[ProtocolManifest("dump")]
 public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize, string Table = UsrlocDomain.DefaultTable) : IWithGroupId
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
 
 /// <summary>What the group is doing: where it runs, how many contacts it holds, which members take writes.</summary>
+[ProtocolManifest("get-status")]
 public sealed record GetGroupStatus(int GroupId, long RequestId, string Table = UsrlocDomain.DefaultTable) : IWithGroupId
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
@@ -79,11 +85,13 @@ public sealed record GetGroupStatus(int GroupId, long RequestId, string Table = 
 /// <param name="SeenBy">The nodes known to have seen that same membership: when it equals every member, the view has converged.</param>
 /// <param name="MembersTurnedOff">Members this group turned off after too many errors since it started on its node.</param>
 /// <param name="Resyncs">Members it resynchronised since it started on its node.</param>
+[ProtocolManifest("status")]
 public sealed record GroupStatus(long RequestId, int GroupId, string Node, string State, int AorCount, long ContactCount,
     IReadOnlyList<int> ActiveMembers, IReadOnlyList<string> UpNodes, IReadOnlyList<string> SeenBy, int MembersTurnedOff = 0, int Resyncs = 0)
     : ILocationGroupReply;
 
 /// <summary>The REGISTER was applied (and stored per the write policy) or refused; <see cref="Bindings"/> are the AOR's valid contacts.</summary>
+[ProtocolManifest("reg-result")]
 public sealed record RegisterResult(
     long RequestId,
     Aor Aor,
@@ -93,21 +101,27 @@ public sealed record RegisterResult(
     IReadOnlyList<ContactBinding> Bindings) : ILocationGroupReply;
 
 /// <summary>The AOR's valid contacts in Kamailio order (q descending, ties oldest first); empty = not found.</summary>
+[ProtocolManifest("lookup-result")]
 public sealed record LookupResult(long RequestId, Aor Aor, IReadOnlyList<ContactBinding> Contacts) : ILocationGroupReply;
 
 /// <summary>How many bindings a removal deleted.</summary>
+[ProtocolManifest("removed")]
 public sealed record ContactsRemoved(long RequestId, Aor Aor, int Count) : ILocationGroupReply;
 
 /// <summary>One page of a dump; <see cref="Next"/> is the <c>After</c> of the next page, null at the end.</summary>
+[ProtocolManifest("dump-page")]
 public sealed record DumpPage(long RequestId, int GroupId, IReadOnlyList<ContactBinding> Bindings, string? Next) : ILocationGroupReply;
 
 /// <summary>The group cannot do this now (no member database takes writes, or a write failed): nothing was promised.</summary>
+[ProtocolManifest("unavailable")]
 public sealed record GroupUnavailable(long RequestId, int GroupId, string Reason) : ILocationGroupReply;
 
 /// <summary>The group is starting (loading its contacts) and its queue is full: retry shortly.</summary>
+[ProtocolManifest("busy")]
 public sealed record GroupBusy(long RequestId, int GroupId, string Reason) : ILocationGroupReply;
 
 /// <summary>The request itself is wrong (e.g. the AOR belongs to another group); retrying it will not help.</summary>
+[ProtocolManifest("rejected")]
 public sealed record RequestRejected(long RequestId, string Reason) : ILocationGroupReply;
 
 // ---- the group's own messages (timers, probes): never sent by anyone else ---------------------------------------

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -22,35 +23,14 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
     /// <summary>Akka reserves 0-40; this id must never change once messages are persisted or in flight.</summary>
     public const int SerializerId = 4101;
 
-    private static readonly Dictionary<Type, string> ManifestOf = new()
-    {
-        [typeof(RegisterBindings)] = "reg",
-        [typeof(LookupContacts)] = "lookup",
-        [typeof(RemoveContact)] = "rm-contact",
-        [typeof(RemoveAor)] = "rm-aor",
-        [typeof(DumpGroup)] = "dump",
-        [typeof(GetGroupStatus)] = "get-status",
-        [typeof(GroupStatus)] = "status",
-        [typeof(RegisterResult)] = "reg-result",
-        [typeof(LookupResult)] = "lookup-result",
-        [typeof(ContactsRemoved)] = "removed",
-        [typeof(DumpPage)] = "dump-page",
-        [typeof(GroupUnavailable)] = "unavailable",
-        [typeof(GroupBusy)] = "busy",
-        [typeof(RequestRejected)] = "rejected",
-        [typeof(GetGroupLayout)] = "get-layout",
-        [typeof(GroupLayout)] = "layout",
-        [typeof(ChangeMember)] = "change-member",
-        [typeof(MemberChanged)] = "member-changed",
-        [typeof(GetLocDb)] = "get-locdb",
-        [typeof(LocDbSnapshot)] = "locdb",
-        [typeof(GetClusterState)] = "get-cluster",
-        [typeof(ClusterState)] = "cluster",
-        [typeof(ChangeLocDbMember)] = "change-locdb",
-        [typeof(LocDbMemberChanged)] = "locdb-changed",
-    };
+    // One list of message types, the source-generated contract's; each message names its manifest beside its definition.
+    private static readonly Dictionary<Type, string> ManifestOf = typeof(ProtocolJsonContext).GetCustomAttributesData()
+        .Where(a => a.AttributeType == typeof(JsonSerializableAttribute))
+        .Select(a => (Type)a.ConstructorArguments[0].Value!)
+        .ToDictionary(type => type, type => type.GetCustomAttribute<ProtocolManifestAttribute>()?.Manifest
+            ?? throw new InvalidOperationException($"{type.Name} is in the protocol's JSON contract but has no [ProtocolManifest]"));
 
-    private static readonly Dictionary<string, Type> TypeOf = ManifestOf.ToDictionary(p => p.Value, p => p.Key);
+    private static readonly Dictionary<string, Type> TypeOf = ManifestOf.ToDictionary(p => p.Value, p => p.Key); // throws on a manifest used twice
 
     /// <summary>Every message type this serializer carries (tests round-trip each one).</summary>
     public static IReadOnlyCollection<Type> MessageTypes => ManifestOf.Keys;
@@ -71,7 +51,7 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
             : throw new SerializationException($"unknown manifest '{manifest}'");
 }
 
-/// <summary>The source-generated JSON contract of the protocol.</summary>
+/// <summary>The source-generated JSON contract of the protocol: the one list of message types (each carries its <see cref="ProtocolManifestAttribute"/>).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
