@@ -261,6 +261,47 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_answers_lookups_and_changes_while_it_loads_and_loses_none_of_them()
+    {
+        for (var start = 0; start < 100_000; start += 10_000)
+        {
+            var rows = Enumerable.Range(start, 10_000).Select(i => BindingFields.Sample("w" + i, i)).ToList();
+            await _member1.UpsertAsync(rows);
+            await _member2.UpsertAsync(rows);
+        }
+
+        var group = StartGroup();
+
+        // Answered from the members' rows while the 100,000 contacts are still on their way into memory.
+        Assert.Equal("uloc-test-w99999-99999", Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("w99999"))).Contacts).Ruid);
+        group.Tell(Register("w5", "c-new", 1, Contact("sip:w5@new")), TestActor);
+        var registered = ExpectMsg<RegisterResult>(Wait);
+        Assert.Equal(2, registered.Bindings.Count); // the stored contact, read from a member, and the new one
+        Assert.Equal(1, Ask<ContactsRemoved>(group, new RemoveAor(1, 2, Aor("w7"))).Count);
+        Assert.Equal("loading", Ask<GroupStatus>(group, new GetGroupStatus(1, 3)).State);
+
+        // A dump needs every contact: it is answered once the load is done, with what changed meanwhile.
+        var total = 0;
+        string? after = null;
+        do
+        {
+            var page = Ask<DumpPage>(group, new DumpGroup(1, 4, after, 10_000));
+            total += page.Bindings.Count;
+            after = page.Next;
+        }
+        while (after is not null);
+        Assert.Equal(100_000, total); // one added, one removed
+        Assert.Equal("serving", Ask<GroupStatus>(group, new GetGroupStatus(1, 5)).State);
+        Assert.Empty(Ask<LookupResult>(group, new LookupContacts(1, 6, Aor("w7"))).Contacts); // the rows streamed for it were older
+        Assert.Equal(2, Ask<LookupResult>(group, new LookupContacts(1, 7, Aor("w5"))).Contacts.Count);
+        foreach (var member in new[] { _member1, _member2 })
+        {
+            Assert.Empty(await member.LoadAorAsync("w7", null));
+            Assert.Equal(2, (await member.LoadAorAsync("w5", null)).Count);
+        }
+    }
+
+    [Fact]
     public void Requests_wait_while_the_group_starts_and_beyond_the_bound_are_told_to_retry()
     {
         var group = StartGroup(answer: false, settings: new LocationGroupSettings(RegistrarSettings.Default, StashLimit: 2));

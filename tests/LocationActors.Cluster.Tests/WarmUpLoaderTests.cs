@@ -21,9 +21,18 @@ public sealed class WarmUpLoaderTests : TestKit, IDisposable
             await member.UpsertAsync(Enumerable.Range(0, 2500).Select(i => BindingFields.Sample("w" + i, i)).ToList());
         }
 
-        await WarmUpLoader.LoadAsync(new LocationDatabase(url), memberNo: 2, token: 7, TestActor);
+        var load = WarmUpLoader.LoadAsync(new LocationDatabase(url), memberNo: 2, token: 7, TestActor);
 
-        var pages = new[] { ExpectMsg<WarmUpPage>(), ExpectMsg<WarmUpPage>(), ExpectMsg<WarmUpPage>() };
+        var pages = new List<WarmUpPage>();
+        for (var i = 0; i < 3; i++)
+        {
+            pages.Add(ExpectMsg<WarmUpPage>());
+            var loader = LastSender;
+            ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // the next page only once this one is taken
+            loader.Tell(WarmUpPageTaken.Instance, TestActor);
+        }
+
+        await load;
         Assert.Equal([WarmUpLoader.PageSize, WarmUpLoader.PageSize, 500], pages.Select(p => p.Bindings.Count));
         Assert.All(pages, p => Assert.Equal(7, p.Token));
         Assert.Equal(2500, pages.SelectMany(p => p.Bindings).Select(b => b.Ruid).Distinct().Count());

@@ -44,6 +44,9 @@ public sealed partial class LocationGroup
         return handle;
     }
 
+    /// <summary>Whether the group has written to its members since it started (it serves, or took changes while loading).</summary>
+    private bool HasWritten => _serving || _writes.LastSeq > 0;
+
     private void HandleStopped(Terminated terminated)
     {
         if (_members.WithHandle(terminated.ActorRef) is not { } member)
@@ -52,7 +55,7 @@ public sealed partial class LocationGroup
         foreach (var seq in _writes.AwaitingFrom(member.No))
             Settle(seq, member.No, "its database handle failed");
         // What the failed handle had queued is lost: a serving group copies itself over again.
-        _members.ReplaceHandle(member, StartHandle(member.Row, DatabaseUrl.Parse(member.Row.Url)), _serving);
+        _members.ReplaceHandle(member, StartHandle(member.Row, DatabaseUrl.Parse(member.Row.Url)), HasWritten);
         ReadElsewhere(member.No);
         if (_serving)
             ResyncWhereNeeded();
@@ -75,8 +78,9 @@ public sealed partial class LocationGroup
                 continue;
             }
 
-            // Even set on by hand (2 -> 1, which p_usrloc lets skip recovery), a member joining a serving group missed writes.
-            _members.Join(member, StartHandle(member.Row, url!), missedWrites: _serving);
+            // Even set on by hand (2 -> 1, which p_usrloc lets skip recovery), a member joining a group that has written
+            // (served, or took changes while loading) missed writes.
+            _members.Join(member, StartHandle(member.Row, url!), missedWrites: HasWritten);
             _log.Info("group {0}: member {1} ({2}) takes traffic", _groupId, member.No, url);
         }
     }

@@ -11,16 +11,40 @@ public sealed partial class LocationGroup
 {
     // ---- requests ---------------------------------------------------------------------------------------------
 
+    /// <summary>Answers a lookup from memory, or from a member's rows when memory may not have them.</summary>
+    private void Look(LookupContacts lookup, IActorRef sender)
+    {
+        if (ReadsFirst(lookup.Aor.Value) && ReadFirst(lookup, sender))
+            return;
+        sender.Tell(MemoryKnows(lookup.Aor.Value)
+            ? new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit))
+            : NoReadableMember(lookup));
+    }
+
     /// <summary>Runs a change now, or queues it behind the write still pending for the same AOR.</summary>
     private void Dispatch(IWithAor request, IActorRef sender)
     {
         if (_writes.WaitBehind(request.Aor.Value, request, sender))
             return;
-        // With other writers on the databases, a change starts from the AOR's rows as they are now.
-        if (_settings.SharedDatabases && ReadFirst(request, sender))
+        if (ReadsFirst(request.Aor.Value) && ReadFirst(request, sender))
             return;
-        Apply(request, sender);
+        if (MemoryKnows(request.Aor.Value))
+            Apply(request, sender);
+        else
+            sender.Tell(NoReadableMember(request));
     }
+
+    /// <summary>
+    /// Whether a request for this AOR starts from a member's rows: with other writers on the databases always (the
+    /// AOR's rows as they are now), and while the group loads, for an AOR it has not read or written yet.
+    /// </summary>
+    private bool ReadsFirst(string key) => _settings.SharedDatabases || !MemoryKnows(key);
+
+    /// <summary>Whether memory holds the AOR's whole state: always once loaded; while loading, once read or written.</summary>
+    private bool MemoryKnows(string key) => _load is null || _load.IsSettled(key);
+
+    private GroupUnavailable NoReadableMember(IWithAor request) =>
+        new(request.RequestId, _groupId, $"group {_groupId} is loading its contacts and no member database could be read for {request.Aor.Value}");
 
     /// <summary>Applies a change with the group's rules; what it changes is written, anything else answered at once.</summary>
     private void Apply(IWithAor request, IActorRef sender)
@@ -81,6 +105,7 @@ public sealed partial class LocationGroup
     private void Stored(PendingWrite pending)
     {
         _contacts.Set(pending.Key, pending.Next);
+        _load?.Settle(pending.Key); // (it was, by the read before the change)
         var missed = pending.MissingOn(_members.TakesTraffic);
         foreach (var member in missed.Select(no => _members.ActiveMember(no)!))
         {
@@ -141,14 +166,21 @@ public sealed partial class LocationGroup
         // The rows are the truth, unless a change of ours to this AOR is on its way (then memory is ahead of them).
         if (rows is not null && (request is not LookupContacts || !_writes.IsBusy(key)))
             _contacts.Set(key, AorBindings.FromWriteOrder(rows.Where(r => _partition.Owns(GroupContacts.KeyOf(r)))));
+        if (rows is not null)
+            _load?.Settle(key);
         if (request is LookupContacts lookup)
         {
-            sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(key).Lookup(_clock(), lookup.MethodBit)));
+            sender.Tell(MemoryKnows(key)
+                ? new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(key).Lookup(_clock(), lookup.MethodBit))
+                : NoReadableMember(lookup));
             return;
         }
 
         var written = _writes.LastSeq;
-        Apply(request, sender);
+        if (MemoryKnows(key))
+            Apply(request, sender);
+        else
+            sender.Tell(NoReadableMember(request));
         if (_writes.LastSeq == written) // nothing to write (refused, or no change): the next request for the AOR goes on
             _writes.RunWaiting(key, waiting => Dispatch(waiting.Request, waiting.Sender));
     }

@@ -36,7 +36,8 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     private readonly Func<long> _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    private readonly GroupContacts _contacts = new();
+    private GroupContacts _contacts = new(); // while loading: only the AORs read or written since it began (_load)
+    private ContactsLoad? _load; // the warm-up in progress; null once the group holds every contact
     private readonly GroupMembers _members;
     private readonly GroupWrites _writes = new();
     private readonly AorReadsInFlight _reads = new();
@@ -48,7 +49,6 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     private int _stashed;
     private long _warmUp;
     private long _warmUpStarted; // Stopwatch timestamp
-    private int _foreignRows;
     private int _membersTurnedOff;
     private int _resyncsDone;
 
@@ -102,11 +102,20 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         Receive<IWithGroupId>(StashOrRefuse);
     }
 
+    /// <summary>
+    /// Loading the contacts from a member while serving: an AOR the group has not read or written since the load began
+    /// is read from a member first (<see cref="ContactsLoad"/>), so a group of any size answers as soon as it has its
+    /// layout. Only what needs the whole group (a dump) waits for the load.
+    /// </summary>
     private void WarmingUp()
     {
         Receive<AskLayout>(_ => { }); // a tick that was already queued when the layout arrived
         Receive<GroupLayout>(_partition.IsMine, ApplyLayout);
-        Receive<WarmUpPage>(page => page.Token == _warmUp, page => LoadPage(page.Bindings));
+        Receive<WarmUpPage>(page => page.Token == _warmUp, page =>
+        {
+            LoadPage(page.Bindings);
+            Sender.Tell(WarmUpPageTaken.Instance);
+        });
         Receive<WarmUpDone>(done => done.Token == _warmUp, WarmedUp);
         Receive<WarmUpFailed>(failed => failed.Token == _warmUp, failed =>
         {
@@ -114,8 +123,9 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
             StartWarmUp(after: failed.MemberNo);
         });
         Receive<RetryWarmUp>(_ => StartWarmUp());
-        Receive<Terminated>(HandleStopped);
-        Receive<GetGroupStatus>(status => Sender.Tell(Status(status, "loading")));
+        Requests();
+        MemberAnswers();
+        Receive<GetGroupStatus>(_partition.IsMine, status => Sender.Tell(Status(status, "loading")));
         Receive<IWithGroupId>(StashOrRefuse);
     }
 
@@ -130,7 +140,7 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
                 StartWarmUp();
         });
         Receive<RetryWarmUp>(_ => StartWarmUp());
-        Receive<Terminated>(HandleStopped);
+        MemberAnswers(); // writes and reads still in flight end as their members answer
         Receive<GetGroupStatus>(status => Sender.Tell(Status(status, "unreadable")));
         Receive<IWithGroupId>(message =>
             Sender.Tell(new GroupUnavailable(message.RequestId, _groupId, $"group {_groupId} cannot read any member database yet")));
@@ -145,16 +155,7 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
             ApplyLayout(layout);
             ResyncWhereNeeded();
         });
-
-        // Requests.
-        Receive<RegisterBindings>(register => string.IsNullOrEmpty(register.Request?.Aor?.Username),
-            register => Sender.Tell(new RequestRejected(register.RequestId, "a REGISTER needs a request with an AOR")));
-        Receive<LookupContacts>(_partition.IsForMe, lookup =>
-        {
-            if (!_settings.SharedDatabases || !ReadFirst(lookup, Sender))
-                Sender.Tell(new LookupResult(lookup.RequestId, lookup.Aor, _contacts.Get(lookup.Aor).Lookup(_clock(), lookup.MethodBit)));
-        });
-        Receive<IWithAor>(_partition.IsForMe, change => Dispatch(change, Sender));
+        Requests();
         Receive<DumpGroup>(_partition.IsMine, dump =>
         {
             var (bindings, next) = _contacts.Page(dump.After, Math.Clamp(dump.PageSize, 1, MaxDumpPageAors));
@@ -162,8 +163,49 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         });
         Receive<GetGroupStatus>(_partition.IsMine, status => Sender.Tell(Status(status, "serving")));
         Receive<IWithGroupId>(other => Sender.Tell(_partition.Misrouted(other)));
+        MemberAnswers();
+        Receive<Resynced>(Resynced);
+        Receive<ResyncFailed>(failed =>
+        {
+            if (_members.WithHandle(Sender) is not { No: var no } member || no != failed.MemberNo)
+                return; // from a handle the group has let go since
+            _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, no, failed.Error.Message);
+            _members.ResyncFailed(member); // tried again at the next watch tick
+            if (failed.Error.Kind is not StorageErrorKind.InvalidData && failed.MemberAtFault)
+                CountError(no, failed.Error.Message);
+        });
 
-        // What the members answer.
+        // Timers and probes.
+        Receive<WatchTick>(_ =>
+        {
+            foreach (var expired in _writes.ExpireHeld(DateTime.UtcNow - _settings.Watch * 2)) // two ticks: one resync can run
+                expired.ReplyTo.Tell(Unavailable(expired));
+            ProbeOffMembers();
+            ResyncWhereNeeded(); // a resync that failed is tried again
+            NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, 0);
+        });
+        Receive<ExpireTick>(_ => Expire());
+        Receive<ProbeAnswered>(answer =>
+        {
+            _members.ProbeDone(answer.No);
+            if (answer.Error is null)
+                _clusterConfig.Tell(new ChangeMember(_groupId, answer.No, MemberChange.TurnOn, "answers the probe again"));
+        });
+        Receive<MemberChanged>(_ => { }); // the new state arrives with the next layout
+    }
+
+    /// <summary>The requests for one AOR: a lookup, a REGISTER, a removal (while loading, too).</summary>
+    private void Requests()
+    {
+        Receive<RegisterBindings>(register => string.IsNullOrEmpty(register.Request?.Aor?.Username),
+            register => Sender.Tell(new RequestRejected(register.RequestId, "a REGISTER needs a request with an AOR")));
+        Receive<LookupContacts>(_partition.IsForMe, lookup => Look(lookup, Sender));
+        Receive<IWithAor>(_partition.IsForMe, change => Dispatch(change, Sender));
+    }
+
+    /// <summary>What the member handles answer: writes, reads of an AOR, the removal of expired rows, a handle that stopped.</summary>
+    private void MemberAnswers()
+    {
         Receive<RowsWritten>(written => Settle(written.MemberNo, written.Seqs, null));
         Receive<RowsWriteFailed>(failed =>
         {
@@ -184,40 +226,12 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
             _log.Warning("group {0}: reading an AOR from member {1} failed ({2}); reading it elsewhere", _groupId, failed.MemberNo, failed.Error.Message);
             ReadElsewhere(failed.MemberNo, failed.Token);
         });
-        Receive<Resynced>(Resynced);
-        Receive<ResyncFailed>(failed =>
-        {
-            if (_members.WithHandle(Sender) is not { No: var no } member || no != failed.MemberNo)
-                return; // from a handle the group has let go since
-            _log.Warning("group {0}: resync of member {1} failed: {2}", _groupId, no, failed.Error.Message);
-            _members.ResyncFailed(member); // tried again at the next watch tick
-            if (failed.Error.Kind is not StorageErrorKind.InvalidData && failed.MemberAtFault)
-                CountError(no, failed.Error.Message);
-        });
         Receive<ExpiredRowsDeleted>(deleted =>
         {
             if (deleted.Count > 0)
                 _log.Debug("group {0}: member {1} deleted {2} expired rows", _groupId, deleted.MemberNo, deleted.Count);
         });
         Receive<Terminated>(HandleStopped);
-
-        // Timers and probes.
-        Receive<WatchTick>(_ =>
-        {
-            foreach (var expired in _writes.ExpireHeld(DateTime.UtcNow - _settings.Watch * 2)) // two ticks: one resync can run
-                expired.ReplyTo.Tell(Unavailable(expired));
-            ProbeOffMembers();
-            ResyncWhereNeeded(); // a resync that failed is tried again
-            NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, 0);
-        });
-        Receive<ExpireTick>(_ => Expire());
-        Receive<ProbeAnswered>(answer =>
-        {
-            _members.ProbeDone(answer.No);
-            if (answer.Error is null)
-                _clusterConfig.Tell(new ChangeMember(_groupId, answer.No, MemberChange.TurnOn, "answers the probe again"));
-        });
-        Receive<MemberChanged>(_ => { }); // the new state arrives with the next layout
     }
 
     /// <summary>
@@ -253,29 +267,27 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
 
         var token = ++_warmUp;
         _warmUpStarted = Stopwatch.GetTimestamp();
-        _contacts.Clear();
-        _foreignRows = 0;
+        _load ??= new ContactsLoad();
+        _load.Restart(); // what the group read or wrote while loading stays: it is newer than any row streamed
+        UnstashAll(); // requests for AORs are served from now on; a dump waits for the load again
         var database = new LocationDatabase(DatabaseUrl.Parse(source.Row.Url), _settings.StorageOptions, _settings.Table);
         _ = WarmUpLoader.LoadAsync(database, source.No, token, Self);
     }
 
     private void LoadPage(IReadOnlyList<ContactBinding> bindings)
     {
-        foreach (var binding in bindings)
-        {
-            if (_partition.Owns(GroupContacts.KeyOf(binding)))
-                _contacts.Load(binding);
-            else
-                _foreignRows++;
-        }
-
-        NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, _stashed);
+        _load!.Load(bindings, _partition.Owns);
+        NodeMetrics.GroupSize(_name, _load.LoadedBindings + _contacts.BindingCount, _contacts.AorCount, _stashed);
     }
 
     private void WarmedUp(WarmUpDone done)
     {
-        _log.Info("{0} group {1}: loaded {2} contacts of {3} AORs from member {4}{5}", _table, _groupId, _contacts.BindingCount, _contacts.AorCount,
-            done.MemberNo, _foreignRows > 0 ? $" ({_foreignRows} rows of other groups ignored)" : "");
+        var foreignRows = _load!.ForeignRows;
+        var settled = _load.SettledCount;
+        _contacts = _load.Complete(_contacts);
+        _load = null;
+        _log.Info("{0} group {1}: loaded {2} contacts of {3} AORs from member {4} ({5} AORs read or written while loading){6}", [_table, _groupId,
+            _contacts.BindingCount, _contacts.AorCount, done.MemberNo, settled, foreignRows > 0 ? $" ({foreignRows} rows of other groups ignored)" : ""]);
         NodeMetrics.WarmedUp(_name, _contacts.BindingCount, Stopwatch.GetElapsedTime(_warmUpStarted));
         NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, 0);
         Become(Serving);
@@ -284,8 +296,9 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         Timers.StartPeriodicTimer("watch", WatchTick.Instance, _settings.Watch);
         _serving = true;
         // The group may have stopped with writes in flight (its node died): some reached one member, some another.
-        // Memory now holds what the member it loaded from holds; the others are brought to exactly that — a read
-        // and the few rows that differ. With other writers on the databases there is no such single truth.
+        // Memory now holds what the member it loaded from holds (and what the group read and wrote while loading); the
+        // others are brought to exactly that — a read and the few rows that differ. With other writers on the
+        // databases there is no such single truth.
         if (!_settings.SharedDatabases)
             _members.AllMissedExcept(done.MemberNo);
         ResyncWhereNeeded();
@@ -313,6 +326,9 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
 
     private GroupStatus Status(GetGroupStatus request, string state)
     {
+        if (((ExtendedActorSystem)Context.System).Provider is not Akka.Cluster.IClusterActorRefProvider) // a group on its own (tests): no cluster to describe
+            return new GroupStatus(request.RequestId, _groupId, Self.Path.Address.ToString(), state, _contacts.AorCount, _contacts.BindingCount,
+                _members.ActiveNumbers, [], [], _membersTurnedOff, _resyncsDone);
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
         var up = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(ClusterConstants.LocationRole))
             .Select(m => m.Address.ToString()).Order().ToList();

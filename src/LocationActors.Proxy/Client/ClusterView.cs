@@ -15,10 +15,10 @@ public sealed record ClusterView(ClusterState? State, IReadOnlyList<GroupView> G
 {
     public static ClusterView Unknown { get; } = new(null, [], DateTimeOffset.MinValue, "the location cluster has not answered yet");
 
-    /// <summary>Why the cluster cannot serve every request now, or null when every group of every domain serves.</summary>
+    /// <summary>Why the cluster cannot serve every request now, or null when every group of every domain serves (a loading group answers from its members).</summary>
     public string? NotReady =>
         Problem ?? (State is not { LocDbKnown: true } ? "the cluster has not read locdb yet"
-            : Groups.FirstOrDefault(g => g.Status?.State != "serving") is { } group
+            : Groups.FirstOrDefault(g => g.Status?.State is not ("serving" or "loading")) is { } group
                 ? $"{group.Table} group {group.Id} is {group.Status?.State ?? group.Problem ?? "not answering"}"
                 : null);
 }
