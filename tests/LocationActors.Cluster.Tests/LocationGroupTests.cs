@@ -92,6 +92,21 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         return contacts;
     }
 
+    /// <summary>How many contacts a dump of the group lists, page after page.</summary>
+    private int DumpCount(IActorRef group)
+    {
+        var total = 0;
+        string? after = null;
+        do
+        {
+            var page = Ask<DumpPage>(group, new DumpGroup(1, 2, after, 10_000));
+            total += page.Bindings.Count;
+            after = page.Next;
+        }
+        while (after is not null);
+        return total;
+    }
+
     private T Ask<T>(IActorRef group, object message)
     {
         group.Tell(message, TestActor);
@@ -248,16 +263,7 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
 
         var contacts = Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("w99999"))).Contacts;
         Assert.Equal("uloc-test-w99999-99999", Assert.Single(contacts).Ruid);
-        var total = 0;
-        string? after = null;
-        do
-        {
-            var page = Ask<DumpPage>(group, new DumpGroup(1, 2, after, 10_000));
-            total += page.Bindings.Count;
-            after = page.Next;
-        }
-        while (after is not null);
-        Assert.Equal(100_000, total);
+        Assert.Equal(100_000, DumpCount(group));
     }
 
     [Fact]
@@ -281,16 +287,7 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         Assert.Equal("loading", Ask<GroupStatus>(group, new GetGroupStatus(1, 3)).State);
 
         // A dump needs every contact: it is answered once the load is done, with what changed meanwhile.
-        var total = 0;
-        string? after = null;
-        do
-        {
-            var page = Ask<DumpPage>(group, new DumpGroup(1, 4, after, 10_000));
-            total += page.Bindings.Count;
-            after = page.Next;
-        }
-        while (after is not null);
-        Assert.Equal(100_000, total); // one added, one removed
+        Assert.Equal(100_000, DumpCount(group)); // one added, one removed
         Assert.Equal("serving", Ask<GroupStatus>(group, new GetGroupStatus(1, 5)).State);
         Assert.Empty(Ask<LookupResult>(group, new LookupContacts(1, 6, Aor("w7"))).Contacts); // the rows streamed for it were older
         Assert.Equal(2, Ask<LookupResult>(group, new LookupContacts(1, 7, Aor("w5"))).Contacts.Count);
