@@ -56,8 +56,11 @@ public sealed class ProxyHost : IAsyncDisposable
         builder.Services.AddAkka("proxy", akka => akka
             .AddHocon(config, HoconAddMode.Prepend)
             .WithLocationProxy(settings.Cluster, view));
+        builder.Services.AddSingleton(services => new MemberReads(settings.MemberReads ?? MemberReadOptions.Off,
+            services.GetRequiredService<ILogger<MemberReads>>()));
         builder.Services.AddSingleton<ILocationService>(services => new MeteredLocationService(new LocationService(
-            ActorRegistry.For(services.GetRequiredService<ActorSystem>()).Get<LocationProxy>(), view, settings.Cluster.RequestTimeout)));
+            ActorRegistry.For(services.GetRequiredService<ActorSystem>()).Get<LocationProxy>(), view, settings.Cluster.RequestTimeout,
+            services.GetRequiredService<MemberReads>())));
         if (settings.Sip.Enabled)
             builder.Services.AddSipFrontEnd(settings);
 

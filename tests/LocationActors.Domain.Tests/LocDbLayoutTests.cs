@@ -19,6 +19,20 @@ public class LocDbLayoutTests
     }
 
     [Fact]
+    public void A_group_is_read_from_its_members_that_are_on_the_oldest_failover_first()
+    {
+        var layout = LocDbLayout.FromRows([
+            Row(1, 1) with { Failover = 1_700_000_000 }, // switched on again recently: it may have missed writes
+            Row(1, 2),
+            Row(1, 3, spare: true),
+            Row(2, 1, LocDbStatus.Off), Row(2, 2, LocDbStatus.Maintenance), Row(2, 3),
+        ]);
+
+        Assert.Equal([2, 1], layout.ReadOrderOf(1).Select(r => r.No));
+        Assert.Empty(layout.ReadOrderOf(2)); // a spare is not read, nor a member that is off or in maintenance
+    }
+
+    [Fact]
     public void Members_are_the_first_rows_by_no_and_the_rest_are_spares()
     {
         var layout = LocDbLayout.FromRows([Row(1, 3, spare: true), Row(1, 2), Row(1, 1)], membersPerGroup: 2);

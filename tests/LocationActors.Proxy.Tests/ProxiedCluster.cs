@@ -100,6 +100,23 @@ public sealed class ProxiedCluster : IAsyncLifetime
         await _servers.DisposeAsync();
     }
 
+    /// <summary>
+    /// The port of the node hosting group <paramref name="groupId"/>, once every node has seen all three Up: two
+    /// survivors that still see a joining third would down themselves when a node is killed.
+    /// </summary>
+    public static async Task<int> NodeHostingAsync(HttpClient http, int groupId)
+    {
+        JsonElement state;
+        do
+        {
+            await Task.Delay(500);
+            state = JsonDocument.Parse(await http.GetStringAsync("/v1/cluster")).RootElement;
+        }
+        while (state.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up") < 3);
+        var host = state.GetProperty("groups").EnumerateArray().First(g => g.GetProperty("id").GetInt32() == groupId).GetProperty("node").GetString()!;
+        return int.Parse(host[(host.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
 }

@@ -34,16 +34,8 @@ public sealed class ProxyFailoverTests(ProxiedCluster cluster, ITestOutputHelper
     public async Task Lookups_keep_being_answered_right_while_a_node_dies_and_with_every_node_gone_the_proxy_answers_503_in_time()
     {
         await RegisterAllAsync();
-        // Kill only once every node has seen all three Up: two survivors that still see a joining third would down themselves.
-        JsonElement state;
-        do
-        {
-            await Task.Delay(500);
-            state = JsonDocument.Parse(await Http.GetStringAsync("/v1/cluster")).RootElement;
-        }
-        while (state.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "Up") < 3);
-        var host = state.GetProperty("groups").EnumerateArray().First().GetProperty("node").GetString()!;
-        var victim = int.Parse(host[(host.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var victim = await ProxiedCluster.NodeHostingAsync(Http, groupId: 1);
+        var host = $"node {victim}";
 
         cluster.Processes.Kill(victim);
         var killed = Stopwatch.StartNew();

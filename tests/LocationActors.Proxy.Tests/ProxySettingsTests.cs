@@ -25,6 +25,17 @@ public sealed class ProxySettingsTests
         Assert.Equal(3600, settings.DefaultExpires);
         Assert.True(settings.Cluster.RouteToGroupNode);
         Assert.Null(settings.Sip.SocketColumn); // NULL in the socket column: no Kamailio refuses it
+        Assert.Null(settings.MemberReads!.MasterDbUrl); // no member reads unless the master is named
+    }
+
+    [Fact]
+    public void Member_reads_take_the_master_url_the_nodes_take()
+    {
+        var reads = Load(new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = "mysql://u:secret@db-master:3306/kamailio", ["LA_MEMBER_READ_AFTER"] = "250ms" })
+            .MemberReads!;
+
+        Assert.Equal(("db-master", "kamailio", "locdb"), (reads.MasterDbUrl!.Host, reads.MasterDbUrl.Database, reads.LocDbTable));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), reads.After);
     }
 
     [Fact]
@@ -86,6 +97,8 @@ public sealed class ProxySettingsTests
     [InlineData("LA_DEFAULT_EXPIRES", "-1", "proxy.registrar.default-expires")]
     [InlineData("LA_SIP_SOCKET_COLUMN", "127.0.0.1:5060", "proxy.sip.socket-column")]
     [InlineData("LA_SIP_SOCKET_COLUMN", "udp:127.0.0.1:70000", "proxy.sip.socket-column")]
+    [InlineData("LA_MASTER_DB_URL", "postgres-ish://nowhere", "proxy.member-reads.master-db-url")]
+    [InlineData("LA_MEMBER_READ_AFTER", "0s", "proxy.member-reads.after")]
     public void A_bad_value_is_refused_naming_its_key(string variable, string value, string key)
     {
         var error = Assert.Throws<ConfigurationException>(() => Load(new Dictionary<string, string> { [variable] = value }));

@@ -21,7 +21,8 @@ public sealed class GroupsGateway : ReceiveActor
     /// <summary>How long the locdb mirror may take to answer; it answers from memory, so this only covers a moving singleton.</summary>
     private static readonly TimeSpan MirrorTimeout = TimeSpan.FromSeconds(5);
 
-    public GroupsGateway(IActorRef groups, IReadOnlyCollection<UsrlocDomain> domains, IActorRef clusterConfig, RegistrarOptions options)
+    public GroupsGateway(IActorRef groups, IReadOnlyCollection<UsrlocDomain> domains, IActorRef clusterConfig, RegistrarOptions options,
+        MemberReading? reading = null)
     {
         // Outsiders send requests only (never layouts), for a known domain and a group id that can exist in it: a
         // bad id would start, and be remembered as, a group that can never serve.
@@ -48,7 +49,7 @@ public sealed class GroupsGateway : ReceiveActor
             clusterConfig.Ask<LocDbSnapshot>(new GetLocDb(), MirrorTimeout).PipeTo(Sender,
                 success: locdb => new ClusterState(request.RequestId, nodes,
                     domains.Select(d => new DomainState(d.Table, d.Kind == DomainKind.Cluster, d.Kind == DomainKind.Cluster ? locdb.GroupCount : 1)).ToList(),
-                    options, locdb.Rows.Select(r => r with { Url = DatabaseUrl.Mask(r.Url) }).ToList(), locdb.GroupCount > 0, locdb.MasterDown),
+                    options, locdb.Rows.Select(r => r with { Url = DatabaseUrl.Mask(r.Url) }).ToList(), locdb.GroupCount > 0, locdb.MasterDown, reading),
                 failure: _ => new GroupUnavailable(request.RequestId, 0, "the locdb mirror does not answer (it may be moving to another node); retry shortly"));
         });
 
@@ -62,8 +63,9 @@ public sealed class GroupsGateway : ReceiveActor
                         "the change is not confirmed: the master database or the locdb mirror does not answer; it is written when the master is back")));
     }
 
-    public static Props Props(IActorRef groups, IReadOnlyCollection<UsrlocDomain> domains, IActorRef clusterConfig, RegistrarOptions options) =>
-        Akka.Actor.Props.Create(() => new GroupsGateway(groups, domains, clusterConfig, options));
+    public static Props Props(IActorRef groups, IReadOnlyCollection<UsrlocDomain> domains, IActorRef clusterConfig, RegistrarOptions options,
+        MemberReading? reading = null) =>
+        Akka.Actor.Props.Create(() => new GroupsGateway(groups, domains, clusterConfig, options, reading));
 
     private static List<ClusterNode> Nodes()
     {

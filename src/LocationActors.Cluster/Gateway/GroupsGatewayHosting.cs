@@ -13,11 +13,12 @@ public static class GroupsGatewayHosting
     /// members and reach the groups (and the <c>locdb</c> mirror) through it. Registered as <see cref="GroupsGateway"/>.
     /// </summary>
     public static AkkaConfigurationBuilder WithGroupsGateway(this AkkaConfigurationBuilder builder, IReadOnlyList<UsrlocDomain> domains,
-        RegistrarOptions registrar) =>
+        RegistrarOptions registrar, MemberReading? reading = null) =>
         builder.WithActors((system, registry) =>
         {
             var gateway = system.ActorOf(
-                GroupsGateway.Props(registry.Get<LocationGroup>(), domains, registry.Get<ClusterConfig.ClusterConfig>(), registrar), GroupsGateway.Name);
+                GroupsGateway.Props(registry.Get<LocationGroup>(), domains, registry.Get<ClusterConfig.ClusterConfig>(), registrar, reading),
+                GroupsGateway.Name);
             ClusterClientReceptionist.Get(system).RegisterService(gateway);
             registry.Register<GroupsGateway>(gateway);
         });

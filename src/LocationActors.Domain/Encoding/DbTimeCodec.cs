@@ -9,6 +9,11 @@ public sealed class DbTimeCodec(TimeZoneInfo zone)
 {
     public static DbTimeCodec Utc { get; } = new(TimeZoneInfo.Utc);
 
+    /// <summary>The codec of a zone named as in configuration (an IANA name, e.g. <c>Europe/Berlin</c>, or <c>UTC</c>).</summary>
+    /// <exception cref="TimeZoneNotFoundException">No such zone on this host.</exception>
+    public static DbTimeCodec ForZone(string id) =>
+        id is "UTC" or "Etc/UTC" ? Utc : new DbTimeCodec(TimeZoneInfo.FindSystemTimeZoneById(id));
+
     public TimeZoneInfo Zone { get; } = zone;
 
     /// <summary>Unix seconds → the DATETIME value (Kind Unspecified). 0 (a permanent contact) becomes the epoch in the zone.</summary>

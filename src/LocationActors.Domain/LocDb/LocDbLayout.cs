@@ -29,6 +29,13 @@ public sealed class LocDbLayout
     public IReadOnlyList<LocDbRow> MembersOf(int groupId) =>
         _rowsByGroup.TryGetValue(groupId, out var rows) ? rows.Take(MembersPerGroup).ToList() : [];
 
+    /// <summary>
+    /// The members to read a group from, as p_usrloc reads: those that are on, the oldest failover first (a member
+    /// switched on again recently may have missed writes), then the lower <c>no</c>.
+    /// </summary>
+    public IReadOnlyList<LocDbRow> ReadOrderOf(int groupId) =>
+        MembersOf(groupId).Where(r => r.Status == LocDbStatus.On).OrderBy(r => r.Failover).ThenBy(r => r.No).ToList();
+
     /// <summary>Rows after the members: spares (<c>spare=1</c>) or parked former members.</summary>
     public IReadOnlyList<LocDbRow> SparesOf(int groupId) =>
         _rowsByGroup.TryGetValue(groupId, out var rows) ? rows.Skip(MembersPerGroup).ToList() : [];

@@ -37,10 +37,10 @@ public sealed record LocationSettings(
             throw new ConfigurationException($"{Section}.members-per-group must be at least 1, got {members}");
 
         var zoneId = c.GetString("time-zone", "UTC");
-        TimeZoneInfo zone;
+        DbTimeCodec times;
         try
         {
-            zone = zoneId is "UTC" or "Etc/UTC" ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+            times = DbTimeCodec.ForZone(zoneId);
         }
         catch (TimeZoneNotFoundException)
         {
@@ -70,7 +70,7 @@ public sealed record LocationSettings(
             new RegistrarOptions(c.GetBoolean("use-domain"), c.GetBoolean("case-sensitive"), c.GetString("realm-prefix", "")),
             new StorageOptions
             {
-                Times = new DbTimeCodec(zone),
+                Times = times,
                 ConnectTimeout = ConfigValues.Positive(storage, StoragePath, "connect-timeout", TimeSpan.FromSeconds(2)),
                 CommandTimeout = ConfigValues.Positive(storage, StoragePath, "command-timeout", TimeSpan.FromSeconds(5)),
                 MaxRowsPerStatement = ConfigValues.AtLeast(storage, StoragePath, "max-rows-per-statement", 500, 1),

@@ -81,7 +81,8 @@ public sealed class NodeHost : IAsyncDisposable
                 .WithFallback(SqlPersistence.DefaultConfiguration), HoconAddMode.Append)
             .WithLocationGroups(settings.Groups)
             .WithClusterConfig(settings.ClusterConfig)
-            .WithGroupsGateway(settings.Location.Domains, settings.Location.Registrar));
+            .WithGroupsGateway(settings.Location.Domains, settings.Location.Registrar,
+                new MemberReading(settings.Location.MembersPerGroup, settings.Location.Storage.Times.Zone.Id)));
         var web = builder.Build();
         web.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(NodeHealth.LiveTag) });
         web.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(NodeHealth.ReadyTag) });

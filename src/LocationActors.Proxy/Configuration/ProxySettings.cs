@@ -3,6 +3,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using LocationActors.Cluster.Hosting;
+using LocationActors.Storage;
 
 namespace LocationActors.Proxy.Configuration;
 
@@ -35,8 +36,15 @@ public sealed record HttpOptions(IPEndPoint Endpoint, string? AdminToken, long M
 public sealed record SipOptions(bool Enabled, IPEndPoint Endpoint, int MaxMessageSize, int MaxPending, bool SetReceived, int RetryAfterSeconds,
     string? SocketColumn = null);
 
+/// <summary>Lookups read from a member when the cluster does not answer in time (read from <c>proxy.member-reads</c>).</summary>
+/// <param name="MasterDbUrl">Where locdb is read, with the member URLs and credentials; null: no member reads.</param>
+public sealed record MemberReadOptions(DatabaseUrl? MasterDbUrl, string LocDbTable, TimeSpan After)
+{
+    public static MemberReadOptions Off { get; } = new(null, "locdb", TimeSpan.FromMilliseconds(500));
+}
+
 /// <summary>Everything the proxy reads from its HOCON.</summary>
-public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Http, ExpiresRules Expires, SipOptions Sip)
+public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Http, ExpiresRules Expires, SipOptions Sip, MemberReadOptions? MemberReads = null)
 {
     public long DefaultExpires => Expires.DefaultExpires;
 
@@ -72,6 +80,14 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
         if (minExpires < 0 || maxExpires < 0 || (maxExpires > 0 && maxExpires < minExpires))
             throw new ConfigurationException($"proxy.registrar: min-expires ({minExpires}) and max-expires ({maxExpires}) must be >= 0, and max-expires 0 or >= min-expires");
 
+        var reads = config.GetConfig("proxy.member-reads");
+        var masterText = reads?.GetString("master-db-url", "") ?? "";
+        DatabaseUrl? master = null;
+        if (masterText.Length > 0 && !DatabaseUrl.TryParse(masterText, out master, out var masterError))
+            throw new ConfigurationException($"proxy.member-reads.master-db-url: {masterError} (LA_MASTER_DB_URL)");
+        var memberReads = new MemberReadOptions(master, reads?.GetString("locdb-table", "locdb") ?? "locdb",
+            ConfigValues.Positive(reads, "proxy.member-reads", "after", TimeSpan.FromMilliseconds(500)));
+
         var sip = config.GetConfig("proxy.sip");
         var sipText = sip?.GetString("endpoint", "127.0.0.1:5060") ?? "127.0.0.1:5060";
         if (!IPEndPoint.TryParse(sipText, out var sipEndpoint) || sipEndpoint.Port == 0)
@@ -89,7 +105,8 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
                 ConfigValues.AtLeast(sip, "proxy.sip", "max-pending", 20_000, 1),
                 sip?.GetBoolean("set-received", true) ?? true,
                 ConfigValues.AtLeast(sip, "proxy.sip", "retry-after", 5, 1),
-                SocketColumn(sip?.GetString("socket-column", "") ?? "")));
+                SocketColumn(sip?.GetString("socket-column", "") ?? "")),
+            memberReads);
     }
 
     /// <summary>Kamailio's socket form <c>proto:host:port</c>, or empty for NULL.</summary>

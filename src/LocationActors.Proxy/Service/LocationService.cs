@@ -13,9 +13,9 @@ namespace LocationActors.Proxy.Service;
 /// <summary>
 /// <see cref="ILocationService"/> on top of the <see cref="LocationProxy"/>: it computes each request's group on the
 /// proxy (so the request goes straight to it), asks with an explicit timeout and turns the cluster's replies into
-/// typed results.
+/// typed results. A lookup the cluster does not answer in time is also read from a member (<see cref="MemberReads"/>).
 /// </summary>
-public sealed class LocationService(IActorRef proxy, ClusterViewSource view, TimeSpan requestTimeout) : ILocationService
+public sealed class LocationService(IActorRef proxy, ClusterViewSource view, TimeSpan requestTimeout, MemberReads? memberReads = null) : ILocationService
 {
     private const int DumpPageAors = LocationGroup.MaxDumpPageAors;
 
@@ -56,8 +56,23 @@ public sealed class LocationService(IActorRef proxy, ClusterViewSource view, Tim
         }
     }
 
-    public Task<Result<LookupResult>> LookupAsync(Aor aor, uint? methodBit = null, CancellationToken ct = default) =>
-        ToGroupAsync<LookupResult>(aor, group => new LookupContacts(group, 0, aor, methodBit, Table), ct);
+    public async Task<Result<LookupResult>> LookupAsync(Aor aor, uint? methodBit = null, CancellationToken ct = default)
+    {
+        var group = GroupOf(aor);
+        if (group.Failure is { } failure)
+            return failure;
+        var asked = AskAsync<LookupResult>(new LookupContacts(group.Value, 0, aor, methodBit, Table), ct);
+        if (memberReads is not { Enabled: true } reads || View.State?.Reading is not { } reading)
+            return await asked;
+        if (await Task.WhenAny(asked, Task.Delay(reads.After, ct)) == asked && asked.Result.Failure is not { Kind: FailureKind.Unavailable })
+            return asked.Result;
+        // The group has not answered in time (its node may be being downed) or cannot answer: read its member, as
+        // p_usrloc reads on every request. The group's own answer wins if it comes first.
+        var read = reads.LookupAsync(reading, Table, group.Value, aor, methodBit, ct);
+        if (await Task.WhenAny(asked, read) == asked && asked.Result.Failure is not { Kind: FailureKind.Unavailable })
+            return asked.Result;
+        return await read is { } fromMember ? fromMember : await asked;
+    }
 
     public async Task<Result<RegisterResult>> RegisterAsync(RegisterRequest request, CancellationToken ct = default)
     {
