@@ -9,15 +9,13 @@ public static class ClusterConstants
     /// <summary>Nodes with this role host location groups and the locdb mirror.</summary>
     public const string LocationRole = "location";
 
-    /// <summary>The shard type of the location groups.</summary>
-    public const string GroupShardTypeName = "location-group";
+    /// <summary>
+    /// The shard type of the location groups, one group per shard. (Before groups had shards of their own, the type was
+    /// <c>location-group</c>, with groups hashed into 100 shards: sharding remembers shards per type, so the new name
+    /// keeps a remembered old shard from starting a group a second time. Nodes of both kinds must not run together.)
+    /// </summary>
+    public const string GroupShardTypeName = "location-groups";
 
     /// <summary>The singleton manager of the locdb mirror (under /user).</summary>
     public const string ClusterConfigName = "cluster-config";
-
-    /// <summary>
-    /// Shards of the location groups: about ten per node of a large cluster, so groups spread evenly and a failed
-    /// node's groups move to many survivors at once. Must never change while the cluster runs (it remembers shards).
-    /// </summary>
-    public const int NumberOfShards = 100;
 }

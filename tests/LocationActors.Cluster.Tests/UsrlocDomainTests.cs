@@ -94,6 +94,17 @@ public sealed class UsrlocDomainTests : TestKit
         Assert.Null(extractor.EntityId("not a group message"));
     }
 
+    [Fact]
+    public void Every_group_is_a_shard_of_its_own_so_sharding_can_spread_groups_evenly()
+    {
+        var extractor = new GroupMessageExtractor();
+        var shards = Enumerable.Range(1, 1000).Select(id => extractor.ShardId(new LookupContacts(id, 1, Aor.FromColumns("a", null)))).ToList();
+
+        Assert.Equal(1000, shards.Distinct().Count()); // hashed into 100 shards, 1,000 groups would share them 10 a shard
+        Assert.Equal("location/7", shards[6]);
+        Assert.Equal("location/7", extractor.ShardId("location/7"));
+    }
+
     [Theory]
     [InlineData("location", 2, "location/2")]
     [InlineData("cfa", 0, "cfa/0")]

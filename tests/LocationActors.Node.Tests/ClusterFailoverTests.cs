@@ -1,16 +1,9 @@
-using Akka.Actor;
-using System.Collections.Immutable;
-using Akka.Cluster.Tools.Client;
-using Akka.Cluster.Tools.PublishSubscribe;
-using Akka.Configuration;
-using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
 using LocationActors.Domain.LocDb;
 using LocationActors.Domain.Partitioning;
 using LocationActors.Domain.Registrations;
-using LocationActors.Node.Configuration;
 using LocationActors.Storage;
 using LocationActors.TestSupport;
 using Xunit.Abstractions;
@@ -30,9 +23,7 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
     private readonly NodeProcesses _nodes = new(3);
-    private ActorSystem _client = null!;
-    private IActorRef _groups = null!;
-    private long _requestId;
+    private GroupsClient _groups = null!;
 
     public async Task InitializeAsync()
     {
@@ -50,56 +41,18 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
         foreach (var port in _nodes.Ports)
             _nodes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = master.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
 
-        // Like a proxy, the test is not a cluster member: it reaches the groups through the cluster client.
-        var config = ConfigurationFactory.ParseString("""
-            akka.actor.provider = remote
-            akka.remote.dot-netty.tcp.port = 0
-            akka.extensions = []
-            akka.loglevel = WARNING
-            akka.coordinated-shutdown.exit-clr = off
-            akka.cluster.client { heartbeat-interval = 1s, acceptable-heartbeat-pause = 3s }
-            """).WithFallback(NodeConfig.Load(environment: _ => null)).WithFallback(ClusterClientReceptionist.DefaultConfig())
-            .WithFallback(DistributedPubSub.DefaultConfig()); // binds the serializer of the Send envelope
-        _client = ActorSystem.Create("test-client", config);
-        var contacts = _nodes.Ports.Select(p => ActorPath.Parse($"akka.tcp://location@127.0.0.1:{p}/system/receptionist")).ToImmutableHashSet();
-        _groups = _client.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(_client).WithInitialContacts(contacts)), "cluster-client");
-        await Task.CompletedTask;
+        _groups = new GroupsClient(_nodes);
     }
 
     public async Task DisposeAsync()
     {
         _nodes.Dispose(); // first: whatever happens below, no node outlives the test
-        await _client.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
+        await _groups.DisposeAsync();
     }
 
     private static Aor User(int i) => Aor.FromNormalized("4930" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), RegistrarOptions.Default);
 
     private static string ContactOf(int i) => $"sip:{User(i)}@192.0.2.{i % 250 + 1}:5060";
-
-    /// <summary>Asks until a reply of the wanted kind comes (sharding drops messages during hand-off; groups may be starting).</summary>
-    private async Task<T> AskUntilAsync<T>(Func<long, IWithGroupId> request, DateTime deadline) where T : class
-    {
-        object? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await _groups.Ask<object>(
-                    new ClusterClient.Send(GroupsGateway.Path, request(Interlocked.Increment(ref _requestId)), localAffinity: true),
-                    TimeSpan.FromSeconds(3));
-                if (last is T wanted)
-                    return wanted;
-            }
-            catch (AskTimeoutException)
-            {
-                last = "timeout";
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new Xunit.Sdk.XunitException($"no {typeof(T).Name} before the deadline; last answer: {last}\n{_nodes.Logs()}");
-    }
 
     [Fact]
     public async Task Groups_of_a_killed_node_restart_elsewhere_with_every_registration()
@@ -109,18 +62,18 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
         {
             var user = User(i);
             var register = new RegisterRequest(user, [new ContactUpdate(ContactOf(i), 3600, QValue.Unspecified)], $"call-{i}", 1, UserAgent: "test");
-            var result = await AskUntilAsync<RegisterResult>(id => new RegisterBindings(Partitioner.GroupOf(user, 2), id, register), deadline);
+            var result = await _groups.AskUntilAsync<RegisterResult>(id => new RegisterBindings(Partitioner.GroupOf(user, 2), id, register), deadline);
             // A retry after a lost reply is a retransmission: accepted again, stored once.
             Assert.Equal([ContactOf(i)], result.Bindings.Select(b => b.Contact));
         }
 
         // Kill only once every node knows all three are Up: a node that still thinks it is joining does not count
         // towards the majority, and two such survivors would rightly down themselves.
-        var before = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+        var before = await _groups.AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
         while (before.UpNodes.Count < 3 || before.SeenBy.Count < 3)
         {
             await Task.Delay(500);
-            before = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+            before = await _groups.AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
         }
 
         var inGroup1 = Enumerable.Range(0, Users).Count(i => Partitioner.GroupOf(User(i), 2) == 1);
@@ -132,16 +85,16 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
         var killedAt = DateTime.UtcNow;
 
         deadline = DateTime.UtcNow + Deadline;
-        var after = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+        var after = await _groups.AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
         while (after.Node == before.Node || after.State != "serving")
-            after = await AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
+            after = await _groups.AskUntilAsync<GroupStatus>(id => new GetGroupStatus(1, id), deadline);
         output.WriteLine($"group 1 serving on {after.Node} {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s after the kill");
         Assert.Equal(inGroup1, after.ContactCount);
 
         for (var i = 0; i < Users; i++)
         {
             var user = User(i);
-            var found = await AskUntilAsync<LookupResult>(id => new LookupContacts(Partitioner.GroupOf(user, 2), id, user), deadline);
+            var found = await _groups.AskUntilAsync<LookupResult>(id => new LookupContacts(Partitioner.GroupOf(user, 2), id, user), deadline);
             Assert.Equal([ContactOf(i)], found.Contacts.Select(c => c.Contact));
         }
     }

@@ -34,7 +34,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private bool _busy; // the master handle runs one statement at a time: a read or a change
 
     /// <param name="settings">Where locdb is.</param>
-    /// <param name="groups">Where group layouts are pushed: the location-group shard region (routes by group id).</param>
+    /// <param name="groups">Where group layouts are pushed: the location-groups shard region (routes by group id).</param>
     /// <param name="replicator">The distributed-data replicator that keeps the last good layout; null without a cluster.</param>
     public ClusterConfig(ClusterConfigSettings settings, IActorRef groups, IActorRef? replicator = null)
     {
