@@ -25,24 +25,8 @@ public sealed class ClusterFailoverTests(MariaDbServers servers, ITestOutputHelp
     private readonly NodeProcesses _nodes = new(3);
     private GroupsClient _groups = null!;
 
-    public async Task InitializeAsync()
-    {
-        var master = await servers.CreateDatabaseAsync(1);
-        await using var masterDb = new MasterDatabase(master);
-        await masterDb.CreateSchemaAsync();
-        foreach (var (id, no, instance) in new[] { (1, 1, 1), (1, 2, 2), (2, 1, 2), (2, 2, 1) })
-        {
-            var url = await servers.CreateDatabaseAsync(instance);
-            await using var member = new LocationDatabase(url);
-            await member.CreateSchemaAsync();
-            await masterDb.UpsertRowAsync(new LocDbRow(id, no, url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
-        }
-
-        foreach (var port in _nodes.Ports)
-            _nodes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = master.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
-
-        _groups = new GroupsClient(_nodes);
-    }
+    public async Task InitializeAsync() =>
+        _groups = await GroupsClient.StartAsync(servers, _nodes, [(1, 1, 1), (1, 2, 2), (2, 1, 2), (2, 2, 1)]);
 
     public async Task DisposeAsync()
     {

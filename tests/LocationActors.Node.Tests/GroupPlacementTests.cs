@@ -1,6 +1,4 @@
 using LocationActors.Cluster.LocationGroups;
-using LocationActors.Domain.LocDb;
-using LocationActors.Storage;
 using LocationActors.TestSupport;
 using Xunit.Abstractions;
 
@@ -21,27 +19,9 @@ public sealed class GroupPlacementTests(MariaDbServers servers, ITestOutputHelpe
     private readonly NodeProcesses _nodes = new(3);
     private GroupsClient _groups = null!;
 
-    public async Task InitializeAsync()
-    {
-        var master = await servers.CreateDatabaseAsync(1);
-        await using var masterDb = new MasterDatabase(master);
-        await masterDb.CreateSchemaAsync();
-        for (var id = 1; id <= Groups; id++)
-        {
-            var instance = 1 + id % 2;
-            var url = await servers.CreateDatabaseAsync(instance);
-            await using var member = new LocationDatabase(url);
-            await member.CreateSchemaAsync();
-            await masterDb.UpsertRowAsync(new LocDbRow(id, 1, url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
-        }
-
-        foreach (var port in _nodes.Ports)
-            _nodes.Start(port, new Dictionary<string, string>
-            {
-                ["LA_MASTER_DB_URL"] = master.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s", ["LA_MEMBERS_PER_GROUP"] = "1",
-            });
-        _groups = new GroupsClient(_nodes);
-    }
+    public async Task InitializeAsync() =>
+        _groups = await GroupsClient.StartAsync(servers, _nodes, Enumerable.Range(1, Groups).Select(id => (id, 1, 1 + id % 2)),
+            new Dictionary<string, string> { ["LA_MEMBERS_PER_GROUP"] = "1" });
 
     public async Task DisposeAsync()
     {

@@ -5,7 +5,9 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
+using LocationActors.Domain.LocDb;
 using LocationActors.Node.Configuration;
+using LocationActors.Storage;
 using LocationActors.TestSupport;
 
 namespace LocationActors.Node.Tests;
@@ -65,4 +67,30 @@ public sealed class GroupsClient : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _system.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
+
+    /// <summary>
+    /// A master with <c>locdb</c> rows for members on the given MariaDB instances (each member a fresh database with
+    /// Kamailio's table), and every node started on it; then a client of their groups.
+    /// </summary>
+    public static async Task<GroupsClient> StartAsync(MariaDbServers servers, NodeProcesses nodes, IEnumerable<(int Id, int No, int Instance)> members,
+        IDictionary<string, string>? environment = null)
+    {
+        var master = await servers.CreateDatabaseAsync(1);
+        await using var masterDb = new MasterDatabase(master);
+        await masterDb.CreateSchemaAsync();
+        foreach (var (id, no, instance) in members)
+        {
+            var url = await servers.CreateDatabaseAsync(instance);
+            await using var member = new LocationDatabase(url);
+            await member.CreateSchemaAsync();
+            await masterDb.UpsertRowAsync(new LocDbRow(id, no, url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
+        }
+
+        var variables = new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = master.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            variables[name] = value;
+        foreach (var port in nodes.Ports)
+            nodes.Start(port, variables);
+        return new GroupsClient(nodes);
+    }
 }
