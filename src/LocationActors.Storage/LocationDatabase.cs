@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using LocationActors.Domain.Contacts;
@@ -155,6 +156,25 @@ public sealed class LocationDatabase : SqlDatabase
             await ReplaceRowsAsync(connection, transaction, write, token);
             await transaction.CommitAsync(token);
             return (write.Count, deleted);
+        }, ct);
+    }
+
+    /// <summary>
+    /// The table's content as two numbers (row count and checksum) computed by the server, which sends no row: two
+    /// members with equal digests hold the same rows. Null when the engine cannot compute one (SQLite).
+    /// </summary>
+    public Task<TableDigest?> DigestAsync(CancellationToken ct = default)
+    {
+        if (Dialect.Digest(QuotedTable, Columns) is not { } sql)
+            return Task.FromResult<TableDigest?>(null);
+        return RunAsync<TableDigest?>($"digest {Table}", async (connection, token) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await using var reader = await command.ExecuteReaderAsync(token);
+            await reader.ReadAsync(token);
+            return new TableDigest(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture),
+                Convert.ToDecimal(reader.GetValue(1), CultureInfo.InvariantCulture));
         }, ct);
     }
 

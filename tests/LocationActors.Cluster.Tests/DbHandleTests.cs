@@ -198,6 +198,31 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
     }
 
     [Fact]
+    public async Task A_resync_copies_nothing_when_the_member_agrees_with_a_complete_one_and_everything_when_not()
+    {
+        var (handle, member) = await StartAsync();
+        await using var _ = member;
+        await using var complete = new LocationDatabase(await servers.CreateDatabaseAsync());
+        await complete.CreateSchemaAsync();
+        var rows = Enumerable.Range(0, 50).Select(i => BindingFields.Sample("s" + i, i)).ToList();
+        await member.UpsertAsync(rows);
+        await complete.UpsertAsync(rows);
+        var sameAs = new ResyncSource(2, () => new LocationDatabase(complete.Url));
+        // A snapshot that differs from both tables: with equal digests the handle trusts them and copies nothing,
+        // which shows the comparison decided (the group sends this only when memory equals the complete member).
+        var snapshot = rows.Take(10).ToList();
+
+        handle.Tell(new ResyncRows(snapshot, sameAs));
+        Assert.Equal(new Resynced(7, 10), ExpectMsg<Resynced>(TimeSpan.FromSeconds(15)));
+        Assert.Equal(50, await member.CountAsync());
+
+        await complete.DeleteByRuidAsync([rows[0].Ruid]); // now they differ: the snapshot is copied
+        handle.Tell(new ResyncRows(snapshot, sameAs));
+        Assert.Equal(new Resynced(7, 10), ExpectMsg<Resynced>(TimeSpan.FromSeconds(15)));
+        Assert.Equal(10, await member.CountAsync());
+    }
+
+    [Fact]
     public async Task Expired_rows_are_swept_in_bounded_statements_between_writes()
     {
         var (handle, reader) = await StartAsync(maxBatchRows: 10);

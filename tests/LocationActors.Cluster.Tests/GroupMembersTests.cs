@@ -135,6 +135,19 @@ public sealed class GroupMembersTests
     }
 
     [Fact]
+    public void A_resync_compares_with_a_member_that_holds_what_memory_holds()
+    {
+        var members = new GroupMembers(3);
+        Apply(members, false, Row(1), Row(2), Row(3, failover: Stamp)); // 3 was switched on again: it may lack writes
+        members.AllMissedExcept(loadedFrom: 2); // after a takeover, loaded from 2
+
+        Assert.Equal(2, members.CompleteOtherThan(1)!.No);
+        Assert.Null(members.CompleteOtherThan(2)); // 1 missed writes, 3 is recovering
+        members.MissedWrite(members.ActiveMember(2)!);
+        Assert.Null(members.CompleteOtherThan(1)); // nobody is known to hold exactly what memory holds: copy everything
+    }
+
+    [Fact]
     public void Reads_and_catch_ups_prefer_the_oldest_failover_and_members_that_hold_everything()
     {
         var members = new GroupMembers(3);

@@ -116,6 +116,8 @@ public sealed class SqliteLocationDatabaseTests : LocationDatabaseContract, IDis
 
     protected override Task<DatabaseUrl> NewDatabaseAsync() => Task.FromResult(_folder.NewDatabase());
 
+    protected override bool HasDigest => false;
+
     protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => SqliteFolder.QueryAsync(url, sql);
 
     protected override Task ExecuteAsync(DatabaseUrl url, string sql) => SqliteFolder.ExecuteAsync(url, sql);

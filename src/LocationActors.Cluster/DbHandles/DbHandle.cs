@@ -183,7 +183,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         if (_queue.Peek() is ResyncRows resync)
         {
             _queue.Dequeue();
-            _inFlight = ResyncAsync(resync.Snapshot).PipeTo(Self);
+            _inFlight = ResyncAsync(resync.Snapshot, resync.SameAs).PipeTo(Self);
             return;
         }
 
@@ -265,10 +265,17 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         }
     }
 
-    private async Task<BatchDone> ResyncAsync(IReadOnlyList<ContactBinding> snapshot)
+    private async Task<BatchDone> ResyncAsync(IReadOnlyList<ContactBinding> snapshot, ResyncSource? sameAs)
     {
         try
         {
+            if (sameAs is not null && await AgreesWithAsync(sameAs) is { } digest)
+            {
+                _log.Info("member {0} ({1}): holds the same {2} rows as member {3} (equal digests); nothing to copy", _memberNo, _database.Url,
+                    digest.Rows, sameAs.No);
+                return new BatchDone([new Resynced(_memberNo, snapshot.Count)]);
+            }
+
             var (written, deleted) = await _database.ReconcileAsync(snapshot);
             _log.Info("member {0} ({1}): resynchronised with {2} contacts: {3} written, {4} deleted", _memberNo, _database.Url,
                 snapshot.Count, written, deleted);
@@ -279,6 +286,22 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "resync", e.Message, e);
             _log.Warning("member {0} ({1}): resync failed: {2}", _memberNo, _database.Url, error.Message);
             return new BatchDone([new ResyncFailed(_memberNo, error)]);
+        }
+    }
+
+    /// <summary>This member's digest when it equals the other member's; null when they differ or either cannot say.</summary>
+    private async Task<TableDigest?> AgreesWithAsync(ResyncSource other)
+    {
+        await using var source = other.Open();
+        try
+        {
+            var (mine, theirs) = (await _database.DigestAsync(), await source.DigestAsync());
+            return mine is not null && mine == theirs ? mine : null;
+        }
+        catch (StorageException e) when (e.Database == source.Url.ToString())
+        {
+            _log.Info("member {0}: comparing with member {1} failed ({2}); copying everything", _memberNo, other.No, e.Message);
+            return null;
         }
     }
 

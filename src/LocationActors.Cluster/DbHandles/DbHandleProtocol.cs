@@ -28,7 +28,15 @@ public sealed record DeleteExpiredRows(long Now);
 public sealed record ExpiredRowsDeleted(int MemberNo, int Count);
 
 /// <summary>Make the member hold exactly these bindings (a recovered member catching up); queued in order with writes.</summary>
-public sealed record ResyncRows(IReadOnlyList<ContactBinding> Snapshot);
+/// <param name="SameAs">
+/// A member whose table the snapshot is known to equal (the one the group loaded from, having missed nothing since),
+/// or null. When both servers compute the same digest of their tables, the member already holds the snapshot and
+/// nothing is read or written: after a takeover, members that agree cost two server-side scans instead of a full read.
+/// </param>
+public sealed record ResyncRows(IReadOnlyList<ContactBinding> Snapshot, ResyncSource? SameAs = null);
+
+/// <summary>A member to compare with by digest (<see cref="ResyncRows.SameAs"/>); the member handle disposes what it opens.</summary>
+public sealed record ResyncSource(int No, Func<LocationDatabase> Open);
 
 /// <summary>
 /// Shared-databases mode: bring the member up to date from the complete member <paramref name="SourceNo"/>, whose

@@ -262,6 +262,12 @@ public sealed class GroupMembers(int membersPerGroup)
         .FirstOrDefault();
 
     /// <summary>
+    /// A member other than <paramref name="no"/> that holds exactly what the group's memory holds: it missed no write,
+    /// is not being resynchronised and is not recovering. A resync of <paramref name="no"/> compares with it first.
+    /// </summary>
+    public GroupMember? CompleteOtherThan(int no) => InReadOrder().FirstOrDefault(m => m.No != no && m.HoldsEverything && !m.IsRecovering);
+
+    /// <summary>
     /// The member to read an AOR from in shared-databases mode: the first in read order that holds everything, else
     /// (as p_usrloc reads a recovering member when no other can be read) the first at all.
     /// </summary>

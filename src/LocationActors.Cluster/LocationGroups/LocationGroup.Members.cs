@@ -141,15 +141,16 @@ public sealed partial class LocationGroup
                 var complete = !source.IsRecovering;
                 _log.Info("group {0}: member {1} catches up with member {2}{3}", _groupId, member.No, source.No,
                     complete ? "" : ", which missed writes too: nothing but expired rows is deleted");
-                var (url, options, table) = (DatabaseUrl.Parse(source.Row.Url), _settings.StorageOptions, _settings.Table);
-                member.Send(new CatchUpFrom(source.No, () => new LocationDatabase(url, options, table), complete));
+                member.Send(new CatchUpFrom(source.No, Opener(source), complete));
             }
             else
             {
                 _members.StartResync(member);
                 var snapshot = _contacts.All().ToList();
                 _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, member.No, snapshot.Count);
-                member.Send(new ResyncRows(snapshot));
+                // A member that missed nothing holds what memory holds (a write enters memory only once stored, and one
+                // it missed marks it): when the two tables' digests agree, there is nothing to copy.
+                member.Send(new ResyncRows(snapshot, _members.CompleteOtherThan(member.No) is { } same ? new ResyncSource(same.No, Opener(same)) : null));
             }
 
             foreach (var pending in _writes.InFlight)
@@ -158,6 +159,13 @@ public sealed partial class LocationGroup
                     member.Send(pending.Write);
             }
         }
+    }
+
+    /// <summary>Opens a handle of the member's database for one run (a resync's comparison or catch-up source).</summary>
+    private Func<LocationDatabase> Opener(GroupMember member)
+    {
+        var (url, options, table) = (DatabaseUrl.Parse(member.Row.Url), _settings.StorageOptions, _settings.Table);
+        return () => new LocationDatabase(url, options, table);
     }
 
     private void Resynced(Resynced done)

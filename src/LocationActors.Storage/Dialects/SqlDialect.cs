@@ -32,6 +32,12 @@ internal abstract class SqlDialect
 
     public abstract long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times);
 
+    /// <summary>
+    /// A SELECT of two numbers that stand for the whole content of <paramref name="table"/>'s <paramref name="columns"/>,
+    /// computed by the server without sending a row (count and a checksum); null when the engine has no checksum function.
+    /// </summary>
+    public virtual string? Digest(string table, IReadOnlyList<string> columns) => null;
+
     /// <summary>DELETE of at most <c>@limit</c> rows matching <paramref name="where"/>.</summary>
     public abstract string DeleteLimited(string table, string where);
 
