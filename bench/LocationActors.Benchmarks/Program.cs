@@ -5,10 +5,13 @@ using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Running;
 using LocationActors.Benchmarks;
 
-// `memory` runs the group-size report (MemoryReport); anything else goes to BenchmarkDotNet's own command line
+// `memory` runs the group-size report (MemoryReport), `resync` the resync report; anything else goes to BenchmarkDotNet's own command line
 // (--filter, --job short|medium, ...), as bench/hotpaths.sh calls it.
 if (args.Length > 0 && args[0] == "memory")
     return await MemoryReport.RunAsync(args[1..]);
+// `resync URL URL [SIZE...]`: a resync's full read against the table digests, on two MariaDB databases (ResyncReport).
+if (args.Length > 0 && args[0] == "resync")
+    return await ResyncReport.RunAsync(args[1..]);
 
 var config = DefaultConfig.Instance
     .AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.Max)

@@ -295,8 +295,8 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         await using var source = other.Open();
         try
         {
-            var (mine, theirs) = (await _database.DigestAsync(), await source.DigestAsync());
-            return mine is not null && mine == theirs ? mine : null;
+            var both = await Task.WhenAll(_database.DigestAsync(), source.DigestAsync()); // two servers, each scans its own
+            return both[0] is { } mine && mine == both[1] ? mine : null;
         }
         catch (StorageException e) when (e.Database == source.Url.ToString())
         {
