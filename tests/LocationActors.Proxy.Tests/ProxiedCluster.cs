@@ -11,7 +11,7 @@ namespace LocationActors.Proxy.Tests;
 /// groups of two members on two servers) and a proxy process in front of them, ready once its
 /// <c>/health/ready</c> says so. Everything is stopped by PID at the end.
 /// </summary>
-public sealed class ProxiedCluster : IAsyncLifetime
+public class ProxiedCluster : IAsyncLifetime
 {
     public const string AdminToken = "test-admin-token";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
@@ -41,6 +41,7 @@ public sealed class ProxiedCluster : IAsyncLifetime
     {
         await _servers.InitializeAsync();
         _layout = await TwoByTwoLayout.CreateAsync(_servers);
+        await BeforeNodesStartAsync();
         foreach (var port in Processes.Ports)
             Processes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = Master.Url.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
         StartProxy(HttpPort, AdminToken, SipPort);
@@ -48,6 +49,9 @@ public sealed class ProxiedCluster : IAsyncLifetime
         await UntilReadyAsync(Http);
         await TwoByTwoLayout.UntilSettledAsync(Http, Processes, StartTimeout);
     }
+
+    /// <summary>What a deployment of another kind puts in the databases before any node reads them.</summary>
+    protected virtual Task BeforeNodesStartAsync() => Task.CompletedTask;
 
     /// <summary>Starts a proxy (another one, or again) on <paramref name="port"/>; without a token its admin routes are off.</summary>
     public void StartProxy(int port, string? adminToken, int? sipPort = null, IDictionary<string, string>? environment = null)
