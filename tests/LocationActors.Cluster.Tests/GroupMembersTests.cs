@@ -143,6 +143,7 @@ public sealed class GroupMembersTests
 
         Assert.Equal(2, members.CompleteOtherThan(1)!.No);
         Assert.Null(members.CompleteOtherThan(2)); // 1 missed writes, 3 is recovering
+        Assert.Equal([1, 3], members.CatchingUpNumbers); // both are copied to before they are readable
         members.MissedWrite(members.ActiveMember(2)!);
         Assert.Null(members.CompleteOtherThan(1)); // nobody is known to hold exactly what memory holds: copy everything
     }

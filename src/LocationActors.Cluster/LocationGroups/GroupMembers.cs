@@ -251,6 +251,9 @@ public sealed class GroupMembers(int membersPerGroup)
     /// <summary>Every member taking traffic holds every write.</summary>
     public bool AllHoldEverything => Active.All(m => m.HoldsEverything);
 
+    /// <summary>Active members that may not hold every contact yet (a missed write, a copy in progress), by number.</summary>
+    public IReadOnlyList<int> CatchingUpNumbers => Active.Where(m => !m.HoldsEverything).Select(m => m.No).Order().ToList();
+
     /// <summary>
     /// The member a returning member catches up from in shared-databases mode: one that holds everything, a complete
     /// one (not recovering) first and then in p_usrloc's read order — two members both still recovering catch up

@@ -328,11 +328,12 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     {
         if (((ExtendedActorSystem)Context.System).Provider is not Akka.Cluster.IClusterActorRefProvider) // a group on its own (tests): no cluster to describe
             return new GroupStatus(request.RequestId, _groupId, Self.Path.Address.ToString(), state, _contacts.AorCount, _contacts.BindingCount,
-                _members.ActiveNumbers, [], [], _membersTurnedOff, _resyncsDone);
+                _members.ActiveNumbers, [], [], _membersTurnedOff, _resyncsDone, _members.CatchingUpNumbers);
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
         var up = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(ClusterConstants.LocationRole))
             .Select(m => m.Address.ToString()).Order().ToList();
         return new GroupStatus(request.RequestId, _groupId, cluster.SelfAddress.ToString(), state, _contacts.AorCount, _contacts.BindingCount,
-            _members.ActiveNumbers, up, cluster.State.SeenBy.Select(a => a.ToString()).Order().ToList(), _membersTurnedOff, _resyncsDone);
+            _members.ActiveNumbers, up, cluster.State.SeenBy.Select(a => a.ToString()).Order().ToList(), _membersTurnedOff, _resyncsDone,
+            _members.CatchingUpNumbers);
     }
 }

@@ -85,9 +85,11 @@ public sealed record GetGroupStatus(int GroupId, long RequestId, string Table = 
 /// <param name="SeenBy">The nodes known to have seen that same membership: when it equals every member, the view has converged.</param>
 /// <param name="MembersTurnedOff">Members this group turned off after too many errors since it started on its node.</param>
 /// <param name="Resyncs">Members it resynchronised since it started on its node.</param>
+/// <param name="CatchingUp">Active members that may not hold every contact yet: they missed a write, or their copy runs.</param>
 [ProtocolManifest("status")]
 public sealed record GroupStatus(long RequestId, int GroupId, string Node, string State, int AorCount, long ContactCount,
-    IReadOnlyList<int> ActiveMembers, IReadOnlyList<string> UpNodes, IReadOnlyList<string> SeenBy, int MembersTurnedOff = 0, int Resyncs = 0)
+    IReadOnlyList<int> ActiveMembers, IReadOnlyList<string> UpNodes, IReadOnlyList<string> SeenBy, int MembersTurnedOff = 0, int Resyncs = 0,
+    IReadOnlyList<int>? CatchingUp = null)
     : ILocationGroupReply;
 
 /// <summary>The REGISTER was applied (and stored per the write policy) or refused; <see cref="Bindings"/> are the AOR's valid contacts.</summary>

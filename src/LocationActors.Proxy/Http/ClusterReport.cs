@@ -15,7 +15,8 @@ public static class ClusterReport
         {
             var members = rows.Where(r => r.Id == g.Id && g.Id > 0).OrderBy(r => r.No).Select(r => new MemberJson(
                 r.No, r.Url, StatusName(r.Status), r.Errors, LocDbRow.IsReset(r.Failover) ? null : ContactJson.Iso(r.Failover), r.Spare, r.RiskGroup,
-                g.Status?.ActiveMembers.Contains(r.No) == true, r.Status == LocDbStatus.On && LocDbRow.IsReset(r.Failover))).ToList();
+                g.Status?.ActiveMembers.Contains(r.No) == true,
+                r.Status == LocDbStatus.On && LocDbRow.IsReset(r.Failover) && g.Status?.CatchingUp?.Contains(r.No) != true)).ToList();
             return new GroupJson(g.Table, g.Id, g.Status?.Node, g.Status?.State ?? "unavailable", g.Status?.AorCount, g.Status?.ContactCount,
                 g.Status?.MembersTurnedOff, g.Status?.Resyncs, members, g.Problem);
         }).ToList();
