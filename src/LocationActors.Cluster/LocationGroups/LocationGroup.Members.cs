@@ -153,10 +153,14 @@ public sealed partial class LocationGroup
                 member.Send(new ResyncRows(snapshot, _members.CompleteOtherThan(member.No) is { } same ? new ResyncSource(same.No, Opener(same)) : null));
             }
 
+            // The copy holds what memory holds, which a write still in flight has not entered: whether the member
+            // stored it already, has it queued before the copy, or never got it, the copy would leave it without it.
+            // So every write in flight goes to it again, after the copy (writes by ruid: a second time changes nothing).
+            // Its answer counts unless it stored the write already.
             foreach (var pending in _writes.InFlight)
             {
-                if (pending.AskAgain(member.No)) // writes still in flight elsewhere, which it has not stored
-                    member.Send(pending.Write);
+                pending.AskAgain(member.No);
+                member.Send(pending.Write);
             }
         }
     }
