@@ -1,5 +1,5 @@
 # bench/deployment.sh - sourced by the bench scripts: starts scripts/run-local.sh on ports of its own (nodes 24053-24055,
-# HTTP 28080, SIP 25060, MariaDB from port 3437) with a throw-away data folder, waits until it serves, and stops
+# HTTP 28080, SIP 25060, MariaDB from port 3437) with a throw-away data folder (the caller's $bench_data when set), waits until it serves, and stops
 # everything it started (by PID) when the calling script exits. Sets $data, $seeds, $http, $sip_port and $deployment
 # (run-local's PID; the nodes and the proxy are its children).
 #
@@ -8,7 +8,7 @@
 # uses instances 1 and 2). A caller with processes of its own names its clean-up function in $bench_cleanup: there is
 # one EXIT trap, and it runs that function before stopping the deployment.
 
-data="$(mktemp -d -t la-bench.XXXXXX)"
+data="${bench_data:-$(mktemp -d -t la-bench.XXXXXX)}"
 read -r -a bench_node_ports <<<"${LA_BENCH_NODE_PORTS:-24053 24054 24055}"
 seeds=$(printf 'akka.tcp://location@127.0.0.1:%s,' "${bench_node_ports[@]}"); seeds=${seeds%,}
 http="127.0.0.1:${LA_BENCH_HTTP_PORT:-28080}"

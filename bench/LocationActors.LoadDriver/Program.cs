@@ -31,4 +31,36 @@ sipLatency.SetAction(async (result, ct) => await SipLatency.RunAsync(
     SipLatency.Users(result.GetValue(prefix)!, result.GetValue(users), result.GetValue(usersFile)),
     result.GetValue(rate), result.GetValue(count), result.GetValue(localPort), Console.Out, ct));
 
-return await new RootCommand("LocationActors load drivers") { lookups, sipLatency }.Parse(args).InvokeAsync();
+var storedPrefix = new Option<string>("--prefix") { Description = "stored users' names: PREFIX000000001 ... (those of --group)", DefaultValueFactory = _ => "49" };
+var storedGroup = new Option<int>("--group") { Description = "the group whose users are stored (p_usrloc's hash)", DefaultValueFactory = _ => 1 };
+var groupCount = new Option<int>("--groups") { Description = "the number of groups N", DefaultValueFactory = _ => 2 };
+var contacts = new Option<int>("--contacts") { Description = "stored users (one contact each)", DefaultValueFactory = _ => 100_000 };
+var members = new Option<string[]>("--member") { Description = "a member database URL of the group (repeat)", Required = true, AllowMultipleArgumentsPerToken = true };
+var bulkLoad = new Command("bulk-load", "stores users' contacts straight into a group's member databases, before any node reads them")
+{
+    members, storedPrefix, storedGroup, groupCount, contacts,
+};
+bulkLoad.SetAction(async (result, ct) => await StoredUsers.LoadAsync(result.GetValue(members)!, result.GetValue(storedPrefix)!, result.GetValue(storedGroup),
+    result.GetValue(groupCount), result.GetValue(contacts), Console.Out, ct));
+
+var proxyHttp = new Option<string>("--http") { Description = "the proxy's HTTP API, host:port (GET /v1/cluster)", DefaultValueFactory = _ => "127.0.0.1:8080" };
+var pidDir = new Option<string>("--pid-dir") { Description = "the deployment's PID files (node-PORT.pid, proxy.pid; scripts/run-local.sh's data/run)", Required = true };
+var lookupRate = new Option<int>("--lookup-rate") { Description = "INVITEs per second, each for a stored user", DefaultValueFactory = _ => 500 };
+var registerRate = new Option<int>("--register-rate") { Description = "REGISTERs of new users per second", DefaultValueFactory = _ => 200 };
+var duration = new Option<int>("--seconds") { Description = "how long requests are sent", DefaultValueFactory = _ => 150 };
+var killAfter = new Option<int>("--kill-after") { Description = "seconds of load before the group's node is SIGKILLed", DefaultValueFactory = _ => 30 };
+var failover = new Command("failover-load", "kills the node hosting a group under SIP load with retransmissions and counts what failed; prints a timeline and a summary line")
+{
+    target, proxyHttp, pidDir, storedPrefix, storedGroup, groupCount, contacts, lookupRate, registerRate, duration, killAfter,
+};
+failover.SetAction(async (result, ct) =>
+{
+    var group = result.GetValue(storedGroup);
+    var stored = StoredUsers.Of(result.GetValue(storedPrefix)!, group, result.GetValue(groupCount), result.GetValue(contacts)).ToList();
+    var settings = new FailoverLoad.Settings(System.Net.IPEndPoint.Parse(result.GetValue(target)!), new Uri($"http://{result.GetValue(proxyHttp)}"),
+        result.GetValue(pidDir)!, stored, result.GetValue(lookupRate), result.GetValue(registerRate), TimeSpan.FromSeconds(result.GetValue(duration)),
+        TimeSpan.FromSeconds(result.GetValue(killAfter)), group);
+    return await FailoverLoad.RunAsync(settings, Console.Out, ct);
+});
+
+return await new RootCommand("LocationActors load drivers") { lookups, sipLatency, bulkLoad, failover }.Parse(args).InvokeAsync();

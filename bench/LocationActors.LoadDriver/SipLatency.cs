@@ -42,7 +42,7 @@ public static class SipLatency
             WaitUntil(start + (long)(i * (double)Stopwatch.Frequency / rate));
             var user = users[i % users.Count];
             var callId = $"{runId}-{i}";
-            var request = scenario == "invite" ? Invite(user, callId, local, i) : Register(user, callId, local, target, i);
+            var request = scenario == "invite" ? SipText.Invite(user, callId, local, $"lat{i}") : SipText.Register(user, callId, local, target, $"lat{i}", cseq: 2, "sip-latency");
             sentAt[callId] = Stopwatch.GetTimestamp();
             try
             {
@@ -110,71 +110,15 @@ public static class SipLatency
             var text = Encoding.ASCII.GetString(buffer, 0, length);
             if (!text.StartsWith("SIP/2.0 ", StringComparison.Ordinal) || !int.TryParse(text.AsSpan(8, 3), out var status) || status < 200)
                 continue; // a request, or a provisional answer
-            var callId = Header(text, "Call-ID");
+            var callId = SipText.Header(text, "Call-ID");
             if (callId is null || !sentAt.TryRemove(callId, out var sent))
                 continue; // a retransmitted answer
-            if (status != expected || (scenario == "invite" && Header(text, "Contact") is null))
+            if (status != expected || (scenario == "invite" && SipText.Header(text, "Contact") is null))
                 Interlocked.Increment(ref wrong.Value);
             else
                 latencies.Add((now - sent) * 1000.0 / Stopwatch.Frequency);
             if (scenario == "invite")
-                socket.Send(Ack(text, callId));
+                socket.Send(SipText.Ack(text, callId));
         }
-    }
-
-    private static string? Header(string message, string name)
-    {
-        foreach (var line in message.Split("\r\n"))
-        {
-            if (line.Length == 0)
-                break;
-            if (line.StartsWith(name, StringComparison.OrdinalIgnoreCase) && line.Length > name.Length && line[name.Length] == ':')
-                return line[(name.Length + 1)..].Trim();
-        }
-
-        return null;
-    }
-
-    private static byte[] Invite(string user, string callId, IPEndPoint local, int i) => Encoding.ASCII.GetBytes(
-        $"INVITE sip:{user}@example.com SIP/2.0\r\n" +
-        $"Via: SIP/2.0/UDP {local};branch=z9hG4bK-{callId}\r\n" +
-        $"From: <sip:caller@example.com>;tag=lat{i}\r\n" +
-        $"To: <sip:{user}@example.com>\r\n" +
-        $"Call-ID: {callId}\r\n" +
-        "CSeq: 1 INVITE\r\n" +
-        $"Contact: <sip:caller@{local}>\r\n" +
-        "Max-Forwards: 70\r\n" +
-        "Content-Length: 0\r\n\r\n");
-
-    /// <summary>A REGISTER of the user's contact at this socket: a refresh when the user registered it before.</summary>
-    private static byte[] Register(string user, string callId, IPEndPoint local, IPEndPoint target, int i) => Encoding.ASCII.GetBytes(
-        $"REGISTER sip:{target} SIP/2.0\r\n" +
-        $"Via: SIP/2.0/UDP {local};branch=z9hG4bK-{callId}\r\n" +
-        $"From: <sip:{user}@example.com>;tag=lat{i}\r\n" +
-        $"To: <sip:{user}@example.com>\r\n" +
-        $"Call-ID: {callId}\r\n" +
-        "CSeq: 2 REGISTER\r\n" +
-        $"Contact: <sip:{user}@{local}>\r\n" +
-        "Max-Forwards: 70\r\n" +
-        "Expires: 3600\r\n" +
-        "User-Agent: sip-latency\r\n" +
-        "Content-Length: 0\r\n\r\n");
-
-    /// <summary>The ACK of a non-2xx final answer (RFC 3261 17.1.1.3): the INVITE's Via branch, the answer's To tag.</summary>
-    private static byte[] Ack(string response, string callId)
-    {
-        var via = Header(response, "Via");
-        var from = Header(response, "From");
-        var to = Header(response, "To");
-        var uri = to is null ? "sip:unknown@example.com" : to[(to.IndexOf('<') + 1)..to.IndexOf('>')];
-        return Encoding.ASCII.GetBytes(
-            $"ACK {uri} SIP/2.0\r\n" +
-            $"Via: {via}\r\n" +
-            $"From: {from}\r\n" +
-            $"To: {to}\r\n" +
-            $"Call-ID: {callId}\r\n" +
-            "CSeq: 1 ACK\r\n" +
-            "Max-Forwards: 70\r\n" +
-            "Content-Length: 0\r\n\r\n");
     }
 }

@@ -213,13 +213,31 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
         var snapshot = rows.Take(10).ToList();
 
         handle.Tell(new ResyncRows(snapshot, sameAs));
+        ExpectMsg(new CopyUnderway(7), TimeSpan.FromSeconds(15)); // the member answered: writes need not wait for the copy
         Assert.Equal(new Resynced(7, 10), ExpectMsg<Resynced>(TimeSpan.FromSeconds(15)));
         Assert.Equal(50, await member.CountAsync());
 
         await complete.DeleteByRuidAsync([rows[0].Ruid]); // now they differ: the snapshot is copied
         handle.Tell(new ResyncRows(snapshot, sameAs));
+        ExpectMsg(new CopyUnderway(7), TimeSpan.FromSeconds(15));
         Assert.Equal(new Resynced(7, 10), ExpectMsg<Resynced>(TimeSpan.FromSeconds(15)));
         Assert.Equal(10, await member.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_member_whose_table_does_not_answer_fails_its_copy_without_saying_it_is_under_way()
+    {
+        var (handle, member) = await StartAsync();
+        await using var _ = member;
+        await servers.ExecuteAsync(1, "RENAME TABLE location TO location_away", member.Url.Database);
+
+        handle.Tell(new ResyncRows([BindingFields.Sample("t1")], null));
+        // The group keeps waiting for this member in writes, as p_usrloc's all-active does for a failing member.
+        var heard = new List<object>();
+        do
+            heard.Add(ReceiveOne(TimeSpan.FromSeconds(15)) ?? throw new TimeoutException("no answer to the copy"));
+        while (heard[^1] is not ResyncFailed);
+        Assert.DoesNotContain(heard, m => m is CopyUnderway);
     }
 
     [Fact]

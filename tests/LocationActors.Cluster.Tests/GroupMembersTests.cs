@@ -95,6 +95,30 @@ public sealed class GroupMembersTests
     }
 
     [Fact]
+    public void Writes_wait_for_every_active_member_but_one_whose_copy_is_under_way()
+    {
+        var members = new GroupMembers(2);
+        Apply(members, false, Row(1), Row(2));
+        var (first, second) = (members.ActiveMember(1)!, members.ActiveMember(2)!);
+        members.MissedWrite(second);
+        members.StartResync(second);
+        Assert.Equal([1, 2], members.AwaitedNumbers); // its database has not answered yet
+
+        members.CopyBegan(second);
+        Assert.Equal([1], members.AwaitedNumbers);
+        members.MissedWrite(first);
+        members.StartResync(first);
+        members.CopyBegan(first);
+        Assert.Equal([1, 2], members.AwaitedNumbers); // every member copied to: writes wait for them all
+
+        members.ResyncFailed(first);
+        members.CompleteResync(second);
+        Assert.Equal([1, 2], members.AwaitedNumbers);
+        members.CopyBegan(second); // no copy in flight: nothing changes
+        Assert.Equal([1, 2], members.AwaitedNumbers);
+    }
+
+    [Fact]
     public void A_member_that_missed_a_write_during_its_resync_needs_another_one()
     {
         var members = new GroupMembers(2);

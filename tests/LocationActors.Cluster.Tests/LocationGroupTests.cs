@@ -502,6 +502,43 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         Assert.Equal(healthy, await RowsAsync(_member2)); // ruid by ruid, field by field
     }
 
+    [Fact]
+    public async Task A_write_is_answered_without_waiting_for_a_copy_to_a_returning_member_and_lands_on_it_after_the_copy()
+    {
+        var group = StartGroup(layout: Layout(second: LocDbStatus.Off));
+        foreach (var user in new[] { "tam", "tia" })
+            Ask<RegisterResult>(group, Register(user, "c1", 1, Contact($"sip:{user}@a")));
+        // The copy to member 2 hangs on its table, which another session holds for reading: the member answers (its
+        // copy is under way), but the copy's writes wait.
+        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member2.Url));
+        await locker.OpenAsync();
+        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location READ", locker))
+            await lockTable.ExecuteNonQueryAsync();
+        group.Tell(new GroupLayout(1, 1, [Row(1, _member1), Row(2, _member2) with { Failover = BindingFields.Now }]), _config.Ref);
+        await AwaitAssertAsync(async () => Assert.True(await WaitingForLockAsync(_member2)), Wait, TimeSpan.FromMilliseconds(50));
+
+        // Answered while member 2 cannot take it: memory and member 1 hold it, member 2 gets it behind the copy.
+        var answer = Ask<RegisterResult>(group, Register("tom", "c1", 1, Contact("sip:tom@a")));
+        Assert.Equal(RegisterAction.Inserted, answer.Action);
+        Assert.Single(await _member1.LoadAorAsync("tom", null));
+        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
+            await unlock.ExecuteNonQueryAsync();
+
+        Assert.Equal(2, _config.FishForMessage<ChangeMember>(c => c.Change == MemberChange.EndRecovery, Wait).No);
+        await AwaitAssertAsync(async () => Assert.Equal(await RowsAsync(_member1), await RowsAsync(_member2)), Wait, TimeSpan.FromMilliseconds(100));
+        Assert.Equal(3, (await RowsAsync(_member2)).Count);
+    }
+
+    /// <summary>Whether a statement on <paramref name="db"/>'s server waits for a table lock.</summary>
+    private static async Task<bool> WaitingForLockAsync(LocationDatabase db)
+    {
+        await using var connection = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(db.Url));
+        await connection.OpenAsync();
+        await using var command = new MySqlConnector.MySqlCommand(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND STATE LIKE '%lock%' AND INFO IS NOT NULL AND ID <> CONNECTION_ID()", connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
     private static async Task<List<ContactBinding>> RowsAsync(LocationDatabase db)
     {
         var rows = new List<ContactBinding>();
@@ -623,7 +660,8 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         group.Tell(new GroupLayout(1, 1, [Row(1, _member1), Row(2, moved)]), _config.Ref);
 
         Assert.Equal(RegisterAction.Updated, Ask<RegisterResult>(group, Register("pam", "c1", 2, Contact("sip:pam@a"))).Action);
-        Assert.Single(await moved.LoadAorAsync("pam", null));
+        // The new database is copied to first; the write lands on top of the copy (answered without waiting for it).
+        await AwaitAssertAsync(async () => Assert.Equal(2, Assert.Single(await moved.LoadAorAsync("pam", null)).CSeq), Wait, TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]

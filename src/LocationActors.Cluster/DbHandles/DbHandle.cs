@@ -267,8 +267,10 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
 
     private async Task<BatchDone> ResyncAsync(IReadOnlyList<ContactBinding> snapshot, ResyncSource? sameAs)
     {
+        var (parent, self) = (Context.Parent, Self);
         try
         {
+            await AnnounceCopyAsync(parent, self);
             if (sameAs is not null && await AgreesWithAsync(sameAs) is { } digest)
             {
                 _log.Info("member {0} ({1}): holds the same {2} rows as member {3} (equal digests); nothing to copy", _memberNo, _database.Url,
@@ -289,6 +291,13 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>Tells the group the copy is under way once this member's table answers (captured: no actor context after an await).</summary>
+    private async Task AnnounceCopyAsync(IActorRef parent, IActorRef self)
+    {
+        await _database.ProbeAsync();
+        parent.Tell(new CopyUnderway(_memberNo), self);
+    }
+
     /// <summary>This member's digest when it equals the other member's; null when they differ or either cannot say.</summary>
     private async Task<TableDigest?> AgreesWithAsync(ResyncSource other)
     {
@@ -307,9 +316,11 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
 
     private async Task<BatchDone> CatchUpAsync(CatchUpFrom catchUp)
     {
+        var (parent, self) = (Context.Parent, Self);
         var source = catchUp.OpenSource();
         try
         {
+            await AnnounceCopyAsync(parent, self);
             var report = await SharedCatchUp.RunAsync(source, _database, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), catchUp.SourceComplete);
             _log.Info("member {0} ({1}): caught up with member {2}: {3}", _memberNo, _database.Url, catchUp.SourceNo, report);
             return new BatchDone([new Resynced(_memberNo, report.CompleteRows)]);

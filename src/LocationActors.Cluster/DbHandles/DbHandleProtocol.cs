@@ -49,6 +49,12 @@ public sealed record ResyncSource(int No, Func<LocationDatabase> Open);
 /// </param>
 public sealed record CatchUpFrom(int SourceNo, Func<LocationDatabase> OpenSource, bool SourceComplete = true);
 
+/// <summary>
+/// The member's database answered as its copy (a resync or catch-up) began: the group no longer waits for it in
+/// writes, which land behind the copy. A member that cannot answer is still waited for, as p_usrloc's all-active does.
+/// </summary>
+public sealed record CopyUnderway(int MemberNo);
+
 /// <summary>The member now holds the snapshot, or caught up with the complete member (and, after it, every write that followed).</summary>
 /// <param name="Count">Contacts in the snapshot, or rows read on the complete member.</param>
 public sealed record Resynced(int MemberNo, long Count);

@@ -25,6 +25,9 @@ public sealed class GroupMember(LocDbRow row)
     /// <summary>Errors counted against it, as <c>locdb</c> knows them (counts of ours may still be on their way).</summary>
     public int Errors { get; internal set; }
 
+    /// <summary>Its copy (<see cref="Resync"/>) is under way: its database answered when the copy began.</summary>
+    public bool CopyUnderway { get; internal set; }
+
     /// <summary>Turned off here, when <c>locdb</c>'s row had this failover stamp: it stays out until that row changes.</summary>
     public long? TurnedOffAt { get; internal set; }
 
@@ -79,6 +82,21 @@ public sealed class GroupMembers(int membersPerGroup)
     public IEnumerable<GroupMember> Active => _byNo.Values.Where(m => m.TakesTraffic);
 
     public IReadOnlyList<int> ActiveNumbers => Active.Select(m => m.No).ToList();
+
+    /// <summary>
+    /// The active members a write waits for: all but those being copied to (a resync or catch-up under way), which get
+    /// the write queued behind the copy. A copy of a million rows takes most of a minute, and every write would wait
+    /// for it; memory and the other members hold the write meanwhile, as they do while a member is off. A member whose
+    /// database did not answer when its copy began is waited for: p_usrloc's all-active fails writes on a failing
+    /// member until the error threshold turns it off. When every active member is being copied to, the write waits
+    /// for them all.
+    /// </summary>
+    public IReadOnlyList<int> AwaitedNumbers => Active.Where(m => !m.CopyUnderway).Select(m => m.No).ToList() is { Count: > 0 } awaited
+        ? awaited
+        : ActiveNumbers;
+
+    /// <summary>The member's database answered as its copy began (ignored when no copy is in flight).</summary>
+    public void CopyBegan(GroupMember member) => member.CopyUnderway = member.Resync is not null;
 
     public bool Any => Active.Any();
 
@@ -147,7 +165,7 @@ public sealed class GroupMembers(int membersPerGroup)
     {
         var handle = member.Handle;
         member.Handle = null;
-        member.Resync = null;
+        (member.Resync, member.CopyUnderway) = (null, false);
         member.MissedWrites = member.MissedDuringResync = member.WaitingForSource = false;
         return handle;
     }
@@ -156,7 +174,7 @@ public sealed class GroupMembers(int membersPerGroup)
     public void ReplaceHandle(GroupMember member, IActorRef handle, bool serving)
     {
         member.Handle = handle;
-        member.Resync = null;
+        (member.Resync, member.CopyUnderway) = (null, false);
         member.MissedDuringResync = false;
         if (serving)
             member.MissedWrites = true;
@@ -238,6 +256,7 @@ public sealed class GroupMembers(int membersPerGroup)
         if (member.Resync is not { } resync)
             return null;
         member.Resync = null;
+        member.CopyUnderway = false;
         if (!member.MissedDuringResync)
             member.MissedWrites = false;
         member.MissedDuringResync = false;
@@ -246,7 +265,7 @@ public sealed class GroupMembers(int membersPerGroup)
     }
 
     /// <summary>The resync failed or was lost: it is tried again at the next watch tick.</summary>
-    public void ResyncFailed(GroupMember member) => member.Resync = null;
+    public void ResyncFailed(GroupMember member) => (member.Resync, member.CopyUnderway) = (null, false);
 
     /// <summary>Every member taking traffic holds every write.</summary>
     public bool AllHoldEverything => Active.All(m => m.HoldsEverything);

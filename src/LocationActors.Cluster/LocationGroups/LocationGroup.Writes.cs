@@ -67,8 +67,8 @@ public sealed partial class LocationGroup
         if (!_members.Any)
             replyTo.Tell(new GroupUnavailable(request.RequestId, _groupId, $"group {_groupId} has no active member database"));
         else if (_writes.Begin(replyTo, change.Reply, request.RequestId, request.Aor.Value, change.Next, change.Upserts, change.Deletes,
-                     _members.ActiveNumbers) is { } pending)
-            foreach (var member in _members.Active)
+                     _members.AwaitedNumbers) is { } pending)
+            foreach (var member in _members.Active) // a member being copied to too: the write lands on top of the copy
                 member.Send(pending.Write);
         else
             replyTo.Tell(change.Reply);
@@ -83,6 +83,15 @@ public sealed partial class LocationGroup
     /// <summary>One member's answer for one write; the caller hears the write policy's verdict once every member answered.</summary>
     private void Settle(long seq, int memberNo, string? error, bool refused = false)
     {
+        if (!_writes.Awaits(seq, memberNo))
+        {
+            // A write no longer waiting for this member (sent to it while it was being copied to, or sent again after a
+            // copy) failed there: the member misses it.
+            if (error is not null && !refused && _members.ActiveMember(memberNo) is { } member)
+                MissedWrites([member]);
+            return;
+        }
+
         if (_writes.Settle(seq, memberNo, error, refused) is not { } pending)
             return;
         // A member that failed and has left traffic since no longer counts: it gets a resync when it returns.
@@ -107,13 +116,18 @@ public sealed partial class LocationGroup
         _contacts.Set(pending.Key, pending.Next);
         _load?.Settle(pending.Key); // (it was, by the read before the change)
         var missed = pending.MissingOn(_members.TakesTraffic);
-        foreach (var member in missed.Select(no => _members.ActiveMember(no)!))
+        MissedWrites(missed.Select(no => _members.ActiveMember(no)!));
+        _writes.Stored(pending, missed);
+    }
+
+    /// <summary>Members that stay in traffic missed a write: they are resynchronised; beside other writers, locdb says so.</summary>
+    private void MissedWrites(IEnumerable<GroupMember> members)
+    {
+        foreach (var member in members)
         {
             if (_members.MissedWrite(member) && _settings.SharedDatabases)
                 _clusterConfig.Tell(new ChangeMember(_groupId, member.No, MemberChange.MarkRecovering, "missed a write the other members stored"));
         }
-
-        _writes.Stored(pending, missed);
     }
 
     private GroupUnavailable Unavailable(PendingWrite pending) => new(pending.RequestId, _groupId,

@@ -165,6 +165,11 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         Receive<IWithGroupId>(other => Sender.Tell(_partition.Misrouted(other)));
         MemberAnswers();
         Receive<Resynced>(Resynced);
+        Receive<CopyUnderway>(underway =>
+        {
+            if (_members.WithHandle(Sender) is { } member && member.No == underway.MemberNo)
+                _members.CopyBegan(member);
+        });
         Receive<ResyncFailed>(failed =>
         {
             if (_members.WithHandle(Sender) is not { No: var no } member || no != failed.MemberNo)

@@ -16,7 +16,7 @@ namespace LocationActors.Proxy.Client;
 /// One sender matters: the receptionist builds a response tunnel per distinct sender, so an Ask straight through the
 /// cluster client (a new temporary sender each time) is 3-4 times slower (akka-notes §3).
 /// Every request is safe to repeat, so one that gets no answer within the attempt timeout is sent again (sharding may
-/// drop messages while a group moves); when the request timeout passes, or too many requests are in flight, the
+/// drop messages while a group moves), after waits that double up to <see cref="MaxAttemptBackoff"/> attempt timeouts; when the request timeout passes, or too many requests are in flight, the
 /// caller hears <see cref="ClusterUnavailable"/> — it never waits without bound.
 /// A group's request goes first to the node hosting the group, through a cluster client of that node's own (a child
 /// of this actor): the contact points' receptionist would forward it to that node and relay the answer back, two more
@@ -37,6 +37,14 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     /// <summary>A group that is loading its contacts asks to be tried again shortly.</summary>
     private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The wait between copies of an unanswered request doubles from the attempt timeout up to this many attempt
+    /// timeouts (RFC 3261's T1 to T2). A copy only helps when one was lost (sent to a node that died); while a group
+    /// moves, every copy sent waits in the shard region's buffer and reaches the group's new home, which must then work
+    /// through them all: at one copy per second per waiting request, a node downed in 15 s under 350 requests/s piled
+    /// up some 40,000 of them (bench/failover.sh).
+    /// </summary>
+    private const int MaxAttemptBackoff = 4;
 
     private readonly IActorRef _client;
     private readonly ClusterClientOptions _options;
@@ -77,7 +85,7 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             }
 
             var now = _clock.Elapsed;
-            var pending = new Pending(Sender, message, now + _options.AttemptTimeout, now + _options.RequestTimeout);
+            var pending = new Pending(Sender, message, now + _options.AttemptTimeout, now + _options.RequestTimeout, send.Abandoned);
             _pending[id] = pending;
             pending.DirectNode = Send(message, DirectNodeOf(message, now));
         });
@@ -181,10 +189,17 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
     {
         var now = _clock.Elapsed;
         List<long>? expired = null;
+        List<long>? abandoned = null;
         foreach (var (id, pending) in _pending)
         {
             if (now < pending.AttemptDue)
                 continue;
+            if (pending.Abandoned.IsCancellationRequested)
+            {
+                (abandoned ??= []).Add(id);
+                continue;
+            }
+
             if (now >= pending.Deadline)
             {
                 (expired ??= []).Add(id);
@@ -195,12 +210,15 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
             if (pending.DirectNode is { } node && _lastDirectAnswer.GetValueOrDefault(node, TimeSpan.MinValue) < pending.AttemptDue - _options.AttemptTimeout)
                 Suspect(node, now);
             pending.DirectNode = null;
-            pending.AttemptDue = now + _options.AttemptTimeout;
+            pending.Backoff = Math.Min(pending.Backoff * 2, MaxAttemptBackoff);
+            pending.AttemptDue = now + _options.AttemptTimeout * pending.Backoff;
             // The first attempt may have been applied and only its answer lost: the copy says it is one.
             pending.Message = ((IClusterRequest)pending.Message).AsRepeat();
             Send(pending.Message);
         }
 
+        foreach (var id in abandoned ?? [])
+            _pending.Remove(id);
         if (expired is null)
             return;
         if (!_unreachableLogged)
@@ -219,7 +237,7 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
         : throw new ArgumentException($"{request.GetType().Name} is not a request the location cluster answers", nameof(request));
 
     /// <summary>A request waiting for its answer: when to send it again, and when to give up.</summary>
-    private sealed class Pending(IActorRef replyTo, object message, TimeSpan attemptDue, TimeSpan deadline)
+    private sealed class Pending(IActorRef replyTo, object message, TimeSpan attemptDue, TimeSpan deadline, CancellationToken abandoned)
     {
         public IActorRef ReplyTo { get; } = replyTo;
 
@@ -228,6 +246,12 @@ public sealed class LocationProxy : ReceiveActor, IWithTimers
         public TimeSpan AttemptDue { get; set; } = attemptDue;
 
         public TimeSpan Deadline { get; } = deadline;
+
+        /// <summary>Cancelled when the caller no longer wants the answer.</summary>
+        public CancellationToken Abandoned { get; } = abandoned;
+
+        /// <summary>The wait before the next copy, in attempt timeouts.</summary>
+        public int Backoff { get; set; } = 1;
 
         /// <summary>The node the pending attempt went to directly; null when it went through the contact points.</summary>
         public string? DirectNode { get; set; }

@@ -7,9 +7,10 @@ namespace LocationActors.Proxy.Client;
 /// Ask the <see cref="LocationProxy"/> to get <paramref name="Request"/> answered by the cluster: a group request
 /// (<see cref="IWithGroupId"/>) or a gateway request (<see cref="IGatewayRequest"/>). Its <c>RequestId</c> is
 /// replaced by the proxy's own. The answer is the cluster's reply (an <see cref="ILocationGroupReply"/>) or
-/// <see cref="ClusterUnavailable"/>.
+/// <see cref="ClusterUnavailable"/>. Once <paramref name="Abandoned"/> is cancelled (the caller got its answer
+/// elsewhere, or went away) the request is sent no more, and dropped.
 /// </summary>
-public sealed record SendToCluster(object Request);
+public sealed record SendToCluster(object Request, CancellationToken Abandoned = default);
 
 /// <summary>No answer came in time (the cluster is unreachable or slow), or too many requests are in flight.</summary>
 public sealed record ClusterUnavailable(string Reason);

@@ -61,17 +61,26 @@ public sealed class LocationService(IActorRef proxy, ClusterViewSource view, Tim
         var group = GroupOf(aor);
         if (group.Failure is { } failure)
             return failure;
-        var asked = AskAsync<LookupResult>(new LookupContacts(group.Value, 0, aor, methodBit, Table), ct);
+        using var clusterAsk = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var asked = AskAsync<LookupResult>(new LookupContacts(group.Value, 0, aor, methodBit, Table), clusterAsk.Token);
         if (memberReads is not { Enabled: true } reads || View.State?.Reading is not { } reading)
             return await asked;
-        if (await Task.WhenAny(asked, Task.Delay(reads.After, ct)) == asked && asked.Result.Failure is not { Kind: FailureKind.Unavailable })
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var first = await Task.WhenAny(asked, Task.Delay(reads.After, patience.Token));
+        await patience.CancelAsync(); // no timer left behind per lookup
+        if (first == asked && asked.Result.Failure is not { Kind: FailureKind.Unavailable })
             return asked.Result;
+
         // The group has not answered in time (its node may be being downed) or cannot answer: read its member, as
         // p_usrloc reads on every request. The group's own answer wins if it comes first.
         var read = reads.LookupAsync(reading, Table, group.Value, aor, methodBit, ct);
         if (await Task.WhenAny(asked, read) == asked && asked.Result.Failure is not { Kind: FailureKind.Unavailable })
             return asked.Result;
-        return await read is { } fromMember ? fromMember : await asked;
+        if (await read is not { } fromMember)
+            return await asked;
+        // Answered: the proxy stops sending the group copies of this lookup, which would only pile up where it moves.
+        await clusterAsk.CancelAsync();
+        return fromMember;
     }
 
     public async Task<Result<RegisterResult>> RegisterAsync(RegisterRequest request, CancellationToken ct = default)
@@ -136,7 +145,11 @@ public sealed class LocationService(IActorRef proxy, ClusterViewSource view, Tim
         object answer;
         try
         {
-            answer = await proxy.Ask<object>(new SendToCluster(request), _askTimeout, ct);
+            answer = await proxy.Ask<object>(new SendToCluster(request, ct), _askTimeout, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new Failure(FailureKind.Unavailable, "the caller no longer waits for the answer");
         }
         catch (AskTimeoutException)
         {
