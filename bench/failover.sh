@@ -9,7 +9,7 @@
 # the node and group 1 served again, failed lookups and REGISTERs (and those after the downing), the window of slow or
 # failed answers, peak RSS, and acknowledged registrations not found afterwards. Everything on loopback, stopped by PID.
 #
-#   bench/failover.sh [--contacts N] [--lookup-rate R] [--register-rate R] [--seconds S] [--kill-after S] [--keep-logs DIR]
+#   bench/failover.sh [--contacts N] [--lookup-rate R] [--register-rate R] [--seconds S] [--kill-after S] [--keep-logs DIR] [--trace CSV]
 #
 # Defaults: 1,000,000 contacts, 500 lookups/s and 200 REGISTERs/s for 150 s, the kill after 30 s (the run).
 
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --contacts) contacts=$2; shift 2 ;;
     --keep-logs) keep_logs=$2; shift 2 ;;
-    --lookup-rate|--register-rate|--seconds|--kill-after) driver_args+=("$1" "$2"); shift 2 ;;
+    --lookup-rate|--register-rate|--seconds|--kill-after|--trace) driver_args+=("$1" "$2"); shift 2 ;;
     *) echo "bench/failover.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

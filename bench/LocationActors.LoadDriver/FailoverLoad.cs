@@ -25,7 +25,7 @@ public static class FailoverLoad
     private const int GiveUpMs = 64 * T1;
 
     public sealed record Settings(IPEndPoint Target, Uri ProxyHttp, string PidDir, IReadOnlyList<string> Stored, int LookupRate, int RegisterRate,
-        TimeSpan Duration, TimeSpan KillAfter, int Group);
+        TimeSpan Duration, TimeSpan KillAfter, int Group, string? TracePath = null);
 
     private sealed class Transaction(string callId, bool lookup, string user, byte[] request, long sentAt)
     {
@@ -138,6 +138,9 @@ public static class FailoverLoad
         await watching;
         var lost = await CountLostAsync(http, all.Where(t => !t.Lookup && t.Right).Select(t => t.User).ToList(), ct);
         Report(all, observed, lost, output);
+        if (settings.TracePath is { } trace)
+            await File.WriteAllLinesAsync(trace, all.Select(t => FormattableString.Invariant(
+                $"{(t.SentAt - start) / (double)Stopwatch.Frequency:0.000},{(t.Lookup ? "INVITE" : "REGISTER")},{t.User},{t.Status},{t.Seconds:0.000}")), ct);
         return 0;
 
         void Send(Transaction transaction)

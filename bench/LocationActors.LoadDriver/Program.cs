@@ -49,9 +49,10 @@ var lookupRate = new Option<int>("--lookup-rate") { Description = "INVITEs per s
 var registerRate = new Option<int>("--register-rate") { Description = "REGISTERs of new users per second", DefaultValueFactory = _ => 200 };
 var duration = new Option<int>("--seconds") { Description = "how long requests are sent", DefaultValueFactory = _ => 150 };
 var killAfter = new Option<int>("--kill-after") { Description = "seconds of load before the group's node is SIGKILLed", DefaultValueFactory = _ => 30 };
+var tracePath = new Option<string?>("--trace") { Description = "also write every request to this CSV file: sent (s from the start), method, user, final status (0: none), seconds to it" };
 var failover = new Command("failover-load", "kills the node hosting a group under SIP load with retransmissions and counts what failed; prints a timeline and a summary line")
 {
-    target, proxyHttp, pidDir, storedPrefix, storedGroup, groupCount, contacts, lookupRate, registerRate, duration, killAfter,
+    target, proxyHttp, pidDir, storedPrefix, storedGroup, groupCount, contacts, lookupRate, registerRate, duration, killAfter, tracePath,
 };
 failover.SetAction(async (result, ct) =>
 {
@@ -59,7 +60,7 @@ failover.SetAction(async (result, ct) =>
     var stored = StoredUsers.Of(result.GetValue(storedPrefix)!, group, result.GetValue(groupCount), result.GetValue(contacts)).ToList();
     var settings = new FailoverLoad.Settings(System.Net.IPEndPoint.Parse(result.GetValue(target)!), new Uri($"http://{result.GetValue(proxyHttp)}"),
         result.GetValue(pidDir)!, stored, result.GetValue(lookupRate), result.GetValue(registerRate), TimeSpan.FromSeconds(result.GetValue(duration)),
-        TimeSpan.FromSeconds(result.GetValue(killAfter)), group);
+        TimeSpan.FromSeconds(result.GetValue(killAfter)), group, result.GetValue(tracePath));
     return await FailoverLoad.RunAsync(settings, Console.Out, ct);
 });
 

@@ -195,6 +195,30 @@ public sealed partial class LocationDatabase : SqlDatabase
         }, ct);
 
     /// <summary>
+    /// The bindings of several AORs at once, by username (the caller keeps the domains it wants), in statements of at
+    /// most <see cref="RowsPerStatement"/> usernames: one round trip where a group reads many AORs, as while it loads.
+    /// Each AOR's rows come in <see cref="LoadAorAsync"/>'s order.
+    /// </summary>
+    public Task<IReadOnlyList<ContactBinding>> LoadUsernamesAsync(IReadOnlyCollection<string> usernames, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(usernames);
+        if (usernames.Count == 0)
+            return Task.FromResult<IReadOnlyList<ContactBinding>>([]);
+        return RunAsync<IReadOnlyList<ContactBinding>>($"load {usernames.Count} AOR(s) from {Table}", async (connection, token) =>
+        {
+            var rows = new List<ContactBinding>();
+            foreach (var chunk in usernames.Distinct(StringComparer.Ordinal).Chunk(RowsPerStatement))
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE username IN ({InList(command, "u", chunk)}) ORDER BY q DESC, id ASC";
+                rows.AddRange(await ReadAllAsync(command, token));
+            }
+
+            return rows;
+        }, ct);
+    }
+
+    /// <summary>
     /// The rows of these ruids that the table holds now (expired ones included; rows Kamailio would skip are
     /// skipped), by ruid. Reads in statements of at most <see cref="RowsPerStatement"/> ruids.
     /// </summary>

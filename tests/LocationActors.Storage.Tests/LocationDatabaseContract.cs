@@ -60,6 +60,22 @@ public abstract class LocationDatabaseContract
     }
 
     [Fact]
+    public async Task Several_aors_are_read_in_one_call_each_in_kamailios_order()
+    {
+        await using var db = await NewLocationDatabaseAsync();
+        var (low, high) = (Binding("dora", 1) with { Q = QValue.FromThousandths(100) }, Binding("dora", 2) with { Q = QValue.FromThousandths(900) });
+        var elsewhere = Binding("dora", 3, domain: "example.org");
+        await db.UpsertAsync([low, high, elsewhere, Binding("dirk", 4), Binding("other", 5)]);
+
+        var rows = await db.LoadUsernamesAsync(["dora", "dirk", "dora", "nobody"]);
+
+        Assert.Equal(await db.LoadAorAsync("dora", null), rows.Where(r => r.Username == "dora").ToList());
+        Assert.Equal([high, low], rows.Where(r => r is { Username: "dora", Domain: null }).ToList());
+        Assert.Equal(["dirk"], rows.Where(r => r.Username != "dora").Select(r => r.Username));
+        Assert.Empty(await db.LoadUsernamesAsync([]));
+    }
+
+    [Fact]
     public async Task Rows_are_encoded_as_kamailio_encodes_them()
     {
         await using var db = await NewLocationDatabaseAsync();

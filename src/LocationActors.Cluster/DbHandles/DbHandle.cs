@@ -194,10 +194,14 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_queue.Peek() is ReadAor read)
+        if (_queue.Peek() is ReadAor)
         {
-            _queue.Dequeue();
-            _inFlight = ReadAsync(read).PipeTo(Self);
+            // The reads waiting together go in one statement: a group that loads reads an AOR for every request it
+            // cannot answer from memory yet, and one round trip each would queue its writes behind them.
+            var reads = new List<ReadAor>();
+            while (reads.Count < _maxBatchRows && _queue.TryPeek(out var next) && next is ReadAor read)
+                reads.Add((ReadAor)_queue.Dequeue());
+            _inFlight = ReadAsync(reads).PipeTo(Self);
             return;
         }
 
@@ -338,16 +342,22 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         }
     }
 
-    private async Task<BatchDone> ReadAsync(ReadAor read)
+    private async Task<BatchDone> ReadAsync(IReadOnlyList<ReadAor> reads)
     {
         try
         {
-            return new BatchDone([new AorRead(read.Token, _memberNo, await _database.LoadAorAsync(read.Username, read.Domain))]);
+            var rows = reads.Count == 1
+                ? await _database.LoadAorAsync(reads[0].Username, reads[0].Domain)
+                : await _database.LoadUsernamesAsync(reads.Select(r => r.Username).ToList());
+            // Matched as MariaDB's default collation compares (LoadAorAsync's WHERE): without regard to case.
+            var byUsername = rows.ToLookup(r => r.Username, StringComparer.OrdinalIgnoreCase);
+            return new BatchDone(reads.Select(read => (object)new AorRead(read.Token, _memberNo, byUsername[read.Username]
+                .Where(r => read.Domain is null || string.Equals(r.Domain, read.Domain, StringComparison.OrdinalIgnoreCase)).ToList())).ToList());
         }
         catch (Exception e)
         {
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "read", e.Message, e);
-            return new BatchDone([new AorReadFailed(read.Token, _memberNo, error)]);
+            return new BatchDone(reads.Select(read => (object)new AorReadFailed(read.Token, _memberNo, error)).ToList());
         }
     }
 
