@@ -225,7 +225,9 @@ public static class FailoverLoad
     private static void Report(List<Transaction> all, Observed observed, int lost, TextWriter output)
     {
         var killedAt = observed.KilledAt ?? double.NaN;
-        var downedAt = observed.DownedAt ?? double.PositiveInfinity;
+        // Seen as not Up, or else (a restarted node back at the same address before a poll saw it gone) when its group
+        // served elsewhere, which only a downing allows: at the latest then.
+        var downedAt = Math.Min(observed.DownedAt ?? double.PositiveInfinity, observed.ServesAgainAt ?? double.PositiveInfinity);
         double At(Transaction t) => (t.SentAt - all[0].SentAt) / (double)Stopwatch.Frequency;
         output.WriteLine($"| from kill, s | lookups | failed | slowest s | REGISTERs | failed | slowest s |");
         output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");

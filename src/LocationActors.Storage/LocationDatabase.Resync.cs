@@ -61,6 +61,7 @@ public sealed partial class LocationDatabase
         {
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
+            command.CommandTimeout = (int)Math.Ceiling(Options.ScanTimeout.TotalSeconds);
             await using var reader = await command.ExecuteReaderAsync(token);
             await reader.ReadAsync(token);
             return new TableDigest(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture),

@@ -15,6 +15,12 @@ public sealed record StorageOptions
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// A statement that reads a whole table in one go (a digest) gives up after this long: it takes seconds per million
+    /// rows on a busy server, far beyond <see cref="CommandTimeout"/>.
+    /// </summary>
+    public TimeSpan ScanTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Upper bound of rows per multi-row statement (each engine has a lower bound of its own: 500 for MariaDB,
     /// 25 for SQLite). A batch larger than one statement is split and runs in one transaction.
     /// </summary>

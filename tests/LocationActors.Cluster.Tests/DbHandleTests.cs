@@ -213,6 +213,7 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
         var snapshot = rows.Take(10).ToList();
 
         handle.Tell(new ResyncRows(snapshot, sameAs));
+        ExpectMsg(new CopyUnderway(7), TimeSpan.FromSeconds(15)); // the member answered: writes need not wait for the copy
         Assert.Equal(new Resynced(7, 10), ExpectMsg<Resynced>(TimeSpan.FromSeconds(15)));
         Assert.Equal(50, await member.CountAsync());
 

@@ -63,7 +63,24 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         _config.ExpectMsg<GetGroupLayout>(Wait);
         if (answer)
             group.Tell(layout ?? Layout(), _config.Ref);
+        if (answer && layout is null) // with a layout of its own a test looks at the start itself
+            UntilSettled(group);
         return group;
+    }
+
+    /// <summary>
+    /// Waits until the group serves and no member is being brought up to date: a group that starts compares its other
+    /// members with the one it loaded, and writes do not wait for a member while that runs.
+    /// </summary>
+    private void UntilSettled(IActorRef group)
+    {
+        var asker = CreateTestProbe();
+        AwaitAssert(() =>
+        {
+            group.Tell(new GetGroupStatus(1, 97), asker);
+            var status = asker.ExpectMsg<GroupStatus>(Wait);
+            Assert.Equal(("serving", 0), (status.State, status.CatchingUp?.Count ?? 0));
+        }, Wait, TimeSpan.FromMilliseconds(50));
     }
 
     private static Aor Aor(string user) => Domain.Aors.Aor.FromNormalized(user, RegistrarOptions.Default);
@@ -276,7 +293,7 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
             await _member2.UpsertAsync(rows);
         }
 
-        var group = StartGroup();
+        var group = StartGroup(layout: Layout()); // not waiting for the load
 
         // Answered from the members' rows while the 100,000 contacts are still on their way into memory.
         Assert.Equal("uloc-test-w99999-99999", Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 1, Aor("w99999"))).Contacts).Ruid);

@@ -274,6 +274,8 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         var (parent, self) = (Context.Parent, Self);
         try
         {
+            // The comparison is part of the copy: a digest of a million rows takes seconds, writes need not wait for it.
+            await AnnounceCopyAsync(parent, self);
             if (sameAs is not null && await AgreesWithAsync(sameAs) is { } digest)
             {
                 _log.Info("member {0} ({1}): holds the same {2} rows as member {3} (equal digests); nothing to copy", _memberNo, _database.Url,
@@ -281,7 +283,6 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
                 return new BatchDone([new Resynced(_memberNo, snapshot.Count)]);
             }
 
-            await AnnounceCopyAsync(parent, self);
             var (written, deleted) = await _database.ReconcileAsync(snapshot);
             _log.Info("member {0} ({1}): resynchronised with {2} contacts: {3} written, {4} deleted", _memberNo, _database.Url,
                 snapshot.Count, written, deleted);

@@ -40,8 +40,8 @@ public sealed class ClusterMonitor : ReceiveActor, IWithTimers
             var before = _source.Current;
             // A failed read keeps what was known: routing goes on with the last good layout.
             var published = view.State is null && before.State is not null ? before with { Problem = view.Problem, Groups = view.Groups.Count > 0 ? view.Groups : before.Groups } : view;
-            if (before.NotReady != published.NotReady)
-                _log.Info("cluster: {0}", published.NotReady ?? "every group serves");
+            if (before.Unready != published.Unready)
+                _log.Info("cluster: {0}", published.Unready ?? "every group serves, placed evenly");
             _source.Publish(published);
             if (view.Groups.Any(g => g.Status is not null))
                 _proxy.Tell(new GroupsPlaced(view.Groups.Where(g => g.Status is not null).ToDictionary(g => (g.Table, g.Id), g => g.Status!.Node)));

@@ -1,3 +1,4 @@
+using LocationActors.Cluster;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
 
@@ -21,6 +22,28 @@ public sealed record ClusterView(ClusterState? State, IReadOnlyList<GroupView> G
             : Groups.FirstOrDefault(g => g.Status?.State is not ("serving" or "loading")) is { } group
                 ? $"{group.Table} group {group.Id} is {group.Status?.State ?? group.Problem ?? "not answering"}"
                 : null);
+
+    /// <summary>
+    /// Why the groups may still move, or null once placement has settled. Sharding moves a group away from a node that
+    /// hosts two more than another (least-shard allocation), and the group answers nobody while it moves: right after
+    /// the nodes start, the first to join hosts them all until the others have joined.
+    /// </summary>
+    public string? NotSettled
+    {
+        get
+        {
+            var hosted = State?.Nodes.Where(n => n.Status == "Up" && n.Roles.Contains(ClusterConstants.LocationRole)).ToDictionary(n => n.Address, _ => 0);
+            if (hosted is not { Count: > 1 })
+                return null;
+            foreach (var node in Groups.Select(g => g.Status?.Node).OfType<string>().Where(hosted.ContainsKey))
+                hosted[node]++;
+            var (most, least) = (hosted.MaxBy(h => h.Value), hosted.MinBy(h => h.Value));
+            return most.Value - least.Value > 1 ? $"groups are still being placed: {most.Key} hosts {most.Value}, {least.Key} hosts {least.Value}" : null;
+        }
+    }
+
+    /// <summary>Why <c>/health/ready</c> answers 503: the cluster cannot serve every request (<see cref="NotReady"/>), or its groups may still move.</summary>
+    public string? Unready => NotReady ?? NotSettled;
 }
 
 /// <summary>Where the latest <see cref="ClusterView"/> is kept: written by <see cref="ClusterMonitor"/>, read by any thread.</summary>

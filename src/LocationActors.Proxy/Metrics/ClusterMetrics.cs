@@ -11,7 +11,7 @@ namespace LocationActors.Proxy.Metrics;
 /// </summary>
 public static class ClusterMetrics
 {
-    private static readonly Gauge Ready = Prometheus.Metrics.CreateGauge("location_cluster_ready", "1 when every group of every domain serves, else 0.");
+    private static readonly Gauge Ready = Prometheus.Metrics.CreateGauge("location_cluster_ready", "1 when every group of every domain serves and the groups are placed evenly (what /health/ready says), else 0.");
 
     private static readonly Gauge Nodes = Prometheus.Metrics.CreateGauge("location_cluster_nodes", "Cluster nodes by member status.",
         new GaugeConfiguration { LabelNames = ["status"] });
@@ -36,7 +36,7 @@ public static class ClusterMetrics
 
     private static void Update(ClusterView view)
     {
-        Ready.Set(view.NotReady is null ? 1 : 0);
+        Ready.Set(view.Unready is null ? 1 : 0);
         foreach (var status in view.State?.Nodes.GroupBy(n => n.Status) ?? [])
             Nodes.WithLabels(status.Key).Set(status.Count());
         foreach (var group in view.Groups.Where(g => g.Status is not null))
