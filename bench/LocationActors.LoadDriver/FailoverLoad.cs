@@ -163,7 +163,7 @@ public static class FailoverLoad
         }
     }
 
-    /// <summary>The load starts on a settled deployment: every group loaded (not only answering while it loads).</summary>
+    /// <summary>The load starts on a settled deployment: every group loaded (not only answering while it loads), every member readable (compared with the loaded one).</summary>
     private static async Task UntilEveryGroupServesAsync(HttpClient http, TextWriter output, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -172,9 +172,9 @@ public static class FailoverLoad
             try
             {
                 var cluster = await http.GetFromJsonAsync<ClusterJson>("/v1/cluster", ct);
-                if (cluster is { Groups.Count: > 0 } && cluster.Groups.All(g => g.State == "serving"))
+                if (cluster is { Groups.Count: > 0 } && cluster.Groups.All(g => g.State == "serving" && g.Members.All(m => m.Readable)))
                 {
-                    output.WriteLine($"every group serving from memory after {clock.Elapsed.TotalSeconds:F0} s more: " +
+                    output.WriteLine($"every group serving from memory, every member readable, after {clock.Elapsed.TotalSeconds:F0} s more: " +
                                      string.Join(", ", cluster.Groups.Select(g => $"group {g.Id} on {g.Node} with {g.Contacts:N0} contacts")));
                     return;
                 }

@@ -500,6 +500,31 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_in_flight_when_a_copy_starts_is_not_lost_on_the_member_copied_to()
+    {
+        var group = StartGroup();
+        Ask<RegisterResult>(group, Register("una", "c1", 1, Contact("sip:una@a")));
+        // Member 1 cannot store the next write yet (its table is held for reading), member 2 stores it at once.
+        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member1.Url));
+        await locker.OpenAsync();
+        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location READ", locker))
+            await lockTable.ExecuteNonQueryAsync();
+        group.Tell(Register("uri", "c1", 1, Contact("sip:uri@a")), TestActor);
+        await AwaitAssertAsync(async () => Assert.Single(await _member2.LoadAorAsync("uri", null)), Wait, TimeSpan.FromMilliseconds(50));
+
+        // Member 2 is to be copied to now, from memory, which the write has not entered: the copy removes its row there.
+        group.Tell(new GroupLayout(1, 1, [Row(1, _member1), Row(2, _member2) with { Failover = BindingFields.Now }]), _config.Ref);
+        Assert.Equal(2, _config.FishForMessage<ChangeMember>(c => c.Change == MemberChange.EndRecovery, Wait).No);
+        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
+            await unlock.ExecuteNonQueryAsync();
+
+        // Sent to it again after the copy, the write lands on member 2 again.
+        Assert.Equal(RegisterAction.Inserted, ExpectMsg<RegisterResult>(Wait).Action);
+        await AwaitAssertAsync(async () => Assert.Equal(await RowsAsync(_member1), await RowsAsync(_member2)), Wait, TimeSpan.FromMilliseconds(100));
+        Assert.Equal(["una", "uri"], (await RowsAsync(_member2)).Select(r => r.Username).Order());
+    }
+
+    [Fact]
     public async Task A_member_that_comes_back_is_resynchronised_row_for_row_before_it_is_readable()
     {
         var group = StartGroup(layout: Layout(second: LocDbStatus.Off));

@@ -28,6 +28,24 @@ public sealed class PendingWriteTests
     }
 
     [Fact]
+    public void A_write_stops_waiting_for_a_member_being_copied_to_unless_no_other_member_has_it()
+    {
+        var stored = Write(1, 2);
+        stored.Answer(1, null);
+        Assert.True(stored.StopAwaiting(2)); // member 1 stored it: done, acknowledged without member 2
+        Assert.Equal(WriteVerdict.Acknowledged, stored.Verdict(WritePolicy.AllActive, BothOn));
+
+        var inFlight = Write(1, 2);
+        Assert.False(inFlight.StopAwaiting(2)); // member 1 still to answer
+        Assert.True(inFlight.Answer(1, null));
+        Assert.False(inFlight.StopAwaiting(2)); // no longer in flight there
+
+        var only = Write(2);
+        Assert.False(only.StopAwaiting(2)); // nobody else has it: it waits for the copy
+        Assert.True(only.Answer(2, null));
+    }
+
+    [Fact]
     public void All_active_acknowledges_only_what_every_member_taking_traffic_stored()
     {
         var stored = Write(1, 2);

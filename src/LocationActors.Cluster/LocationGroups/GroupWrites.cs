@@ -102,6 +102,25 @@ public sealed class GroupWrites
         return pending;
     }
 
+    /// <summary>
+    /// Member <paramref name="no"/>'s copy began: every write still waiting for it is queued behind the copy there (it
+    /// answered every write queued before), and stops waiting for it (<see cref="PendingWrite.StopAwaiting"/>). Returns
+    /// the writes no longer in flight, every answer they wait for given.
+    /// </summary>
+    public IReadOnlyList<PendingWrite> StopAwaiting(int no)
+    {
+        var done = new List<PendingWrite>();
+        foreach (var pending in _pending.Values)
+        {
+            if (pending.StopAwaiting(no))
+                done.Add(pending);
+        }
+
+        foreach (var pending in done)
+            _pending.Remove(pending.Write.Seq);
+        return done;
+    }
+
     /// <summary>Whether write <paramref name="seq"/> is in flight and waits for member <paramref name="no"/>'s answer.</summary>
     public bool Awaits(long seq, int no) => _pending.TryGetValue(seq, out var pending) && pending.Awaiting.Contains(no);
 

@@ -92,8 +92,13 @@ public sealed partial class LocationGroup
             return;
         }
 
-        if (_writes.Settle(seq, memberNo, error, refused) is not { } pending)
-            return;
+        if (_writes.Settle(seq, memberNo, error, refused) is { } pending)
+            Decide(pending);
+    }
+
+    /// <summary>Every member a write waited for answered: memory takes what was stored, the caller hears the verdict.</summary>
+    private void Decide(PendingWrite pending)
+    {
         // A member that failed and has left traffic since no longer counts: it gets a resync when it returns.
         var verdict = pending.Verdict(_settings.WritePolicy, _members.TakesTraffic);
         if (pending.Stored > 0)

@@ -167,8 +167,11 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         Receive<Resynced>(Resynced);
         Receive<CopyUnderway>(underway =>
         {
-            if (_members.WithHandle(Sender) is { } member && member.No == underway.MemberNo)
-                _members.CopyBegan(member);
+            if (_members.WithHandle(Sender) is not { } member || member.No != underway.MemberNo)
+                return;
+            _members.CopyBegan(member);
+            foreach (var pending in _writes.StopAwaiting(member.No))
+                Decide(pending);
         });
         Receive<ResyncFailed>(failed =>
         {

@@ -61,6 +61,18 @@ public sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestI
         return true;
     }
 
+    /// <summary>
+    /// Member <paramref name="no"/>'s copy began, and this write is queued behind it there: the write stops waiting for
+    /// its answer, unless no other member stored or may still store it. True when that was the last answer awaited.
+    /// </summary>
+    public bool StopAwaiting(int no)
+    {
+        if (!Awaiting.Contains(no) || (Awaiting.Count == 1 && Stored == 0))
+            return false;
+        Awaiting.Remove(no);
+        return Awaiting.Count == 0;
+    }
+
     /// <summary>The members that take traffic and failed the write (not refused it): they miss it.</summary>
     public IReadOnlyList<int> MissingOn(Func<int, bool> takesTraffic) =>
         Failures.Where(f => !f.Refused && takesTraffic(f.No)).Select(f => f.No).Distinct().ToList();
