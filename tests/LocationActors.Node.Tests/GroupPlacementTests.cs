@@ -6,7 +6,8 @@ namespace LocationActors.Node.Tests;
 
 /// <summary>
 /// Three node processes and six groups: once every node is up the groups are spread two per node, and they stay
-/// where they are (a group that moves stops, starts again elsewhere and reloads its contacts).
+/// where they are (a group that moves stops, starts again elsewhere and reloads its contacts); a node that dies and
+/// comes back gets its share back.
 /// </summary>
 [Collection(MariaDbCollection.Name)]
 [Trait(Tier.Name, Tier.Process)]
@@ -35,8 +36,8 @@ public sealed class GroupPlacementTests(MariaDbServers servers, ITestOutputHelpe
     private static string Placement(IEnumerable<GroupStatus> statuses) =>
         string.Join(", ", statuses.GroupBy(s => s.Node).OrderBy(n => n.Key).Select(n => $"{n.Key}: {string.Join(" ", n.Select(s => s.GroupId).Order())}"));
 
-    [Fact]
-    public async Task Six_groups_on_three_nodes_are_spread_two_each_and_stay_there()
+    /// <summary>Waits until every group serves, on <paramref name="nodes"/> nodes that all see each other, <paramref name="share"/> groups each.</summary>
+    private async Task<IReadOnlyList<GroupStatus>> UntilPlacedAsync(int nodes, int[] share)
     {
         var deadline = DateTime.UtcNow + Deadline;
         IReadOnlyList<GroupStatus> statuses;
@@ -46,10 +47,18 @@ public sealed class GroupPlacementTests(MariaDbServers servers, ITestOutputHelpe
             statuses = await StatusesAsync(deadline);
         }
         while (DateTime.UtcNow < deadline &&
-               !(statuses.All(s => s.State == "serving" && s.UpNodes.Count == 3 && s.SeenBy.Count == 3) &&
-                 statuses.GroupBy(s => s.Node).Select(n => n.Count()).Order().SequenceEqual([2, 2, 2])));
+               !(statuses.All(s => s.State == "serving" && s.UpNodes.Count == nodes && s.SeenBy.Count == nodes) &&
+                 statuses.GroupBy(s => s.Node).Select(n => n.Count()).Order().SequenceEqual(share)));
         output.WriteLine($"placed: {Placement(statuses)}");
-        Assert.Equal([2, 2, 2], statuses.GroupBy(s => s.Node).Select(n => n.Count()).Order());
+        Assert.Equal(share, statuses.GroupBy(s => s.Node).Select(n => n.Count()).Order());
+        Assert.All(statuses, s => Assert.Equal("serving", s.State));
+        return statuses;
+    }
+
+    [Fact]
+    public async Task Six_groups_on_three_nodes_are_spread_two_each_stay_there_and_a_node_that_comes_back_gets_two_back()
+    {
+        var statuses = await UntilPlacedAsync(3, [2, 2, 2]);
 
         // Settled: nothing moves any more.
         var settled = statuses.ToDictionary(s => s.GroupId, s => s.Node);
@@ -67,5 +76,14 @@ public sealed class GroupPlacementTests(MariaDbServers servers, ITestOutputHelpe
         }
 
         Assert.Empty(moves);
+
+        // A node dies: its two groups go to the others. It comes back: it gets two groups back, which serve.
+        var victim = statuses[0].Node;
+        var port = int.Parse(victim[(victim.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        _nodes.Kill(port);
+        await UntilPlacedAsync(2, [3, 3]);
+        _nodes.Start(port, _groups.NodeEnvironment);
+        var back = await UntilPlacedAsync(3, [2, 2, 2]);
+        Assert.Equal(2, back.Count(s => s.Node == victim));
     }
 }

@@ -24,6 +24,9 @@ public sealed class GroupsClient : IAsyncDisposable
     private readonly NodeProcesses _nodes;
     private long _requestId;
 
+    /// <summary>What the nodes were started with (<see cref="StartAsync"/>): a node started again gets the same.</summary>
+    public IDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>();
+
     public GroupsClient(NodeProcesses nodes)
     {
         _nodes = nodes;
@@ -91,6 +94,6 @@ public sealed class GroupsClient : IAsyncDisposable
             variables[name] = value;
         foreach (var port in nodes.Ports)
             nodes.Start(port, variables);
-        return new GroupsClient(nodes);
+        return new GroupsClient(nodes) { NodeEnvironment = variables };
     }
 }
