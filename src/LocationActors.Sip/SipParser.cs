@@ -51,4 +51,7 @@ public static class SipHeaderNames
 
     /// <summary>Splits a field value at commas that are outside quoted strings and &lt;&gt;; values trimmed.</summary>
     public static IReadOnlyList<string> SplitValues(string value) => HeaderValueParser.SplitValues(value);
+
+    /// <summary>One name-addr or addr-spec value (a Path, Route or Contact entry); null when malformed.</summary>
+    public static NameAddress? ParseNameAddress(string value) => HeaderValueParser.ParseNameAddress(value, out _);
 }

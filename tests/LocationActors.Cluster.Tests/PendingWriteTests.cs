@@ -40,6 +40,18 @@ public sealed class PendingWriteTests
         Assert.True(inFlight.Answer(1, null));
         Assert.False(inFlight.StopAwaiting(2)); // no longer in flight there
 
+        var failedElsewhere = Write(1, 2);
+        failedElsewhere.StopAwaiting(2);
+        Assert.False(failedElsewhere.Answer(1, "deadlock")); // stored nowhere it was waited for: member 2 decides after all
+        Assert.True(failedElsewhere.Answer(2, null));
+        Assert.Equal(1, failedElsewhere.Stored);
+
+        var trailingFirst = Write(1, 2);
+        trailingFirst.StopAwaiting(2);
+        Assert.False(trailingFirst.Answer(2, null)); // behind the copy, answered before member 1
+        Assert.True(trailingFirst.Answer(1, "deadlock"));
+        Assert.Equal(WriteVerdict.WaitForMissing, trailingFirst.Verdict(WritePolicy.AllActive, BothOn)); // stored on 2, missed on 1
+
         var only = Write(2);
         Assert.False(only.StopAwaiting(2)); // nobody else has it: it waits for the copy
         Assert.True(only.Answer(2, null));

@@ -31,8 +31,8 @@ public sealed class LocationSettingsTests : IDisposable
         Assert.Equal(RegistrarOptions.Default, settings.Registrar);
         var defaults = StorageOptions.Default;
         Assert.Equal(TimeZoneInfo.Utc, settings.Storage.Times.Zone);
-        Assert.Equal((defaults.ConnectTimeout, defaults.CommandTimeout, defaults.MaxRowsPerStatement, defaults.StreamPageSize),
-            (settings.Storage.ConnectTimeout, settings.Storage.CommandTimeout, settings.Storage.MaxRowsPerStatement, settings.Storage.StreamPageSize));
+        Assert.Equal((defaults.ConnectTimeout, defaults.CommandTimeout, defaults.ScanTimeout, defaults.MaxRowsPerStatement, defaults.StreamPageSize),
+            (settings.Storage.ConnectTimeout, settings.Storage.CommandTimeout, settings.Storage.ScanTimeout, settings.Storage.MaxRowsPerStatement, settings.Storage.StreamPageSize));
     }
 
     [Fact]
@@ -46,6 +46,7 @@ public sealed class LocationSettingsTests : IDisposable
             ["LA_REALM_PREFIX"] = "sip.",
             ["LA_TIME_ZONE"] = "Europe/Berlin",
             ["LA_DB_COMMAND_TIMEOUT"] = "750ms",
+            ["LA_DB_SCAN_TIMEOUT"] = "2m",
             ["LA_DOMAINS"] = "location=cluster,cfa=single",
         });
 
@@ -56,6 +57,7 @@ public sealed class LocationSettingsTests : IDisposable
         Assert.Equal(new RegistrarOptions(UseDomain: true, RealmPrefix: "sip."), settings.Registrar);
         Assert.Equal("Europe/Berlin", settings.Storage.Times.Zone.Id);
         Assert.Equal(TimeSpan.FromMilliseconds(750), settings.Storage.CommandTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.Storage.ScanTimeout);
         Assert.Equal([new UsrlocDomain("location", DomainKind.Cluster), new UsrlocDomain("cfa", DomainKind.Single, settings.MasterDbUrl)],
             settings.Domains); // a single domain without a url lives on the default database, the master by default
     }

@@ -105,7 +105,7 @@ public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task Path_instance_and_reg_id_are_stored_and_returned_received_is_set_and_long_expires_are_cut()
+    public async Task Path_instance_and_reg_id_are_stored_and_returned_and_long_expires_are_cut()
     {
         using var peer = new SipUdpPeer(cluster.SipPort);
 
@@ -124,8 +124,24 @@ public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper o
         var stored = (await LookupAsync("pia"))!.Value.GetProperty("contacts")[0];
         Assert.Equal("<sip:edge.example.com;lr>", stored.GetProperty("path").GetString());
         Assert.Equal(1, stored.GetProperty("regId").GetInt32());
-        // The phone said 192.0.2.33 but the REGISTER came from this socket: that is where it can be reached.
-        Assert.Equal($"sip:127.0.0.1:{peer.Port}", stored.GetProperty("received").GetString());
+        // It came through an edge (the Path): the packet's source is the edge, not the phone, and the edge named no
+        // received address of the phone's.
+        Assert.False(stored.TryGetProperty("received", out var received) && received.ValueKind != JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task Without_a_path_the_source_is_received_and_behind_an_edge_the_received_the_edge_put_in_its_path()
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+
+        Assert.Equal(200, SipText.Status(await peer.AskAsync(SipText.Register(peer.Port, "nat1", "nat1-1", 1, "<sip:nat1@192.0.2.34:5060>"))));
+        Assert.Equal(200, SipText.Status(await peer.AskAsync(SipText.Register(peer.Port, "nat2", "nat2-1", 1, "<sip:nat2@10.1.2.3:5060>",
+            "Path: <sip:edge.example.com;lr;received=sip:198.51.100.9:40312%3btransport%3dtcp>\r\nSupported: path\r\n"))));
+
+        // The phone said 192.0.2.34 but the REGISTER came from this socket: that is where it can be reached.
+        Assert.Equal($"sip:127.0.0.1:{peer.Port}", (await LookupAsync("nat1"))!.Value.GetProperty("contacts")[0].GetProperty("received").GetString());
+        // Through the edge: where the edge saw the phone (Kamailio's add_path_received(), transport escaped).
+        Assert.Equal("sip:198.51.100.9:40312;transport=tcp", (await LookupAsync("nat2"))!.Value.GetProperty("contacts")[0].GetProperty("received").GetString());
     }
 
     [Theory]

@@ -319,13 +319,12 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         }
     }
 
+    // Not announced as a copy: beside other writers, writes keep waiting for the returning member until it caught up.
     private async Task<BatchDone> CatchUpAsync(CatchUpFrom catchUp)
     {
-        var (parent, self) = (Context.Parent, Self);
         var source = catchUp.OpenSource();
         try
         {
-            await AnnounceCopyAsync(parent, self);
             var report = await SharedCatchUp.RunAsync(source, _database, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), catchUp.SourceComplete);
             _log.Info("member {0} ({1}): caught up with member {2}: {3}", _memberNo, _database.Url, catchUp.SourceNo, report);
             return new BatchDone([new Resynced(_memberNo, report.CompleteRows)]);

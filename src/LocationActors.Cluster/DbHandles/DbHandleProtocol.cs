@@ -50,8 +50,9 @@ public sealed record ResyncSource(int No, Func<LocationDatabase> Open);
 public sealed record CatchUpFrom(int SourceNo, Func<LocationDatabase> OpenSource, bool SourceComplete = true);
 
 /// <summary>
-/// The member's database answered as its copy (a resync or catch-up) began: the group no longer waits for it in
+/// The member's database answered as its resync (a copy from memory) began: the group no longer waits for it in
 /// writes, which land behind the copy. A member that cannot answer is still waited for, as p_usrloc's all-active does.
+/// A catch-up beside other writers (shared databases) is not announced: writes wait for it, as they always did.
 /// </summary>
 public sealed record CopyUnderway(int MemberNo);
 

@@ -84,7 +84,7 @@ public sealed class GroupMembers(int membersPerGroup)
     public IReadOnlyList<int> ActiveNumbers => Active.Select(m => m.No).ToList();
 
     /// <summary>
-    /// The active members a write waits for: all but those being copied to (a resync or catch-up under way), which get
+    /// The active members a write waits for: all but those being copied to (a resync under way), which get
     /// the write queued behind the copy. A copy of a million rows takes most of a minute, and every write would wait
     /// for it; memory and the other members hold the write meanwhile, as they do while a member is off. A member whose
     /// database did not answer when its copy began is waited for: p_usrloc's all-active fails writes on a failing

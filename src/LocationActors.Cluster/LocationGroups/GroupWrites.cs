@@ -121,8 +121,8 @@ public sealed class GroupWrites
         return done;
     }
 
-    /// <summary>Whether write <paramref name="seq"/> is in flight and waits for member <paramref name="no"/>'s answer.</summary>
-    public bool Awaits(long seq, int no) => _pending.TryGetValue(seq, out var pending) && pending.Awaiting.Contains(no);
+    /// <summary>Whether write <paramref name="seq"/> is in flight and expects member <paramref name="no"/>'s answer (waited for or trailing).</summary>
+    public bool Expects(long seq, int no) => _pending.TryGetValue(seq, out var pending) && (pending.Awaiting.Contains(no) || pending.Trailing.Contains(no));
 
     /// <summary>The writes still waiting for member <paramref name="no"/>'s answer.</summary>
     public IReadOnlyList<long> AwaitingFrom(int no) => _pending.Where(p => p.Value.Awaiting.Contains(no)).Select(p => p.Key).ToList();

@@ -68,8 +68,11 @@ public sealed partial class LocationGroup
             replyTo.Tell(new GroupUnavailable(request.RequestId, _groupId, $"group {_groupId} has no active member database"));
         else if (_writes.Begin(replyTo, change.Reply, request.RequestId, request.Aor.Value, change.Next, change.Upserts, change.Deletes,
                      _members.AwaitedNumbers) is { } pending)
+        {
+            pending.Trailing.UnionWith(_members.ActiveNumbers.Except(pending.Awaiting));
             foreach (var member in _members.Active) // a member being copied to too: the write lands on top of the copy
                 member.Send(pending.Write);
+        }
         else
             replyTo.Tell(change.Reply);
     }
@@ -83,10 +86,10 @@ public sealed partial class LocationGroup
     /// <summary>One member's answer for one write; the caller hears the write policy's verdict once every member answered.</summary>
     private void Settle(long seq, int memberNo, string? error, bool refused = false)
     {
-        if (!_writes.Awaits(seq, memberNo))
+        if (!_writes.Expects(seq, memberNo))
         {
-            // A write no longer waiting for this member (sent to it while it was being copied to, or sent again after a
-            // copy) failed there: the member misses it.
+            // A write decided without this member (sent to it behind its copy, or sent again after a copy) failed
+            // there: the member misses it.
             if (error is not null && !refused && _members.ActiveMember(memberNo) is { } member)
                 MissedWrites([member]);
             return;

@@ -30,6 +30,9 @@ public sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestI
 {
     public int Stored => StoredOn.Count;
 
+    /// <summary>Members sent the write without waiting for them: it is queued behind a copy to them (<see cref="StopAwaiting"/>).</summary>
+    public HashSet<int> Trailing { get; } = [];
+
     /// <summary>Members asked that have answered.</summary>
     public int Asked => Stored + Failures.Count;
 
@@ -40,13 +43,34 @@ public sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestI
     /// </summary>
     public bool Answer(int no, string? error, bool refused = false)
     {
+        if (Trailing.Remove(no))
+        {
+            Record(no, error, refused); // counts in the verdict, decides nothing by itself
+            return false;
+        }
+
         if (!Awaiting.Remove(no))
             return false;
+        Record(no, error, refused);
+        if (Awaiting.Count > 0)
+            return false;
+        // Stored nowhere it was waited for: the members that have it queued behind their copy decide after all.
+        if (Stored == 0 && Trailing.Count > 0)
+        {
+            Awaiting.UnionWith(Trailing);
+            Trailing.Clear();
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Record(int no, string? error, bool refused)
+    {
         if (error is not null)
             Failures.Add((no, error, refused));
         else
             StoredOn.Add(no);
-        return Awaiting.Count == 0;
     }
 
     /// <summary>
@@ -70,6 +94,7 @@ public sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestI
         if (!Awaiting.Contains(no) || (Awaiting.Count == 1 && Stored == 0))
             return false;
         Awaiting.Remove(no);
+        Trailing.Add(no);
         return Awaiting.Count == 0;
     }
 

@@ -22,6 +22,7 @@ public static class EnvironmentOverrides
         ["LA_REALM_PREFIX"] = "location.realm-prefix",
         ["LA_DB_CONNECT_TIMEOUT"] = "location.storage.connect-timeout",
         ["LA_DB_COMMAND_TIMEOUT"] = "location.storage.command-timeout",
+        ["LA_DB_SCAN_TIMEOUT"] = "location.storage.scan-timeout",
         ["LA_DB_MAX_ROWS_PER_STATEMENT"] = "location.storage.max-rows-per-statement",
         ["LA_DB_STREAM_PAGE_SIZE"] = "location.storage.stream-page-size",
         ["LA_MATCHING_MODE"] = "location.groups.matching-mode",

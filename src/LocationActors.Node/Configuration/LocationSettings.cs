@@ -73,6 +73,7 @@ public sealed record LocationSettings(
                 Times = times,
                 ConnectTimeout = ConfigValues.Positive(storage, StoragePath, "connect-timeout", TimeSpan.FromSeconds(2)),
                 CommandTimeout = ConfigValues.Positive(storage, StoragePath, "command-timeout", TimeSpan.FromSeconds(5)),
+                ScanTimeout = ConfigValues.Positive(storage, StoragePath, "scan-timeout", TimeSpan.FromMinutes(5)),
                 MaxRowsPerStatement = ConfigValues.AtLeast(storage, StoragePath, "max-rows-per-statement", 500, 1),
                 StreamPageSize = ConfigValues.AtLeast(storage, StoragePath, "stream-page-size", 5000, 1),
             });

@@ -61,6 +61,12 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         if (aor.Failure is { } invalid)
             return Failed(invalid, "To");
 
+        var paths = request.HeaderValues("Path");
+        var path = paths.Count > 0 ? string.Join(",", paths) : null;
+        // Behind an edge proxy the packet's source is the edge: the phone's own source is what the edge wrote into the
+        // Path it added (add_path_received(): ";received=sip:IP:PORT"), as Kamailio's registrar reads it with
+        // path_use_received. Without that parameter nothing is taken for received.
+        var pathReceived = paths.Count > 0 ? ReceivedFromPath(paths[0]) : null;
         List<ContactUpdate> updates = [];
         if (request.ContactStar)
         {
@@ -75,12 +81,10 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
                 if (expires.Grant(contact.Expires ?? request.Expires) is not { } seconds)
                     return SipAnswer.Of(423, null, ("Min-Expires", expires.MinExpires.ToString(CultureInfo.InvariantCulture)));
                 updates.Add(new ContactUpdate(contact.Uri.Raw, seconds, contact.Q is { } q ? QValue.FromThousandths(q) : QValue.Unspecified,
-                    Received(contact, source), Unquoted(contact.Instance), contact.RegId ?? 0));
+                    path is null ? Received(contact, source) : pathReceived, Unquoted(contact.Instance), contact.RegId ?? 0));
             }
         }
 
-        var paths = request.HeaderValues("Path");
-        var path = paths.Count > 0 ? string.Join(",", paths) : null;
         var registration = new RegisterRequest(aor.Value!, updates, request.CallId, (int)request.CSeq.Number, path, request.Header("User-Agent") ?? "",
             options.SocketColumn, request.ContactStar);
         var result = await service.RegisterAsync(registration, ct);
@@ -107,6 +111,13 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         var text = $"sip:{(source.Remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip)}:{source.Remote.Port}";
         return source.Transport == "UDP" ? text : $"{text};transport={source.Transport.ToLowerInvariant()}";
     }
+
+    /// <summary>The <c>received</c> parameter of the Path entry the edge added (the first), unescaped; null when absent.</summary>
+    private string? ReceivedFromPath(string firstPath) =>
+        options.SetReceived && SipHeaderNames.ParseNameAddress(firstPath)?.Uri.Parameter("received") is { Length: > 0 } received &&
+        Uri.UnescapeDataString(received.Trim('"')) is var unescaped && unescaped.StartsWith("sip:", StringComparison.OrdinalIgnoreCase)
+            ? unescaped
+            : null;
 
     /// <summary>+sip.instance is stored without its quotes, as Kamailio's registrar stores it.</summary>
     private static string? Unquoted(string? value) =>
