@@ -155,10 +155,7 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
         handle.Tell(Upsert(1, BindingFields.Sample("una", 1)));
         AckedSeqs(1);
         // A frozen server, as the handle sees it: statements that never finish.
-        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(reader.Url));
-        await locker.OpenAsync();
-        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
-            await lockTable.ExecuteNonQueryAsync();
+        await using var locker = await TableLock.HoldAsync(reader.Url, forWriting: true);
 
         for (var i = 2; i <= 5; i++)
             handle.Tell(Upsert(i, BindingFields.Sample("una", i)));
@@ -186,8 +183,7 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
         // Refused by the restarted handle without trying the database (whose statements would time out instead).
         Assert.Contains("the member is down since", ExpectMsg<RowsWriteFailed>(TimeSpan.FromSeconds(15)).Error.Message);
 
-        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
-            await unlock.ExecuteNonQueryAsync();
+        await locker.ReleaseAsync();
         await AwaitAssertAsync(() =>
         {
             handle.Tell(Upsert(7, BindingFields.Sample("una", 7)));

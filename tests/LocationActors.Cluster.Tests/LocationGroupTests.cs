@@ -456,10 +456,7 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         var storage = StorageOptions.Default with { CommandTimeout = TimeSpan.FromSeconds(1) };
         var group = StartGroup(settings: new LocationGroupSettings(RegistrarSettings.Default, Storage: storage, ErrorThreshold: 3));
         Ask<RegisterResult>(group, Register("kim", "c1", 1, Contact("sip:kim@a"))); // handles connected
-        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member2.Url));
-        await locker.OpenAsync();
-        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
-            await lockTable.ExecuteNonQueryAsync();
+        await using var locker = await TableLock.HoldAsync(_member2.Url, forWriting: true);
 
         // The statement times out: the handle crashes, the group counts it and restarts the handle.
         group.Tell(Register("kip", "c1", 1, Contact("sip:kip@a")), TestActor);
@@ -479,8 +476,7 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         // Off: the group goes on with member 1, and lookups never stopped.
         Assert.Equal(RegisterAction.Inserted, Ask<RegisterResult>(group, Register("kay", "c1", 1, Contact("sip:kay@a"))).Action);
         Assert.Single(Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("kim"))).Contacts);
-        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
-            await unlock.ExecuteNonQueryAsync();
+        await locker.ReleaseAsync();
         Assert.Empty(await _member2.LoadAorAsync("kay", null));
     }
 
@@ -505,18 +501,14 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         var group = StartGroup();
         Ask<RegisterResult>(group, Register("una", "c1", 1, Contact("sip:una@a")));
         // Member 1 cannot store the next write yet (its table is held for reading), member 2 stores it at once.
-        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member1.Url));
-        await locker.OpenAsync();
-        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location READ", locker))
-            await lockTable.ExecuteNonQueryAsync();
+        await using var locker = await TableLock.HoldAsync(_member1.Url, forWriting: false);
         group.Tell(Register("uri", "c1", 1, Contact("sip:uri@a")), TestActor);
         await AwaitAssertAsync(async () => Assert.Single(await _member2.LoadAorAsync("uri", null)), Wait, TimeSpan.FromMilliseconds(50));
 
         // Member 2 is to be copied to now, from memory, which the write has not entered: the copy removes its row there.
         group.Tell(new GroupLayout(1, 1, [Row(1, _member1), Row(2, _member2) with { Failover = BindingFields.Now }]), _config.Ref);
         Assert.Equal(2, _config.FishForMessage<ChangeMember>(c => c.Change == MemberChange.EndRecovery, Wait).No);
-        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
-            await unlock.ExecuteNonQueryAsync();
+        await locker.ReleaseAsync();
 
         // Sent to it again after the copy, the write lands on member 2 again.
         Assert.Equal(RegisterAction.Inserted, ExpectMsg<RegisterResult>(Wait).Action);
@@ -552,33 +544,19 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
             Ask<RegisterResult>(group, Register(user, "c1", 1, Contact($"sip:{user}@a")));
         // The copy to member 2 hangs on its table, which another session holds for reading: the member answers (its
         // copy is under way), but the copy's writes wait.
-        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member2.Url));
-        await locker.OpenAsync();
-        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location READ", locker))
-            await lockTable.ExecuteNonQueryAsync();
+        await using var locker = await TableLock.HoldAsync(_member2.Url, forWriting: false);
         group.Tell(new GroupLayout(1, 1, [Row(1, _member1), Row(2, _member2) with { Failover = BindingFields.Now }]), _config.Ref);
-        await AwaitAssertAsync(async () => Assert.True(await WaitingForLockAsync(_member2)), Wait, TimeSpan.FromMilliseconds(50));
+        await AwaitAssertAsync(async () => Assert.True(await locker.IsWaitedOnAsync()), Wait, TimeSpan.FromMilliseconds(50));
 
         // Answered while member 2 cannot take it: memory and member 1 hold it, member 2 gets it behind the copy.
         var answer = Ask<RegisterResult>(group, Register("tom", "c1", 1, Contact("sip:tom@a")));
         Assert.Equal(RegisterAction.Inserted, answer.Action);
         Assert.Single(await _member1.LoadAorAsync("tom", null));
-        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
-            await unlock.ExecuteNonQueryAsync();
+        await locker.ReleaseAsync();
 
         Assert.Equal(2, _config.FishForMessage<ChangeMember>(c => c.Change == MemberChange.EndRecovery, Wait).No);
         await AwaitAssertAsync(async () => Assert.Equal(await RowsAsync(_member1), await RowsAsync(_member2)), Wait, TimeSpan.FromMilliseconds(100));
         Assert.Equal(3, (await RowsAsync(_member2)).Count);
-    }
-
-    /// <summary>Whether a statement on <paramref name="db"/>'s server waits for a table lock.</summary>
-    private static async Task<bool> WaitingForLockAsync(LocationDatabase db)
-    {
-        await using var connection = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(db.Url));
-        await connection.OpenAsync();
-        await using var command = new MySqlConnector.MySqlCommand(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND STATE LIKE '%lock%' AND INFO IS NOT NULL AND ID <> CONNECTION_ID()", connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     private static async Task<List<ContactBinding>> RowsAsync(LocationDatabase db)
@@ -653,10 +631,7 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     {
         var group = StartGroup();
         Ask<RegisterResult>(group, Register("oto", "c1", 1, Contact("sip:oto@a"))); // handles connected
-        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member1.Url));
-        await locker.OpenAsync();
-        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
-            await lockTable.ExecuteNonQueryAsync();
+        await using var locker = await TableLock.HoldAsync(_member1.Url, forWriting: true);
 
         group.Tell(Register("oto", "c1", 2, Contact("sip:oto@b")), TestActor);
         // It waits on member 1's lock: not in memory yet, and not answered.
@@ -668,8 +643,7 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
         Assert.Equal(["sip:oto@a", "sip:oto@b"], ExpectMsg<RegisterResult>(Wait).Bindings.Select(b => b.Contact).Order());
         // Lookups answer what the databases that take traffic hold.
         Assert.Equal(["sip:oto@a", "sip:oto@b"], Ask<LookupResult>(group, new LookupContacts(1, 3, Aor("oto"))).Contacts.Select(c => c.Contact).Order());
-        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
-            await unlock.ExecuteNonQueryAsync();
+        await locker.ReleaseAsync();
     }
 
     [Fact]
@@ -677,18 +651,14 @@ public sealed class LocationGroupTests : TestKit, IAsyncLifetime
     {
         var group = StartGroup();
         Ask<RegisterResult>(group, Register("uma", "c1", 1, Contact("sip:uma@a")));
-        await using var locker = new MySqlConnector.MySqlConnection(MariaDbServers.ConnectionString(_member2.Url));
-        await locker.OpenAsync();
-        await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES location WRITE", locker))
-            await lockTable.ExecuteNonQueryAsync();
+        await using var locker = await TableLock.HoldAsync(_member2.Url, forWriting: true);
 
         group.Tell(Register("vic", "c1", 1, Contact("sip:vic@a")), TestActor); // hangs on member 2
         group.Tell(new LookupContacts(1, 2, Aor("uma")), TestActor);
 
         // The lookup is answered while the REGISTER still waits: memory, not the databases, serves it.
         Assert.Equal(["sip:uma@a"], ExpectMsg<LookupResult>(Wait).Contacts.Select(c => c.Contact));
-        await using (var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker))
-            await unlock.ExecuteNonQueryAsync();
+        await locker.ReleaseAsync();
         Assert.Equal(RegisterAction.Inserted, ExpectMsg<RegisterResult>(Wait).Action);
     }
 

@@ -346,10 +346,8 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     {
         try
         {
-            var rows = reads.Count == 1
-                ? await _database.LoadAorAsync(reads[0].Username, reads[0].Domain)
-                : await _database.LoadUsernamesAsync(reads.Select(r => r.Username).ToList());
-            // Matched as MariaDB's default collation compares (LoadAorAsync's WHERE): without regard to case.
+            var rows = await _database.LoadUsernamesAsync(reads.Select(r => r.Username).ToList());
+            // Matched as MariaDB's default collation compares (the statement's IN did): without regard to case.
             var byUsername = rows.ToLookup(r => r.Username, StringComparer.OrdinalIgnoreCase);
             return new BatchDone(reads.Select(read => (object)new AorRead(read.Token, _memberNo, byUsername[read.Username]
                 .Where(r => read.Domain is null || string.Equals(r.Domain, read.Domain, StringComparison.OrdinalIgnoreCase)).ToList())).ToList());

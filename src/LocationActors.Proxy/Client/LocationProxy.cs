@@ -16,8 +16,9 @@ namespace LocationActors.Proxy.Client;
 /// One sender matters: the receptionist builds a response tunnel per distinct sender, so an Ask straight through the
 /// cluster client (a new temporary sender each time) is 3-4 times slower (akka-notes §3).
 /// Every request is safe to repeat, so one that gets no answer within the attempt timeout is sent again (sharding may
-/// drop messages while a group moves), after waits that double up to <see cref="MaxAttemptBackoff"/> attempt timeouts; when the request timeout passes, or too many requests are in flight, the
-/// caller hears <see cref="ClusterUnavailable"/> — it never waits without bound.
+/// drop messages while a group moves), after waits that double up to <see cref="MaxAttemptBackoff"/> attempt timeouts;
+/// one its caller abandoned (answered elsewhere) is dropped instead. When the request timeout passes, or too many
+/// requests are in flight, the caller hears <see cref="ClusterUnavailable"/> — it never waits without bound.
 /// A group's request goes first to the node hosting the group, through a cluster client of that node's own (a child
 /// of this actor): the contact points' receptionist would forward it to that node and relay the answer back, two more
 /// remoting hops and most of a lookup's latency. Repeated attempts go through the contact points' client, which

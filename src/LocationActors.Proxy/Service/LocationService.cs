@@ -61,10 +61,11 @@ public sealed class LocationService(IActorRef proxy, ClusterViewSource view, Tim
         var group = GroupOf(aor);
         if (group.Failure is { } failure)
             return failure;
-        using var clusterAsk = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var asked = AskAsync<LookupResult>(new LookupContacts(group.Value, 0, aor, methodBit, Table), clusterAsk.Token);
+        var lookup = new LookupContacts(group.Value, 0, aor, methodBit, Table);
         if (memberReads is not { Enabled: true } reads || View.State?.Reading is not { } reading)
-            return await asked;
+            return await AskAsync<LookupResult>(lookup, ct);
+        using var clusterAsk = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var asked = AskAsync<LookupResult>(lookup, clusterAsk.Token);
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var first = await Task.WhenAny(asked, Task.Delay(reads.After, patience.Token));
         await patience.CancelAsync(); // no timer left behind per lookup
