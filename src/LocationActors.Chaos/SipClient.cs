@@ -26,7 +26,10 @@ public sealed class SipClient(int serverPort, TimeSpan limit) : IDisposable
             ? Status(answer)
             : null;
 
-    /// <summary>The contacts a lookup of the user found, in the answer's order (empty: 404), or null for any other answer or none.</summary>
+    /// <summary>
+    /// The contacts a lookup of the user found as they were registered, in the answer's order (empty: 404), or null for any
+    /// other answer or none. The <c>;alias=</c> LocationActors adds for a phone that sent from elsewhere is taken off.
+    /// </summary>
     public async Task<IReadOnlyList<string>?> LookupAsync(string user, CancellationToken ct = default)
     {
         var callId = "chaos-lookup-" + Guid.NewGuid().ToString("N")[..12];
@@ -38,7 +41,8 @@ public sealed class SipClient(int serverPort, TimeSpan limit) : IDisposable
         {
             // Kamailio's redirect route lists some contacts twice (a branch and the destination set): each counts once.
             302 => Headers(answer, "Contact").SelectMany(v => v.Split(',')).Select(c => c.Trim())
-                .Select(c => c.StartsWith('<') ? c[1..c.IndexOf('>', StringComparison.Ordinal)] : c).Distinct().ToList(),
+                .Select(c => c.StartsWith('<') ? c[1..c.IndexOf('>', StringComparison.Ordinal)] : c)
+                .Select(LocationActors.Domain.Contacts.NatAlias.Remove).Distinct().ToList(),
             404 => [],
             _ => null,
         };

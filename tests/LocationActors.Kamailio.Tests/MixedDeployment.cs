@@ -15,12 +15,12 @@ namespace LocationActors.Kamailio.Tests;
 /// </summary>
 public sealed class MixedDeployment : IAsyncLifetime
 {
-    private const string ModulesPath = "/usr/lib/x86_64-linux-gnu/kamailio/modules/";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     private readonly MariaDbServers _servers = new();
     private readonly string _folder = Directory.CreateTempSubdirectory("la-kamailio-").FullName;
-    private Process? _kamailio;
+    private KamailioProcess? _kamailio;
+    private readonly Dictionary<(EdgeLookup, bool), KamailioProcess> _edges = [];
     private TwoByTwoLayout? _layout;
 
     /// <summary>Users registered through Kamailio before LocationActors started (contact <c>sip:user@192.0.2.99:5060</c>).</summary>
@@ -56,15 +56,8 @@ public sealed class MixedDeployment : IAsyncLifetime
     /// <summary>The member databases by (group, no).</summary>
     public Dictionary<(int Id, int No), LocationDatabase> Members => _layout!.Members;
 
-    public string KamailioLog => Path.Combine(_folder, "kamailio.log");
-
     /// <summary>Kamailio's log so far (read while the fixture still writes it).</summary>
-    public IReadOnlyList<string> KamailioLogLines()
-    {
-        using var stream = new FileStream(KamailioLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n');
-    }
+    public IReadOnlyList<string> KamailioLogLines() => _kamailio!.LogLines();
 
     public async Task InitializeAsync()
     {
@@ -72,8 +65,7 @@ public sealed class MixedDeployment : IAsyncLifetime
         await _servers.UpOnlyAsync(MariaDbServers.MixedInstances);
         _layout = await TwoByTwoLayout.CreateAsync(_servers, (MariaDbServers.MixedInstances[0], MariaDbServers.MixedInstances[1]));
 
-        StartKamailio();
-        await UntilKamailioAnswersAsync();
+        await StartKamailioAsync();
         await RegisterBaselineAsync();
 
         foreach (var port in Processes.Ports)
@@ -114,49 +106,45 @@ public sealed class MixedDeployment : IAsyncLifetime
                                                string.Join("\n", KamailioLogLines().TakeLast(30)));
     }
 
-    private void StartKamailio()
+    private async Task StartKamailioAsync()
     {
         var config = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "kamailio.cfg"))
             .Replace("MASTER_DB_URL", Master.Url.Original).Replace("SIP_PORT", KamailioPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Replace("MODULES_PATH", ModulesPath);
+            .Replace("MODULES_PATH", KamailioProcess.ModulesPath);
         var path = Path.Combine(_folder, "kamailio.cfg");
         File.WriteAllText(path, config);
-        // Debian installs it in /usr/sbin, which a non-login root PATH (a CI job) may not hold.
-        var binary = File.Exists("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio";
-        var info = new ProcessStartInfo(binary, ["-f", path, "-DD", "-E", "-P", Path.Combine(_folder, "kamailio.pid"), "-w", _folder, "-m", "64", "-M", "8"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        _kamailio = Process.Start(info)!;
-        var log = new StreamWriter(KamailioLog) { AutoFlush = true };
-        _kamailio.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        _kamailio.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        _kamailio.BeginOutputReadLine();
-        _kamailio.BeginErrorReadLine();
+        _kamailio = await KamailioProcess.StartAsync(path, KamailioPort, Path.Combine(_folder, "p_usrloc"));
     }
 
-    private async Task UntilKamailioAnswersAsync()
-    {
-        using var peer = new SipUdpPeer(KamailioPort);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            await peer.SendAsync(SipText.Request("OPTIONS", "sip:127.0.0.1", peer.Port));
-            if (await peer.ReceiveAsync(TimeSpan.FromSeconds(1)) is not null)
-                return;
-        }
+    /// <summary>The shipped edge proxy configuration, run as it is.</summary>
+    public static string EdgeConfig => Path.Combine(MariaDbServers.RepositoryRoot, "deploy", "kamailio", "edge.cfg");
 
-        throw new Xunit.Sdk.XunitException("Kamailio does not answer:\n" + string.Join("\n", KamailioLogLines().TakeLast(30)));
+    /// <summary>A Kamailio edge proxy with <see cref="EdgeConfig"/> in front of this deployment, started on first use.</summary>
+    /// <param name="serial">Contacts forked to one after the other (FORK_SERIAL), or all at once.</param>
+    public async Task<KamailioProcess> EdgeAsync(EdgeLookup lookup, bool serial = false)
+    {
+        if (!_edges.TryGetValue((lookup, serial), out var edge))
+            _edges[(lookup, serial)] = edge = await StartEdgeAsync(lookup, serial, SipPort, HttpPort, Path.Combine(_folder, $"edge-{lookup}-{(serial ? "serial" : "parallel")}"));
+        return edge;
+    }
+
+    /// <summary>An edge in front of the LocationActors proxy at these ports (the caller stops it).</summary>
+    public static Task<KamailioProcess> StartEdgeAsync(EdgeLookup lookup, bool serial, int sipPort, int httpPort, string folder)
+    {
+        var port = NodeProcesses.FreePort();
+        List<string> defines = [$"EDGE_LISTEN=udp:127.0.0.1:{port}", $"LA_SIP=\"sip:127.0.0.1:{sipPort}\"", $"LA_HTTP=\"http://127.0.0.1:{httpPort}\""];
+        if (lookup == EdgeLookup.Http)
+            defines.Add("LOOKUP_HTTP");
+        if (serial)
+            defines.Add("FORK_SERIAL");
+        return KamailioProcess.StartAsync(EdgeConfig, port, folder, [.. defines]);
     }
 
     public async Task DisposeAsync()
     {
-        if (_kamailio is { HasExited: false })
-        {
-            _kamailio.Kill(entireProcessTree: true);
-            await _kamailio.WaitForExitAsync();
-        }
+        foreach (var edge in _edges.Values)
+            edge.Dispose();
+        _kamailio?.Dispose();
 
         Processes.Dispose();
         Http?.Dispose();
@@ -164,6 +152,13 @@ public sealed class MixedDeployment : IAsyncLifetime
             await _layout.DisposeAsync();
         await _servers.DisposeAsync();
     }
+}
+
+/// <summary>How an edge proxy asks LocationActors where a user is: the 302 (uac_redirect), or the HTTP API.</summary>
+public enum EdgeLookup
+{
+    Redirect,
+    Http,
 }
 
 [CollectionDefinition(Name)]

@@ -99,6 +99,7 @@ public sealed class ProxySettingsTests
     [InlineData("LA_SIP_SOCKET_COLUMN", "udp:127.0.0.1:70000", "proxy.sip.socket-column")]
     [InlineData("LA_MASTER_DB_URL", "postgres-ish://nowhere", "proxy.member-reads.master-db-url")]
     [InlineData("LA_MEMBER_READ_AFTER", "0s", "proxy.member-reads.after")]
+    [InlineData("LA_SIP_PATH_MODE", "sometimes", "proxy.sip.path-mode")]
     public void A_bad_value_is_refused_naming_its_key(string variable, string value, string key)
     {
         var error = Assert.Throws<ConfigurationException>(() => Load(new Dictionary<string, string> { [variable] = value }));

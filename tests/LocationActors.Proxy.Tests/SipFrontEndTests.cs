@@ -92,10 +92,12 @@ public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper o
         Assert.Equal("jane-1", SipText.Headers(second, "Call-ID")[0]);
         Assert.Equal("2 REGISTER", SipText.Headers(second, "CSeq")[0]);
 
-        // A call to jane is redirected to both, the higher q first; the ACK of the 302 is absorbed.
+        // A call to jane is redirected to both, the higher q first; the ACK of the 302 is absorbed. The phone sent from
+        // this socket, not from 192.0.2.x: each URI names where it really is as nathelper's alias (IP~port~1 for UDP).
         var invite = await peer.AskAsync(SipText.Request("INVITE", "sip:jane@example.com", peer.Port));
         Assert.Equal(302, SipText.Status(invite));
-        Assert.Equal(["<sip:jane@192.0.2.2:5060>;q=0.9", "<sip:jane@192.0.2.1:5060>;q=0.4"], SipText.Headers(invite, "Contact"));
+        Assert.Equal([$"<sip:jane@192.0.2.2:5060;alias=127.0.0.1~{peer.Port}~1>;q=0.9", $"<sip:jane@192.0.2.1:5060;alias=127.0.0.1~{peer.Port}~1>;q=0.4"],
+            SipText.Headers(invite, "Contact"));
 
         var star = await peer.AskAsync(SipText.Register(peer.Port, "jane", "jane-1", 3, "*", "Expires: 0\r\n"));
         Assert.Equal(200, SipText.Status(star));
@@ -142,6 +144,38 @@ public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper o
         Assert.Equal($"sip:127.0.0.1:{peer.Port}", (await LookupAsync("nat1"))!.Value.GetProperty("contacts")[0].GetProperty("received").GetString());
         // Through the edge: where the edge saw the phone (Kamailio's add_path_received(), transport escaped).
         Assert.Equal("sip:198.51.100.9:40312;transport=tcp", (await LookupAsync("nat2"))!.Value.GetProperty("contacts")[0].GetProperty("received").GetString());
+    }
+
+    [Fact]
+    public async Task A_path_is_echoed_only_to_a_phone_that_supports_it_and_a_strict_registrar_refuses_the_others()
+    {
+        using var peer = new SipUdpPeer(cluster.SipPort);
+        const string Path = "Path: <sip:edge.example.com;lr;received=sip:198.51.100.10:5062>\r\n";
+
+        // lazy (the default): stored, not echoed to a phone that did not say Supported: path (RFC 3327 §5.3).
+        var lazy = await peer.AskAsync(SipText.Register(peer.Port, "lazy1", "lazy1-1", 1, "<sip:lazy1@10.1.2.4:5060>", Path));
+        Assert.Equal(200, SipText.Status(lazy));
+        Assert.Empty(SipText.Headers(lazy, "Path"));
+        Assert.Equal("<sip:edge.example.com;lr;received=sip:198.51.100.10:5062>", (await LookupAsync("lazy1"))!.Value.GetProperty("contacts")[0].GetProperty("path").GetString());
+        // ... and its 302 names the source the edge saw, not the edge: an edge reaches it with handle_ruri_alias().
+        var invite = await peer.AskAsync(SipText.Request("INVITE", "sip:lazy1@example.com", peer.Port));
+        Assert.Equal(["<sip:lazy1@10.1.2.4:5060;alias=198.51.100.10~5062~1>"], SipText.Headers(invite, "Contact"));
+
+        // strict: 420 with Unsupported: path, nothing stored; with Supported: path it is stored and echoed.
+        var (httpPort, sipPort) = (NodeProcesses.FreePort(), NodeProcesses.FreePort());
+        cluster.StartProxy(httpPort, adminToken: null, sipPort, new Dictionary<string, string> { ["LA_SIP_PATH_MODE"] = "strict" });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await cluster.UntilReadyAsync(http);
+        using var strictPeer = new SipUdpPeer(sipPort);
+        var refused = await strictPeer.AskAsync(SipText.Register(strictPeer.Port, "strict1", "strict1-1", 1, "<sip:strict1@10.1.2.5:5060>", Path));
+        Assert.Equal(420, SipText.Status(refused));
+        Assert.Equal(["path"], SipText.Headers(refused, "Unsupported"));
+        Assert.Null(await LookupAsync("strict1"));
+        var accepted = await strictPeer.AskAsync(SipText.Register(strictPeer.Port, "strict1", "strict1-1", 2, "<sip:strict1@10.1.2.5:5060>",
+            Path + "Supported: path\r\n"));
+        Assert.Equal(200, SipText.Status(accepted));
+        Assert.Equal(["<sip:edge.example.com;lr;received=sip:198.51.100.10:5062>"], SipText.Headers(accepted, "Path"));
+        cluster.Processes.Kill(httpPort);
     }
 
     [Theory]

@@ -127,4 +127,54 @@ public static class Sipp
         var errorText = (File.Exists(errors) ? string.Join("\n", File.ReadLines(errors).Take(40)) : "") + await stderr;
         return (process.ExitCode, errorText, localPort.Value);
     }
+
+    /// <summary>
+    /// Starts a server-side scenario (e.g. <c>phone.xml</c>: phones that answer) on <paramref name="localPort"/> in the
+    /// background, ending after <paramref name="calls"/> calls; <see cref="Running.WaitAsync"/> gives its exit code.
+    /// </summary>
+    public static Running Start(string scenario, int calls, int localPort, string folder)
+    {
+        var errors = Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(scenario)}-{localPort}-errors.log");
+        var info = new ProcessStartInfo("sipp",
+        [
+            "-sf", Scenario(scenario), "-m", calls.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", "127.0.0.1",
+            "-p", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "u1", "-nostdin", "-timeout", "120s",
+            "-trace_err", "-error_file", errors,
+        ])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = folder,
+        };
+        var process = Process.Start(info)!;
+        return new Running(process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync(), errors);
+    }
+
+    /// <summary>A sipp run in the background; killed by PID when disposed.</summary>
+    public sealed class Running(Process process, Task<string> stdout, Task<string> stderr, string errors) : IDisposable
+    {
+        public async Task<(int ExitCode, string Errors)> WaitAsync(TimeSpan within)
+        {
+            using var cancel = new CancellationTokenSource(within);
+            try
+            {
+                await process.WaitForExitAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                return (-1, $"sipp did not finish within {within.TotalSeconds} s");
+            }
+
+            await stdout;
+            return (process.ExitCode, (File.Exists(errors) ? string.Join("\n", File.ReadLines(errors).Take(40)) : "") + await stderr);
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
+    }
 }

@@ -34,6 +34,8 @@ public static class ProxyConfig
         ["LA_SIP_SET_RECEIVED"] = "proxy.sip.set-received",
         ["LA_SIP_SOCKET_COLUMN"] = "proxy.sip.socket-column",
         ["LA_SIP_RETRY_AFTER"] = "proxy.sip.retry-after",
+        ["LA_SIP_REDIRECT_ALIAS"] = "proxy.sip.redirect-alias",
+        ["LA_SIP_PATH_MODE"] = "proxy.sip.path-mode",
         ["LA_LOG_LEVEL"] = "akka.loglevel",
         ["LA_PROXY_HOST"] = "akka.remote.dot-netty.tcp.hostname",
         ["LA_PROXY_PORT"] = "akka.remote.dot-netty.tcp.port",

@@ -33,8 +33,26 @@ public sealed record HttpOptions(IPEndPoint Endpoint, string? AdminToken, long M
 /// The column names the socket of the Kamailio that reads the row, from which it sends to the contact; our own
 /// listener is no socket of any Kamailio, which would refuse it once per row it reads ("non-local socket").
 /// </param>
+/// <param name="RedirectAlias">A 302 names a contact's <c>received</c> as <c>;alias=IP~PORT~PROTO</c> in its URI (<see cref="Domain.Contacts.NatAlias"/>).</param>
+/// <param name="PathMode">What the registrar does with a Path when the phone did not say <c>Supported: path</c> (Kamailio's <c>path_mode</c>).</param>
 public sealed record SipOptions(bool Enabled, IPEndPoint Endpoint, int MaxMessageSize, int MaxPending, bool SetReceived, int RetryAfterSeconds,
-    string? SocketColumn = null);
+    string? SocketColumn = null, bool RedirectAlias = true, PathMode PathMode = PathMode.Lazy);
+
+/// <summary>
+/// A REGISTER with a Path (RFC 3327) from a phone that did not list <c>path</c> in Supported: Kamailio's registrar
+/// <c>path_mode</c> 0, 1 and 2. The Path is stored in every mode but strict's refusal.
+/// </summary>
+public enum PathMode
+{
+    /// <summary>Stored, never echoed in the 200 (Kamailio 0).</summary>
+    Off,
+
+    /// <summary>Stored; echoed in the 200 only when the phone supports it (Kamailio 1; RFC 3327 §5.3).</summary>
+    Lazy,
+
+    /// <summary>Refused with 420 and <c>Unsupported: path</c> unless the phone supports it (Kamailio 2).</summary>
+    Strict,
+}
 
 /// <summary>Lookups read from a member when the cluster does not answer in time (read from <c>proxy.member-reads</c>).</summary>
 /// <param name="MasterDbUrl">Where locdb is read, with the member URLs and credentials; null: no member reads.</param>
@@ -105,9 +123,19 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
                 ConfigValues.AtLeast(sip, "proxy.sip", "max-pending", 20_000, 1),
                 sip?.GetBoolean("set-received", true) ?? true,
                 ConfigValues.AtLeast(sip, "proxy.sip", "retry-after", 5, 1),
-                SocketColumn(sip?.GetString("socket-column", "") ?? "")),
+                SocketColumn(sip?.GetString("socket-column", "") ?? ""),
+                sip?.GetBoolean("redirect-alias", true) ?? true,
+                PathModeOf(sip?.GetString("path-mode", "lazy") ?? "lazy")),
             memberReads);
     }
+
+    private static PathMode PathModeOf(string value) => value.ToLowerInvariant() switch
+    {
+        "off" or "0" => PathMode.Off,
+        "lazy" or "1" => PathMode.Lazy,
+        "strict" or "2" => PathMode.Strict,
+        _ => throw new ConfigurationException($"proxy.sip.path-mode '{value}' is none of off, lazy, strict (Kamailio's path_mode 0, 1, 2) (LA_SIP_PATH_MODE)"),
+    };
 
     /// <summary>Kamailio's socket form <c>proto:host:port</c>, or empty for NULL.</summary>
     private static string? SocketColumn(string value)

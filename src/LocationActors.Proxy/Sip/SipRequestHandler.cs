@@ -63,6 +63,11 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
 
         var paths = request.HeaderValues("Path");
         var path = paths.Count > 0 ? string.Join(",", paths) : null;
+        // RFC 3327 §5.3: a Path is echoed only to a phone that supports it; strict refuses the others (Kamailio path_mode).
+        var supportsPath = request.HeaderValues("Supported").Concat(request.HeaderValues("Require"))
+            .Any(option => option.Equals("path", StringComparison.OrdinalIgnoreCase));
+        if (path is not null && !supportsPath && options.PathMode == PathMode.Strict)
+            return SipAnswer.Of(420, null, ("Unsupported", "path"), ("Path", path));
         // Behind an edge proxy the packet's source is the edge: the phone's own source is what the edge wrote into the
         // Path it added (add_path_received(): ";received=sip:IP:PORT"), as Kamailio's registrar reads it with
         // path_use_received. Without that parameter nothing is taken for received.
@@ -93,7 +98,7 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
 
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var headers = result.Value!.Bindings.Select(b => ("Contact", ContactOf(b, now))).ToList();
-        if (path is not null)
+        if (path is not null && supportsPath && options.PathMode != PathMode.Off)
             headers.Add(("Path", path));
         return new SipAnswer(200, null, headers);
     }
@@ -142,8 +147,11 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         return new SipAnswer(302, null, found.Value.Contacts.Select(b => ("Contact", Redirected(b))).ToList());
     }
 
-    private static string Redirected(ContactBinding binding) =>
-        binding.Q.IsSpecified ? $"<{binding.Contact}>;q={Q(binding.Q)}" : $"<{binding.Contact}>";
+    private string Redirected(ContactBinding binding)
+    {
+        var uri = options.RedirectAlias ? NatAlias.Add(binding.Contact, binding.Received) : binding.Contact;
+        return binding.Q.IsSpecified ? $"<{uri}>;q={Q(binding.Q)}" : $"<{uri}>";
+    }
 
     private static string ContactOf(ContactBinding binding, long now)
     {
