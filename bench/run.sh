@@ -128,21 +128,15 @@ source bench/sipp/step.sh
 # shellcheck disable=SC1091
 source "$data/mariadb/env"
 
-node_dll="$PWD/src/LocationActors.Node/bin/Release/net10.0/LocationActors.Node.dll"
-# Kamailio's copy of the layout, created by the same init as LocationActors' (locdb on server 3, the members of each
-# group on servers 3 and 4); the master also gets LocationActors' journal tables, which Kamailio never reads.
-for db in "3 kam_master" "3 kam_g1" "4 kam_g1" "4 kam_g2" "3 kam_g2"; do
-  read -r server name <<<"$db"
-  LA_DB_DIR="$data/mariadb" scripts/mariadb.sh sql "$server" "CREATE DATABASE IF NOT EXISTS $name" >/dev/null
-done
-LA_MASTER_DB_URL="$LA_MARIADB_3_URL/kam_master" dotnet exec "$node_dll" init \
-  --group "$LA_MARIADB_3_URL/kam_g1,$LA_MARIADB_4_URL/kam_g1" --group "$LA_MARIADB_4_URL/kam_g2,$LA_MARIADB_3_URL/kam_g2" >&2
+# shellcheck source=kamailio/layout.sh
+source bench/kamailio/layout.sh
+kamailio_layout
 
 say "starting Kamailio ($children UDP workers) on 127.0.0.1:$kamailio_port"
 kam_dir="$data/kamailio"
 mkdir -p "$kam_dir"
 # The copy holds the database password: readable by this user only.
-(umask 077 && sed -e "s|MASTER_DB_URL|$LA_MARIADB_3_URL/kam_master|" -e "s|SIP_PORT|$kamailio_port|" \
+(umask 077 && sed -e "s|MASTER_DB_URL|$kamailio_master_url|" -e "s|SIP_PORT|$kamailio_port|" \
   -e "s|CHILDREN|$children|" -e "s|MODULES_PATH|$modules/|" bench/kamailio/kamailio.cfg >"$kam_dir/kamailio.cfg")
 # In the foreground (-DD), logging to stderr (-E), its pid file and runtime folder in the run's folder, as this user.
 "$kamailio_bin" -f "$kam_dir/kamailio.cfg" -DD -E -P "$kam_dir/kamailio.pid" -w "$kam_dir" -Y "$kam_dir" -m 256 -M 16 \
@@ -167,13 +161,8 @@ wait_registers locationactors "$sip_port" "$la_sipp_port"
 
 # The processes whose CPU is counted, by kind: the SIP server (Kamailio's processes, or the proxy), the cluster nodes,
 # and the system's MariaDB servers.
-dotnet_children() { # dll name: run-local's children running it
-  local pid
-  for pid in $(ps -o pid= --ppid "$deployment"); do
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$1" && echo "$pid"
-  done
-  return 0
-}
+# shellcheck source=cpu.sh
+source bench/cpu.sh
 declare -A pids
 pids[kamailio.sip]="$kam_pid $(ps -o pid= --ppid "$kam_pid" | tr '\n' ' ')"
 pids[kamailio.nodes]=""
@@ -184,20 +173,6 @@ pids[locationactors.db]="$(LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid 1) $
 [ "$(wc -w <<<"${pids[locationactors.nodes]}")" -eq 3 ] && [ "$(wc -w <<<"${pids[locationactors.sip]}")" -eq 1 ] ||
   die "could not find the 3 node processes and the proxy under run-local (PID $deployment)"
 for k in "${!pids[@]}"; do say "CPU of $k: PIDs ${pids[$k]:-none}"; done
-
-clk_tck=$(getconf CLK_TCK)
-# utime + stime of the processes, in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after the command
-# name, which may hold spaces).
-ticks() {
-  local total=0 pid stat
-  local -a f
-  for pid in "$@"; do
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-    read -r -a f <<<"${stat##*) }"
-    total=$((total + f[11] + f[12]))
-  done
-  echo "$total"
-}
 
 # One step: sipp at a rate, the CPU of every kind of process around it. Sets step_failed, step_achieved, step_p50,
 # step_p99 and step_cpu (ms per request: "sip nodes db", "-" for a kind the system does not have).
@@ -212,7 +187,7 @@ step() { # system scenario rate users
   step_cpu=""
   for kind in sip nodes db; do
     if [ -z "${pids[$sys.$kind]}" ]; then step_cpu+=" -"; continue; fi
-    step_cpu+=" $(awk -v t="$(($(ticks ${pids[$sys.$kind]}) - before[$kind]))" -v hz="$clk_tck" -v n="$n" 'BEGIN {printf "%.3f", t * 1000 / hz / n}')"
+    step_cpu+=" $(cpu_ms_per "${before[$kind]}" "$(ticks ${pids[$sys.$kind]})" "$n")"
   done
   step_cpu=${step_cpu# }
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$sys" "$scenario" "$rate" "$n" "$step_failed" "$step_achieved" \

@@ -6,7 +6,8 @@
 # injection file USERS at RATE calls/s, from LOCAL_PORT (0: any free one; a fixed one keeps the Contact, which
 # re-REGISTER needs), and gives up on it after TIMEOUT seconds. Prints "calls failed achieved/s p50 p99": failed is
 # sipp's FailedCall count, or the calls that did not succeed when more ("?" when sipp wrote no statistics), achieved/s is calls divided by wall time, p50/p99 in ms
-# from sipp's per-call response-time trace (1 ms resolution, "-" when there is none).
+# from sipp's per-call response-time trace (1 ms resolution, "-" when there is none). What went wrong with a call is in
+# DIR/errors.log.
 
 sipp_step() {
   local dir=$1 port=$2 scenario="$bench_sipp_dir/$3" users=$4 rate=$5 calls=$6 local_port=$7 limit=$8
@@ -16,6 +17,7 @@ sipp_step() {
   # timeout(1) on top of sipp's own -timeout: the step must end even if sipp hangs on a socket.
   (cd "$dir" && timeout -k 5 "$((limit + 5))" sipp "127.0.0.1:$port" -sf "$scenario" -inf "$users" -m "$calls" -r "$rate" \
       -i 127.0.0.1 -p "$local_port" -t u1 -nostdin -timeout "${limit}s" -trace_rtt -rtt_freq 1 -trace_stat -fd 1 \
+      -trace_err -error_file errors.log \
       >sipp.out 2>&1) || true
   end=$(date +%s.%N)
   # The last line of sipp's statistics, its cumulative columns found by name. A call neither successful nor failed

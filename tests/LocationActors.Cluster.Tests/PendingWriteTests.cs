@@ -114,4 +114,20 @@ public sealed class PendingWriteTests
         Assert.True(write.Answer(3, null));
         Assert.Equal(WriteVerdict.Acknowledged, write.Verdict(WritePolicy.AllActive, no => no is >= 1 and <= 3));
     }
+
+    [Fact]
+    public void A_member_asked_again_after_its_copy_began_is_awaited_again_not_also_trailing()
+    {
+        var write = Write(1, 2, 3);
+        write.Answer(1, null);
+        Assert.False(write.StopAwaiting(2)); // copy to 2 began: the write trails it there; 3 is still awaited
+
+        Assert.True(write.AskAgain(2)); // a new resync of 2 starts while the write is in flight: it is sent again
+
+        Assert.Equal([2, 3], write.Awaiting.Order());
+        Assert.Empty(write.Trailing); // one answer of 2 is awaited, not two
+        Assert.False(write.Answer(2, "timeout"));
+        Assert.True(write.Answer(3, null));
+        Assert.Equal([2], write.Failures.Select(f => f.No));
+    }
 }

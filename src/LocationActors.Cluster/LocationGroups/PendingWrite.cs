@@ -75,12 +75,15 @@ public sealed record PendingWrite(IActorRef ReplyTo, object Reply, long RequestI
 
     /// <summary>
     /// Member <paramref name="no"/> is asked again (it returns to traffic and gets the write re-sent): an earlier
-    /// failure there is forgotten, its new answer counts. False when it stored the write already or is being asked.
+    /// failure there is forgotten, its new answer counts and is waited for, also when the write trailed an earlier copy
+    /// there. False when it stored the write already or is being asked.
     /// </summary>
     public bool AskAgain(int no)
     {
-        if (StoredOn.Contains(no) || !Awaiting.Add(no))
+        if (StoredOn.Contains(no) || Awaiting.Contains(no))
             return false;
+        Trailing.Remove(no);
+        Awaiting.Add(no);
         Failures.RemoveAll(f => f.No == no);
         return true;
     }
