@@ -42,7 +42,7 @@ public sealed class SipClient(int serverPort, TimeSpan limit) : IDisposable
             // Kamailio's redirect route lists some contacts twice (a branch and the destination set): each counts once.
             302 => Headers(answer, "Contact").SelectMany(v => v.Split(',')).Select(c => c.Trim())
                 .Select(c => c.StartsWith('<') ? c[1..c.IndexOf('>', StringComparison.Ordinal)] : c)
-                .Select(LocationActors.Domain.Contacts.NatAlias.Remove).Distinct().ToList(),
+                .Select(LocationActors.Sip.NatAlias.Remove).Distinct().ToList(),
             404 => [],
             _ => null,
         };

@@ -50,6 +50,9 @@ internal sealed class EdgePhone : IDisposable
 
     public TimeSpan? FirstInviteAt => Received.Where(r => r.Method == "INVITE").Select(r => (TimeSpan?)r.At).FirstOrDefault();
 
+    /// <summary>When the phone sent its first final answer to an INVITE (its <see cref="Status"/>), on the test's clock.</summary>
+    public TimeSpan? AnsweredAt { get; private set; }
+
     /// <summary>The final answer of a REGISTER through the edge at <paramref name="edgePort"/>.</summary>
     public async Task<string> RegisterAsync(int edgePort, int cseq, int expires = 600, string contactParameters = "", string extraHeaders = "")
     {
@@ -116,7 +119,10 @@ internal sealed class EdgePhone : IDisposable
         if (AnswerAfter > TimeSpan.Zero)
             await Task.Delay(AnswerAfter);
         if (_answers.TryAdd(callId, Status.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            AnsweredAt ??= _clock.Elapsed;
             await ReplyAsync(invite, Status, to);
+        }
     }
 
     /// <summary>A response to <paramref name="request"/> (its Via, Record-Route, From, To with the phone's tag, Call-ID, CSeq).</summary>

@@ -33,7 +33,7 @@ public sealed record HttpOptions(IPEndPoint Endpoint, string? AdminToken, long M
 /// The column names the socket of the Kamailio that reads the row, from which it sends to the contact; our own
 /// listener is no socket of any Kamailio, which would refuse it once per row it reads ("non-local socket").
 /// </param>
-/// <param name="RedirectAlias">A 302 names a contact's <c>received</c> as <c>;alias=IP~PORT~PROTO</c> in its URI (<see cref="Domain.Contacts.NatAlias"/>).</param>
+/// <param name="RedirectAlias">A 302 names a contact's <c>received</c> as <c>;alias=IP~PORT~PROTO</c> in its URI (<see cref="LocationActors.Sip.NatAlias"/>).</param>
 /// <param name="PathMode">What the registrar does with a Path when the phone did not say <c>Supported: path</c> (Kamailio's <c>path_mode</c>).</param>
 public sealed record SipOptions(bool Enabled, IPEndPoint Endpoint, int MaxMessageSize, int MaxPending, bool SetReceived, int RetryAfterSeconds,
     string? SocketColumn = null, bool RedirectAlias = true, PathMode PathMode = PathMode.Lazy);

@@ -1,7 +1,6 @@
-using LocationActors.Domain.Contacts;
 using LocationActors.TestSupport;
 
-namespace LocationActors.Domain.Tests;
+namespace LocationActors.Sip.Tests;
 
 [Trait(Tier.Name, Tier.Unit)]
 public class NatAliasTests

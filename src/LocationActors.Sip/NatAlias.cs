@@ -1,6 +1,7 @@
 using System.Globalization;
+using LocationActors.Sip.Parsing;
 
-namespace LocationActors.Domain.Contacts;
+namespace LocationActors.Sip;
 
 /// <summary>
 /// A contact URI that also says where its phone really sent from, in the form Kamailio's nathelper writes and reads:
@@ -38,51 +39,13 @@ public static class NatAlias
         return end < 0 ? contact[..start] : contact[..start] + contact[end..];
     }
 
-    /// <summary><c>IP~PORT~PROTO</c> of a received URI, or null when it names no IP address.</summary>
+    /// <summary><c>IP~PORT~PROTO</c> of a received URI, or null when it is no SIP URI naming an IP address.</summary>
     private static string? Of(string received)
     {
-        var text = received.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) ? received[4..]
-            : received.StartsWith("sips:", StringComparison.OrdinalIgnoreCase) ? received[5..]
-            : null;
-        if (text is null)
+        if (SipUriParser.Parse(received, out _) is not { Scheme: "sip" or "sips" } uri || !System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out _) ||
+            ProtoOf(uri.Parameter("transport")?.ToLowerInvariant() ?? (uri.Scheme == "sips" ? "tls" : "udp")) is not { } proto)
             return null;
-        var parameters = text.IndexOf(';', StringComparison.Ordinal);
-        var hostPort = parameters < 0 ? text : text[..parameters];
-        var transport = parameters < 0 ? "udp" : TransportOf(text[parameters..]);
-
-        string host;
-        int port;
-        if (hostPort.StartsWith('['))
-        {
-            var close = hostPort.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0)
-                return null;
-            host = hostPort[..(close + 1)];
-            port = PortOf(hostPort[(close + 1)..]);
-        }
-        else
-        {
-            var colon = hostPort.LastIndexOf(':');
-            host = colon < 0 ? hostPort : hostPort[..colon];
-            port = PortOf(colon < 0 ? "" : hostPort[colon..]);
-        }
-
-        if (port <= 0 || !System.Net.IPAddress.TryParse(host.Trim('[', ']'), out _) || ProtoOf(transport) is not { } proto)
-            return null;
-        return $"{host}~{port.ToString(CultureInfo.InvariantCulture)}~{proto}";
-    }
-
-    private static int PortOf(string colonPort) =>
-        colonPort.Length == 0 ? 5060
-        : colonPort[0] == ':' && int.TryParse(colonPort.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535 ? port
-        : -1;
-
-    private static string TransportOf(string parameters)
-    {
-        foreach (var parameter in parameters.Split(';', StringSplitOptions.RemoveEmptyEntries))
-            if (parameter.StartsWith("transport=", StringComparison.OrdinalIgnoreCase))
-                return parameter["transport=".Length..].ToLowerInvariant();
-        return "udp";
+        return $"{uri.Host}~{(uri.Port ?? 5060).ToString(CultureInfo.InvariantCulture)}~{proto}";
     }
 
     /// <summary>Kamailio's <c>enum sip_protos</c>.</summary>
