@@ -129,7 +129,7 @@ start_edge() { # system
   mkdir -p "$dir"
   case "$sys" in
     la-302) config=deploy/kamailio/edge.cfg; defines+=(-A "LA_SIP=\"sip:127.0.0.1:$sip_port\"") ;;
-    la-http) config=deploy/kamailio/edge.cfg; defines+=(-A "LA_SIP=\"sip:127.0.0.1:$sip_port\"" -A "LA_HTTP=\"http://$http\"" -A LOOKUP_HTTP) ;;
+    la-http) config=deploy/kamailio/edge.cfg; defines+=(-A "LA_SIP=\"sip:127.0.0.1:$sip_port\"" -A "LA_HTTPCON=\"locationactors=>http://$http\"" -A LOOKUP_HTTP) ;;
     usrloc) config=bench/kamailio/edge-registrar.cfg; defines+=(-A USRLOC_MEMORY) ;;
     p_usrloc)
       # The database URL holds a password: in a copy readable by this user only, not on the command line.

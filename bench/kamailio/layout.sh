@@ -1,7 +1,7 @@
 # bench/kamailio/layout.sh - sourced by the bench scripts after bench/deployment.sh: gives Kamailio p_usrloc a copy of
 # LocationActors' layout on MariaDB servers 3 and 4 of the deployment's folder (databases kam_*: locdb on server 3, the
-# members of each group on servers 3 and 4), created by the same init as LocationActors' own; the master also gets
-# LocationActors' journal tables, which Kamailio never reads. Needs LA_DB_INSTANCES=4 and $data/mariadb/env sourced.
+# members of each group on servers 3 and 4), created by the same init as LocationActors' own. Needs LA_DB_INSTANCES=4
+# and $data/mariadb/env sourced.
 # Sets $kamailio_master_url.
 
 kamailio_layout() {

@@ -26,13 +26,6 @@ public sealed class MasterDatabase : SqlDatabase
 
     private protected override SchemaScript Schema => SchemaScript.Master;
 
-    /// <summary>
-    /// Creates the tables where cluster sharding remembers its running groups (Akka.Persistence.Sql's journal and
-    /// snapshot store) when missing. Only MariaDB needs this; on SQLite the plugin creates correct tables itself.
-    /// </summary>
-    public Task CreateAkkaPersistenceSchemaAsync(CancellationToken ct = default) =>
-        Url.Kind == DatabaseKind.MySql ? CreateSchemaAsync(SchemaScript.AkkaPersistence, "journal", ct) : Task.CompletedTask;
-
     /// <summary>Every row, ordered by group id and member number.</summary>
     public Task<IReadOnlyList<LocDbRow>> ReadAllAsync(CancellationToken ct = default) =>
         RunAsync<IReadOnlyList<LocDbRow>>($"read {Table}", async (connection, token) =>

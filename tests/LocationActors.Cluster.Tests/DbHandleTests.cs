@@ -12,7 +12,8 @@ namespace LocationActors.Cluster.Tests;
 [Trait(Tier.Name, Tier.Db)]
 public sealed class DbHandleTests(MariaDbServers servers) : TestKit
 {
-    private async Task<(IActorRef Handle, LocationDatabase Reader)> StartAsync(int maxBatchRows = 1000, StorageOptions? options = null)
+    private async Task<(IActorRef Handle, LocationDatabase Reader)> StartAsync(int maxBatchRows = 1000, StorageOptions? options = null,
+        TimeSpan? statementDeadline = null)
     {
         var url = await servers.CreateDatabaseAsync();
         var reader = new LocationDatabase(url);
@@ -24,7 +25,7 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
             testActor.Tell(cause);
             return cause is MemberDatabaseFailed ? Directive.Restart : Directive.Stop;
         }, loggingEnabled: false);
-        return (ChildActorOf(DbHandle.Props(7, () => new LocationDatabase(url, options), maxBatchRows), supervision), reader);
+        return (ChildActorOf(DbHandle.Props(7, () => new LocationDatabase(url, options), maxBatchRows, statementDeadline), supervision), reader);
     }
 
     private static WriteRows Upsert(long seq, params ContactBinding[] bindings) => new(seq, bindings, []);
@@ -191,6 +192,58 @@ public sealed class DbHandleTests(MariaDbServers servers) : TestKit
             return Task.CompletedTask;
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task A_statement_past_its_deadline_fails_the_member_long_before_the_command_timeout_and_its_late_answer_is_dropped()
+    {
+        var (handle, reader) = await StartAsync(options: StorageOptions.Default with { CommandTimeout = TimeSpan.FromSeconds(60) },
+            statementDeadline: TimeSpan.FromMilliseconds(500));
+        await using var _ = reader;
+        handle.Tell(Upsert(1, BindingFields.Sample("una", 1)));
+        AckedSeqs(1);
+        await using var locker = await TableLock.HoldAsync(reader.Url, forWriting: true);
+
+        handle.Tell(Upsert(2, BindingFields.Sample("una", 2)));
+        handle.Tell(Upsert(3, BindingFields.Sample("una", 3)));
+        // Seq 2's statement blocks on the lock (a frozen server, as the handle sees it); seq 3 queues behind it. At the
+        // deadline both are answered failed and the handle crashes with a timeout, the driver's 60 s far away.
+        var failed = new List<long>();
+        MemberDatabaseFailed? crash = null;
+        while (failed.Count < 2 || crash is null)
+        {
+            switch (ExpectMsg<object>(TimeSpan.FromSeconds(10)))
+            {
+                case RowsWriteFailed f:
+                    Assert.True(f.HandleRestarts);
+                    failed.AddRange(f.Seqs);
+                    break;
+                case MemberDatabaseFailed c:
+                    crash = c;
+                    break;
+                case var other:
+                    Assert.Fail($"unexpected {other}");
+                    break;
+            }
+        }
+
+        Assert.Equal(StorageErrorKind.Timeout, crash.Error.Kind);
+        Assert.Contains("statement deadline", crash.Error.Message);
+        Assert.Equal([2L, 3L], failed.Order());
+
+        // The abandoned statement ends once the lock goes; its rows land, but no answer of it reaches the group, which
+        // already heard the writes failed (the member's resync puts it right). Writes are then stored again.
+        await locker.ReleaseAsync();
+        await AwaitAssertAsync(async () => Assert.Contains(BindingFields.Sample("una", 2).Ruid, (await reader.LoadAorAsync("una", null)).Select(b => b.Ruid)),
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+        await AwaitAssertAsync(() =>
+        {
+            handle.Tell(Upsert(4, BindingFields.Sample("una", 4)));
+            var answer = ExpectMsg<object>(TimeSpan.FromSeconds(2));
+            Assert.Equal([4L], Assert.IsType<RowsWritten>(answer).Seqs);
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
     [Fact]

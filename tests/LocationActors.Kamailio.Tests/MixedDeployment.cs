@@ -132,7 +132,7 @@ public sealed class MixedDeployment : IAsyncLifetime
     public static Task<KamailioProcess> StartEdgeAsync(EdgeLookup lookup, bool serial, int sipPort, int httpPort, string folder)
     {
         var port = NodeProcesses.FreePort();
-        List<string> defines = [$"EDGE_LISTEN=udp:127.0.0.1:{port}", $"LA_SIP=\"sip:127.0.0.1:{sipPort}\"", $"LA_HTTP=\"http://127.0.0.1:{httpPort}\""];
+        List<string> defines = [$"EDGE_LISTEN=udp:127.0.0.1:{port}", $"LA_SIP=\"sip:127.0.0.1:{sipPort}\"", $"LA_HTTPCON=\"locationactors=>http://127.0.0.1:{httpPort}\""];
         if (lookup == EdgeLookup.Http)
             defines.Add("LOOKUP_HTTP");
         if (serial)

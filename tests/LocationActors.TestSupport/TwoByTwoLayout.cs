@@ -21,11 +21,12 @@ public sealed class TwoByTwoLayout : IAsyncDisposable
     /// <summary>The member databases by (group, no).</summary>
     public Dictionary<(int Id, int No), LocationDatabase> Members { get; }
 
-    /// <param name="servers">The MariaDB servers; the master is on instance 1.</param>
+    /// <param name="servers">The MariaDB servers.</param>
     /// <param name="hosts">The two instances holding the members (the layout's two hosts): 1 and 2 unless given.</param>
-    public static async Task<TwoByTwoLayout> CreateAsync(MariaDbServers servers, (int A, int B)? hosts = null)
+    /// <param name="masterInstance">The instance holding the master: 1 unless given.</param>
+    public static async Task<TwoByTwoLayout> CreateAsync(MariaDbServers servers, (int A, int B)? hosts = null, int masterInstance = 1)
     {
-        var master = new MasterDatabase(await servers.CreateDatabaseAsync(1));
+        var master = new MasterDatabase(await servers.CreateDatabaseAsync(masterInstance));
         await master.CreateSchemaAsync();
         var members = new Dictionary<(int Id, int No), LocationDatabase>();
         var (a, b) = hosts ?? (1, 2);

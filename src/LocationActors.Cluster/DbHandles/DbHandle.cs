@@ -16,6 +16,9 @@ namespace LocationActors.Cluster.DbHandles;
 /// frozen server) the handle throws <see cref="MemberDatabaseFailed"/> naming everything it held, and its group's
 /// supervision restarts it. A restarted handle does not trust its database yet: it fails every write at once, instead
 /// of one command timeout per batch, and probes the database with backoff until it answers.
+/// A statement that requests wait on (writes, reads of AORs, removal of expired rows) and that has not answered within
+/// the statement deadline fails the same way, without waiting for the driver's command timeout: a frozen server then
+/// holds up the group's writes for the deadline, not for the timeout and the driver's attempt to cancel on it.
 /// </summary>
 public sealed class DbHandle : ReceiveActor, IWithTimers
 {
@@ -25,6 +28,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private readonly int _memberNo;
     private readonly LocationDatabase _database;
     private readonly int _maxBatchRows;
+    private readonly TimeSpan _deadline;
     private readonly string _group; // the group's name (table/id), for the metrics
     private readonly Queue<object> _queue = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -35,13 +39,17 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private long _batchStarted;      // Stopwatch timestamp of the write batch in flight, for the DEBUG log
     private int _batchWrites;
     private int _batchRows;
+    private static long s_lastStatement; // numbers statements across restarts: one abandoned may answer a later incarnation
+    private long _statement;         // the statement in flight; a BatchDone of one abandoned at its deadline is not it
+    private IReadOnlyList<object> _unanswered = []; // what the statement in flight answers, failed if it misses its deadline
 
-    public DbHandle(int memberNo, Func<LocationDatabase> open, int maxBatchRows, string group = "")
+    public DbHandle(int memberNo, Func<LocationDatabase> open, int maxBatchRows, TimeSpan statementDeadline, string group = "")
     {
         _memberNo = memberNo;
         _group = group;
         _database = open();
         _maxBatchRows = maxBatchRows;
+        _deadline = statementDeadline;
         Up();
     }
 
@@ -57,6 +65,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         Receive<CatchUpFrom>(Enqueue);
         Receive<DeleteExpiredRows>(Enqueue);
         Receive<BatchDone>(Completed);
+        Receive<StatementOverdue>(Overdue);
         Receive<ProbeTick>(_ => { });   // left from the time it was down
         Receive<ProbeResult>(_ => { });
     }
@@ -74,6 +83,8 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         Receive<ResyncRows>(_ => Context.Parent.Tell(new ResyncFailed(_memberNo, down, MemberAtFault: false)));
         Receive<CatchUpFrom>(_ => Context.Parent.Tell(new ResyncFailed(_memberNo, down, MemberAtFault: false)));
         Receive<DeleteExpiredRows>(_ => { }); // the next sweep will do it
+        Receive<BatchDone>(Abandoned);
+        Receive<StatementOverdue>(_ => { });
         Receive<ProbeTick>(_ => _database.ProbeAsync().PipeTo(Self, success: () => ProbeResult.Answered, failure: _ => ProbeResult.Silent));
         Receive<ProbeResult>(result =>
         {
@@ -98,7 +109,14 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     /// <summary>A statement finished: its answers go to the group, and the next queued work starts.</summary>
     private void Completed(BatchDone done)
     {
+        if (done.Statement != _statement)
+        {
+            Abandoned(done);
+            return;
+        }
+
         _busy = false;
+        Timers.Cancel("deadline");
         if (_batchWrites > 0)
         {
             var elapsed = Stopwatch.GetElapsedTime(_batchStarted);
@@ -126,9 +144,44 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     /// <param name="memberNo">The member's <c>locdb.no</c>, named in every reply.</param>
     /// <param name="open">Opens the database handle; called again by every restart. The actor disposes what it opened.</param>
     /// <param name="maxBatchRows">Most rows combined into one batch (each engine splits further into statements).</param>
+    /// <param name="statementDeadline">
+    /// How long a statement that requests wait on may take before it counts as the database's failure (a timeout).
+    /// Null: <see cref="DefaultStatementDeadline"/>.
+    /// </param>
     /// <param name="group">The group's name (<c>table/id</c>) its metrics are labelled with.</param>
-    public static Props Props(int memberNo, Func<LocationDatabase> open, int maxBatchRows = 1000, string group = "") =>
-        Akka.Actor.Props.Create(() => new DbHandle(memberNo, open, maxBatchRows, group));
+    public static Props Props(int memberNo, Func<LocationDatabase> open, int maxBatchRows = 1000, TimeSpan? statementDeadline = null,
+        string group = "") =>
+        Akka.Actor.Props.Create(() => new DbHandle(memberNo, open, maxBatchRows, statementDeadline ?? DefaultStatementDeadline, group));
+
+    /// <summary>As Kamailio's db_mysql <c>timeout_interval</c>: well inside a SIP transaction's patience.</summary>
+    public static readonly TimeSpan DefaultStatementDeadline = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The statement in flight missed its deadline: the server is frozen or far too slow to serve requests. It is
+    /// abandoned where it stands (its connection is closed once it ends; what it stored by then, if anything, reaches
+    /// the member without the group's knowledge, and the resync that follows a failure puts the member right), and
+    /// the member fails as for a timeout of the driver: the error is counted, the handle restarts and probes.
+    /// </summary>
+    private void Overdue(StatementOverdue overdue)
+    {
+        if (!_busy || overdue.Statement != _statement)
+            return;
+        var error = new StorageException(StorageErrorKind.Timeout, _database.Url.ToString(), "write",
+            $"no answer within the statement deadline ({_deadline.TotalSeconds:0.###} s)");
+        throw Failed(error, _unanswered.Select(work => work switch
+        {
+            WriteRows write => (object)new RowsWriteFailed(_memberNo, [write.Seq], error),
+            ReadAor read => new AorReadFailed(read.Token, _memberNo, error),
+            _ => work,
+        }).Where(reply => reply is not DeleteExpiredRows).ToList());
+    }
+
+    /// <summary>A statement given up at its deadline ended after all; the group heard it failed, so its answer is dropped.</summary>
+    private void Abandoned(BatchDone done)
+    {
+        _log.Info("member {0} ({1}): a statement abandoned at its deadline ended after all ({2})", _memberNo, _database.Url,
+            done.Replies.FirstOrDefault()?.GetType().Name ?? "no answer");
+    }
 
     /// <summary>
     /// Restarted after <see cref="MemberDatabaseFailed"/>: the database is not trusted until a probe answers, and the
@@ -180,19 +233,24 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         if (_busy || _queue.Count == 0)
             return;
         _busy = true;
+        var statement = _statement = Interlocked.Increment(ref s_lastStatement);
+        _unanswered = [];
+        // A copy has no deadline: it takes as long as the table is large, and writes do not wait for it once it began.
         if (_queue.Peek() is ResyncRows resync)
         {
             _queue.Dequeue();
-            _inFlight = ResyncAsync(resync.Snapshot, resync.SameAs).PipeTo(Self);
+            _inFlight = ResyncAsync(statement, resync.Snapshot, resync.SameAs).PipeTo(Self);
             return;
         }
 
         if (_queue.Peek() is CatchUpFrom catchUp)
         {
             _queue.Dequeue();
-            _inFlight = CatchUpAsync(catchUp).PipeTo(Self);
+            _inFlight = CatchUpAsync(statement, catchUp).PipeTo(Self);
             return;
         }
+
+        Timers.StartSingleTimer("deadline", new StatementOverdue(statement), _deadline);
 
         if (_queue.Peek() is ReadAor)
         {
@@ -201,14 +259,15 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             var reads = new List<ReadAor>();
             while (reads.Count < _maxBatchRows && _queue.TryPeek(out var next) && next is ReadAor read)
                 reads.Add((ReadAor)_queue.Dequeue());
-            _inFlight = ReadAsync(reads).PipeTo(Self);
+            _unanswered = reads;
+            _inFlight = ReadAsync(statement, reads).PipeTo(Self);
             return;
         }
 
         if (_queue.Peek() is DeleteExpiredRows expire)
         {
             _queue.Dequeue();
-            _inFlight = DeleteExpiredAsync(expire.Now).PipeTo(Self);
+            _inFlight = DeleteExpiredAsync(statement, expire.Now).PipeTo(Self);
             return;
         }
 
@@ -224,10 +283,11 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         _batchStarted = Stopwatch.GetTimestamp();
         _batchWrites = batch.Count;
         _batchRows = rows;
-        _inFlight = WriteAsync(batch).PipeTo(Self);
+        _unanswered = batch;
+        _inFlight = WriteAsync(statement, batch).PipeTo(Self);
     }
 
-    private async Task<BatchDone> WriteAsync(IReadOnlyList<WriteRows> batch)
+    private async Task<BatchDone> WriteAsync(long statement, IReadOnlyList<WriteRows> batch)
     {
         // Within a batch only the last change of each ruid matters; rows of different ruids are independent.
         var last = new Dictionary<string, ContactBinding?>();
@@ -248,7 +308,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
                 await _database.DeleteByRuidAsync(deletes);
             var refused = upserts.Count > 0 ? await _database.UpsertAsync(upserts) : [];
             if (refused.Count == 0)
-                return new BatchDone([new RowsWritten(_memberNo, seqs)]);
+                return new BatchDone(statement, [new RowsWritten(_memberNo, seqs)]);
 
             // The database refused some rows and stored the rest: only the writes that carried a refused row failed.
             var refusedRuids = refused.ToDictionary(f => f.Ruid, f => f.Error);
@@ -258,18 +318,18 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             var stored = seqs.Except(failed.Select(w => w.Seq)).ToList();
             if (stored.Count > 0)
                 replies.Add(new RowsWritten(_memberNo, stored));
-            return new BatchDone(replies);
+            return new BatchDone(statement, replies);
         }
         catch (Exception e)
         {
             // Whatever failed, every write of the batch gets an answer: the group must never wait forever.
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "write", e.Message, e);
             _log.Warning("member {0} ({1}): {2} write(s) failed: {3}", _memberNo, _database.Url, seqs.Count, error.Message);
-            return new BatchDone([new RowsWriteFailed(_memberNo, seqs, error)]);
+            return new BatchDone(statement, [new RowsWriteFailed(_memberNo, seqs, error)]);
         }
     }
 
-    private async Task<BatchDone> ResyncAsync(IReadOnlyList<ContactBinding> snapshot, ResyncSource? sameAs)
+    private async Task<BatchDone> ResyncAsync(long statement, IReadOnlyList<ContactBinding> snapshot, ResyncSource? sameAs)
     {
         var (parent, self) = (Context.Parent, Self);
         try
@@ -280,19 +340,19 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             {
                 _log.Info("member {0} ({1}): holds the same {2} rows as member {3} (equal digests); nothing to copy", _memberNo, _database.Url,
                     digest.Rows, sameAs.No);
-                return new BatchDone([new Resynced(_memberNo, snapshot.Count)]);
+                return new BatchDone(statement, [new Resynced(_memberNo, snapshot.Count)]);
             }
 
             var (written, deleted) = await _database.ReconcileAsync(snapshot);
             _log.Info("member {0} ({1}): resynchronised with {2} contacts: {3} written, {4} deleted", _memberNo, _database.Url,
                 snapshot.Count, written, deleted);
-            return new BatchDone([new Resynced(_memberNo, snapshot.Count)]);
+            return new BatchDone(statement, [new Resynced(_memberNo, snapshot.Count)]);
         }
         catch (Exception e)
         {
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "resync", e.Message, e);
             _log.Warning("member {0} ({1}): resync failed: {2}", _memberNo, _database.Url, error.Message);
-            return new BatchDone([new ResyncFailed(_memberNo, error)]);
+            return new BatchDone(statement, [new ResyncFailed(_memberNo, error)]);
         }
     }
 
@@ -320,21 +380,21 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     }
 
     // Not announced as a copy: beside other writers, writes keep waiting for the returning member until it caught up.
-    private async Task<BatchDone> CatchUpAsync(CatchUpFrom catchUp)
+    private async Task<BatchDone> CatchUpAsync(long statement, CatchUpFrom catchUp)
     {
         var source = catchUp.OpenSource();
         try
         {
             var report = await SharedCatchUp.RunAsync(source, _database, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), catchUp.SourceComplete);
             _log.Info("member {0} ({1}): caught up with member {2}: {3}", _memberNo, _database.Url, catchUp.SourceNo, report);
-            return new BatchDone([new Resynced(_memberNo, report.CompleteRows)]);
+            return new BatchDone(statement, [new Resynced(_memberNo, report.CompleteRows)]);
         }
         catch (Exception e)
         {
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "catch up", e.Message, e);
             var sourceFailed = error.Database == source.Url.ToString();
             _log.Warning("member {0} ({1}): catching up with member {2} failed: {3}", _memberNo, _database.Url, catchUp.SourceNo, error.Message);
-            return new BatchDone([new ResyncFailed(_memberNo, error, MemberAtFault: !sourceFailed)]);
+            return new BatchDone(statement, [new ResyncFailed(_memberNo, error, MemberAtFault: !sourceFailed)]);
         }
         finally
         {
@@ -342,35 +402,35 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         }
     }
 
-    private async Task<BatchDone> ReadAsync(IReadOnlyList<ReadAor> reads)
+    private async Task<BatchDone> ReadAsync(long statement, IReadOnlyList<ReadAor> reads)
     {
         try
         {
             var rows = await _database.LoadUsernamesAsync(reads.Select(r => r.Username).ToList());
             // Matched as MariaDB's default collation compares (the statement's IN did): without regard to case.
             var byUsername = rows.ToLookup(r => r.Username, StringComparer.OrdinalIgnoreCase);
-            return new BatchDone(reads.Select(read => (object)new AorRead(read.Token, _memberNo, byUsername[read.Username]
+            return new BatchDone(statement, reads.Select(read => (object)new AorRead(read.Token, _memberNo, byUsername[read.Username]
                 .Where(r => read.Domain is null || string.Equals(r.Domain, read.Domain, StringComparison.OrdinalIgnoreCase)).ToList())).ToList());
         }
         catch (Exception e)
         {
             var error = e as StorageException ?? new StorageException(StorageErrorKind.Statement, _database.Url.ToString(), "read", e.Message, e);
-            return new BatchDone(reads.Select(read => (object)new AorReadFailed(read.Token, _memberNo, error)).ToList());
+            return new BatchDone(statement, reads.Select(read => (object)new AorReadFailed(read.Token, _memberNo, error)).ToList());
         }
     }
 
     // One bounded DELETE at a time, so writes queued behind it wait for one statement, not for the whole sweep.
-    private async Task<BatchDone> DeleteExpiredAsync(long now)
+    private async Task<BatchDone> DeleteExpiredAsync(long statement, long now)
     {
         try
         {
             var deleted = await _database.DeleteExpiredAsync(now, _maxBatchRows);
-            return new BatchDone([new ExpiredRowsDeleted(_memberNo, deleted)], new DeleteExpiredRows(now));
+            return new BatchDone(statement, [new ExpiredRowsDeleted(_memberNo, deleted)], new DeleteExpiredRows(now));
         }
         catch (Exception e)
         {
             _log.Warning("member {0} ({1}): deleting expired rows failed: {2}", _memberNo, _database.Url, e.Message);
-            return new BatchDone([new ExpiredRowsDeleted(_memberNo, 0)]);
+            return new BatchDone(statement, [new ExpiredRowsDeleted(_memberNo, 0)]);
         }
     }
 
@@ -386,5 +446,9 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     }
 
     /// <summary>A statement finished; <see cref="Replies"/> go to the group, <see cref="Again"/> continues a sweep.</summary>
-    private sealed record BatchDone(IReadOnlyList<object> Replies, DeleteExpiredRows? Again = null);
+    /// <param name="Statement">Which statement: one abandoned at its deadline may end after the handle moved on.</param>
+    private sealed record BatchDone(long Statement, IReadOnlyList<object> Replies, DeleteExpiredRows? Again = null);
+
+    /// <summary>The deadline of statement <see cref="Statement"/> passed.</summary>
+    private sealed record StatementOverdue(long Statement);
 }

@@ -38,7 +38,7 @@ public sealed partial class LocationGroup
     {
         var (options, table, maxBatchRows) = (_settings.StorageOptions, _settings.Table, _settings.MaxBatchRows);
         // A unique name: a stopped child's name stays taken until it has really stopped.
-        var handle = Context.ActorOf(DbHandle.Props(row.No, () => new LocationDatabase(url, options, table), maxBatchRows, _name),
+        var handle = Context.ActorOf(DbHandle.Props(row.No, () => new LocationDatabase(url, options, table), maxBatchRows, _settings.StatementDeadline, _name),
             $"member-{row.No}-{++_handleGeneration}");
         Context.Watch(handle);
         return handle;

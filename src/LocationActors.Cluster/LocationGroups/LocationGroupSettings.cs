@@ -29,6 +29,9 @@ public enum WritePolicy
 /// <param name="RetryInterval">How often a member that is off is probed to turn it on again (p_usrloc <c>db_retry_interval</c>).</param>
 /// <param name="WritePolicy">When a write counts as stored. Members that missed a write it counted without are resynchronised when they return.</param>
 /// <param name="SharedDatabases">Other writers (Kamailio) share the databases: read an AOR's rows before each lookup and change of it.</param>
+/// <param name="StatementDeadline">
+/// A member's statement that requests wait on and that has not answered by then fails the member as a timeout would.
+/// </param>
 public sealed record LocationGroupSettings(
     RegistrarSettings Registrar,
     int MembersPerGroup = 2,
@@ -41,7 +44,8 @@ public sealed record LocationGroupSettings(
     int ErrorThreshold = 50,
     TimeSpan? RetryInterval = null,
     WritePolicy WritePolicy = WritePolicy.AllActive,
-    bool SharedDatabases = false)
+    bool SharedDatabases = false,
+    TimeSpan? StatementDeadline = null)
 {
     public TimeSpan Watch => RetryInterval ?? TimeSpan.FromSeconds(10);
 

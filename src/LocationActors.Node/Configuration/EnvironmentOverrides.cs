@@ -37,6 +37,7 @@ public static class EnvironmentOverrides
         ["LA_NODE_HTTP"] = "location.http.endpoint",
         ["LA_DB_ERR_THRESHOLD"] = "location.failover.db-err-threshold",
         ["LA_DB_RETRY_INTERVAL"] = "location.failover.db-retry-interval",
+        ["LA_DB_STATEMENT_DEADLINE"] = "location.failover.statement-deadline",
         ["LA_FAILOVER_LEVEL"] = "location.failover.failover-level",
         ["LA_WRITE_POLICY"] = "location.failover.write-policy",
         ["LA_LOG_LEVEL"] = "akka.loglevel",

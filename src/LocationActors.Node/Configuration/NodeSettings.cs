@@ -2,6 +2,7 @@ using LocationActors.Cluster.Hosting;
 using System.Net;
 using Akka.Configuration;
 using LocationActors.Cluster.ClusterConfig;
+using LocationActors.Cluster.DbHandles;
 using LocationActors.Cluster.LocationGroups;
 using LocationActors.Domain.Registrations;
 
@@ -64,7 +65,8 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 ConfigValues.AtLeast(failover, FailoverPath, "db-err-threshold", 50, 1),
                 ConfigValues.Positive(failover, FailoverPath, "db-retry-interval", TimeSpan.FromSeconds(10)),
                 Policy(failover),
-                groups?.GetBoolean("shared-databases", false) ?? false),
+                groups?.GetBoolean("shared-databases", false) ?? false,
+                ConfigValues.Positive(failover, FailoverPath, "statement-deadline", DbHandle.DefaultStatementDeadline)),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
                 ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains,
                 FailoverLevel(failover)),

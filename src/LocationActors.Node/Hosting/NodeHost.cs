@@ -8,7 +8,6 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.DistributedData;
 using Akka.Hosting;
-using Akka.Persistence.Sql;
 using LocationActors.Cluster;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.Gateway;
@@ -17,7 +16,6 @@ using LocationActors.Contracts.Http;
 using LocationActors.Node.Configuration;
 using LocationActors.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using MySqlConnector;
 using Prometheus;
 
 namespace LocationActors.Node.Hosting;
@@ -25,8 +23,8 @@ namespace LocationActors.Node.Hosting;
 /// <summary>
 /// A running cluster node: its actor system (location groups, the <c>locdb</c> mirror, the proxies' gateway, each
 /// wired by the registration beside its actor) and its HTTP endpoint for <c>/metrics</c> and <c>/health</c>. Built
-/// from the node's HOCON, which stays the documented tuning surface; the persistence connection (where sharding
-/// remembers its groups) is derived from the master database URL, so an operator configures that database once.
+/// from the node's HOCON, which stays the documented tuning surface. Nothing of the node's start or of a group's
+/// failover needs the master database to be up: the layout comes from the cluster while it is down.
 /// </summary>
 public sealed class NodeHost : IAsyncDisposable
 {
@@ -48,14 +46,14 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Where <c>/metrics</c> and <c>/health</c> answer (host:port).</summary>
     public string Http { get; }
 
-    /// <summary>Creates the master's tables when missing, then starts the actor system, joins the cluster and serves HTTP.</summary>
+    /// <summary>
+    /// Creates locdb when missing (when the master answers), then starts the actor system, joins the cluster and
+    /// serves HTTP. A master that does not answer does not stop the node: it joins a cluster that has the layout
+    /// (or waits for the master, as the first node of a new cluster must).
+    /// </summary>
     public static async Task<NodeHost> StartAsync(NodeSettings settings, Config config)
     {
-        await using (var master = new MasterDatabase(settings.Location.MasterDbUrl, settings.Location.Storage, settings.Location.LocDbTable))
-        {
-            await master.CreateSchemaAsync();
-            await master.CreateAkkaPersistenceSchemaAsync();
-        }
+        await CreateLocDbAsync(settings.Location, config);
 
         var http = settings.Http.Port == 0 ? new IPEndPoint(settings.Http.Address, FreePort(settings.Http.Address)) : settings.Http;
         var advertised = $"{Advertised(http, config)}:{http.Port}";
@@ -72,13 +70,12 @@ public sealed class NodeHost : IAsyncDisposable
             .AddCheck<NodeHealth.Live>("actor-system", tags: [NodeHealth.LiveTag])
             .AddCheck<NodeHealth.Ready>("cluster-member", tags: [NodeHealth.ReadyTag]);
         builder.Services.AddAkka(ClusterConstants.SystemName, akka => akka
-            .AddHocon(WithRuntime(config, settings.Location.MasterDbUrl, advertised), HoconAddMode.Prepend)
+            .AddHocon(WithRuntime(config, advertised), HoconAddMode.Prepend)
             .AddHocon(ClusterSharding.DefaultConfig()
                 .WithFallback(DistributedData.DefaultConfig())
                 .WithFallback(ClusterSingleton.DefaultConfig())
                 .WithFallback(ClusterClientReceptionist.DefaultConfig())
-                .WithFallback(DistributedPubSub.DefaultConfig())
-                .WithFallback(SqlPersistence.DefaultConfiguration), HoconAddMode.Append)
+                .WithFallback(DistributedPubSub.DefaultConfig()), HoconAddMode.Append)
             .WithLocationGroups(settings.Groups)
             .WithClusterConfig(settings.ClusterConfig)
             .WithGroupsGateway(settings.Location.Domains, settings.Location.Registrar,
@@ -107,41 +104,35 @@ public sealed class NodeHost : IAsyncDisposable
         await _web.DisposeAsync();
     }
 
-    /// <summary>
-    /// The node's own HOCON, with what is known only at start: the journal and snapshot store in the master database,
-    /// and the role that names where its HTTP endpoint is.
-    /// </summary>
-    private static Config WithRuntime(Config config, DatabaseUrl master, string http)
+    /// <summary>The node's own HOCON, with what is known only at start: the role that names where its HTTP endpoint is.</summary>
+    private static Config WithRuntime(Config config, string http)
     {
-        var (connection, provider, autoInitialize) = master.Kind == DatabaseKind.MySql
-            ? (new MySqlConnectionStringBuilder
-            {
-                Server = master.Host, Port = (uint)master.Port, UserID = master.User ?? "", Password = master.Password ?? "",
-                Database = master.Database,
-            }.ConnectionString, "MariaDB.10.MySqlConnector", "off") // tables from sql/mysql/akka-persistence-create.sql
-            : ($"Data Source={master.Database};Default Timeout=30", "SQLite.MS", "on"); // the plugin's SQLite tables are right
-
-        var plugin = new Dictionary<string, object>
-        {
-            ["connection-string"] = connection,
-            ["provider-name"] = provider,
-            ["auto-initialize"] = autoInitialize,
-        };
         var roles = config.GetStringList("akka.cluster.roles", []).Where(r => !r.StartsWith(NodeJson.HttpRolePrefix, StringComparison.Ordinal))
             .Append(NodeJson.HttpRolePrefix + http).ToList();
         var overrides = new Dictionary<string, object>
         {
-            ["akka"] = new Dictionary<string, object>
-            {
-                ["persistence"] = new Dictionary<string, object>
-                {
-                    ["journal"] = new Dictionary<string, object> { ["sql"] = plugin },
-                    ["snapshot-store"] = new Dictionary<string, object> { ["sql"] = plugin },
-                },
-                ["cluster"] = new Dictionary<string, object> { ["roles"] = roles },
-            },
+            ["akka"] = new Dictionary<string, object> { ["cluster"] = new Dictionary<string, object> { ["roles"] = roles } },
         };
         return ConfigurationFactory.FromObject(overrides).WithFallback(config);
+    }
+
+    /// <summary>
+    /// locdb's table when missing. The master may be down while the node starts (a replaced node during an outage):
+    /// that is logged, not fatal, as nothing else at start needs it; the table then exists already, or the first node
+    /// to reach the master creates it.
+    /// </summary>
+    private static async Task CreateLocDbAsync(LocationSettings location, Config config)
+    {
+        try
+        {
+            await using var master = new MasterDatabase(location.MasterDbUrl, location.Storage, location.LocDbTable);
+            await master.CreateSchemaAsync();
+        }
+        catch (StorageException e) when (e.Kind is StorageErrorKind.Connection or StorageErrorKind.Timeout)
+        {
+            Console.Error.WriteLine($"node: the master database does not answer ({e.Message}); starting without it: the layout comes " +
+                                    "from the cluster (or from locdb once the master answers)");
+        }
     }
 
     /// <summary>The host others reach the HTTP endpoint at: its address, or the node's public host name when it listens on any.</summary>

@@ -26,7 +26,6 @@ public static class LayoutInit
         report.Add($"{groups.Sum(g => g.Count)} member databases have their location table");
         await using var locdb = new MasterDatabase(master, options, locdbTable);
         await locdb.CreateSchemaAsync(ct);
-        await locdb.CreateAkkaPersistenceSchemaAsync(ct);
         var existing = await locdb.ReadAllAsync(ct);
         if (existing.Count > 0)
         {

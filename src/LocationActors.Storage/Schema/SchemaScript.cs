@@ -13,9 +13,6 @@ internal sealed partial class SchemaScript(string name, string defaultTable)
     public static readonly SchemaScript Location = new("location-create.sql", "location");
     public static readonly SchemaScript Master = new("master-create.sql", "locdb");
 
-    /// <summary>Akka.Persistence.Sql's tables (MariaDB only: on SQLite the plugin creates them itself correctly).</summary>
-    public static readonly SchemaScript AkkaPersistence = new("akka-persistence-create.sql", "journal");
-
     /// <summary>The script for the dialect, with the table (and its index names) renamed when it is not the default.</summary>
     public string Render(SqlDialect dialect, string table)
     {
