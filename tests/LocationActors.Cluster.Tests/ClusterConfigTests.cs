@@ -202,6 +202,80 @@ public sealed class ClusterConfigTests(MariaDbServers servers) : TestKit
         Assert.Equal(1, (await master.ReadGroupAsync(1))[0].Errors);
     }
 
+    /// <summary>
+    /// A mirror reading locdb from a replica, as it sees one: another database (on the other server) with a copy of
+    /// the master's locdb (group 1 of two members). Returns once the group got its first layout.
+    /// </summary>
+    private async Task<(MasterDatabase Master, MasterDatabase Replica, Akka.TestKit.TestProbe Groups, IActorRef Config)> StartWithReplicaAsync()
+    {
+        var master = await MasterAsync(Row(1, 1), Row(1, 2));
+        var replica = new MasterDatabase(await servers.CreateDatabaseAsync(2));
+        await replica.CreateSchemaAsync();
+        foreach (var row in await master.ReadAllAsync())
+            await replica.UpsertRowAsync(row);
+        var groups = CreateTestProbe();
+        var config = Sys.ActorOf(ClusterConfig.ClusterConfig.Props(new ClusterConfigSettings(master.Url, PollInterval: Poll, ReadUrl: replica.Url), groups.Ref));
+        groups.ExpectMsg<GroupLayout>(Wait);
+        return (master, replica, groups, config);
+    }
+
+    [Fact]
+    public async Task With_a_read_database_locdb_is_read_there_and_changes_are_written_to_the_master()
+    {
+        var (master, replica, groups, config) = await StartWithReplicaAsync();
+        await using var _ = master;
+        await using var __ = replica;
+
+        // What the replica says is what the groups get.
+        await replica.SetStatusAsync(1, 2, LocDbStatus.Maintenance);
+        Assert.Equal(LocDbStatus.Maintenance, groups.ExpectMsg<GroupLayout>(Wait).Rows[1].Status);
+
+        // A change goes to the master, not to the replica.
+        config.Tell(new ChangeMember(1, 1, MemberChange.CountError, "timeout"), TestActor);
+        Assert.True(ExpectMsg<MemberChanged>(Wait).Found);
+        Assert.Equal(1, (await master.ReadGroupAsync(1))[0].Errors);
+        Assert.Equal(0, (await replica.ReadGroupAsync(1))[0].Errors);
+    }
+
+    [Fact]
+    public async Task A_read_database_and_the_master_each_fail_on_their_own_without_stopping_the_mirror()
+    {
+        var (master, replica, groups, config) = await StartWithReplicaAsync();
+        await using var _ = master;
+        await using var __ = replica;
+
+        // The replica away: locdb is read on the master, whose changes reach the groups.
+        await servers.ExecuteAsync(2, "RENAME TABLE locdb TO locdb_away", replica.Url.Database);
+        try
+        {
+            await master.SetStatusAsync(1, 1, LocDbStatus.Maintenance);
+            Assert.Equal(LocDbStatus.Maintenance, groups.ExpectMsg<GroupLayout>(Wait).Rows[0].Status);
+        }
+        finally
+        {
+            await servers.ExecuteAsync(2, "RENAME TABLE locdb_away TO locdb", replica.Url.Database);
+        }
+
+        // The master away: the layout follows the replica, and a change waits for the master.
+        await replica.SetStatusAsync(1, 1, LocDbStatus.On);
+        await replica.SetStatusAsync(1, 2, LocDbStatus.Maintenance);
+        await servers.ExecuteAsync(1, "RENAME TABLE locdb TO locdb_away", master.Url.Database);
+        try
+        {
+            config.Tell(new ChangeMember(1, 1, MemberChange.CountError, "timeout"), TestActor);
+            var layout = groups.FishForMessage<GroupLayout>(l => l.Rows[1].Status == LocDbStatus.Maintenance, Wait);
+            Assert.Equal(LocDbStatus.On, layout.Rows[0].Status);
+            ExpectNoMsg(Poll * 3);
+        }
+        finally
+        {
+            await servers.ExecuteAsync(1, "RENAME TABLE locdb_away TO locdb", master.Url.Database);
+        }
+
+        Assert.True(ExpectMsg<MemberChanged>(Wait).Found);
+        Assert.Equal(1, (await master.ReadGroupAsync(1))[0].Errors);
+    }
+
     [Fact]
     public async Task Groups_asking_before_the_first_read_are_answered_after_it()
     {

@@ -15,12 +15,17 @@ namespace LocationActors.Cluster.ClusterConfig;
 /// database cannot be read, the last good layout stays in force: traffic never depends on the master being up.
 /// The last good layout is also replicated to every node (distributed data), so a mirror that starts on another
 /// node — after the old one's node died — begins with it, and with the same N, even while the master is down.
+/// With a read database (p_usrloc's <c>read_db_url</c>, a replica) locdb is read there and written on the master:
+/// either may fail on its own. A replica that cannot be read is replaced by the master for the reads; a master that
+/// cannot be written holds the changes, while the layout goes on following the replica.
 /// </summary>
 public sealed class ClusterConfig : ReceiveActor, IWithTimers
 {
     private readonly ClusterConfigSettings _settings;
     private readonly IActorRef _groups;
     private readonly MasterDatabase _master;
+    private readonly MasterDatabase? _replica; // where locdb is read, when not on the master
+    private string? _replicaFailure;          // why the replica could not be read last time (null: it could)
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<(IActorRef Asker, GetGroupLayout Ask)> _waiting = [];
 
@@ -42,6 +47,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         _groups = groups;
         _replicator = replicator;
         _master = new MasterDatabase(settings.MasterUrl, settings.Storage, settings.Table);
+        _replica = settings.ReadUrl is { } readUrl ? new MasterDatabase(readUrl, settings.Storage, settings.Table) : null;
         Starting();
     }
 
@@ -93,7 +99,8 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
 
     /// <summary>
     /// The master failed: the last good layout stays in force (traffic never depends on the master), and changes
-    /// wait until a read succeeds again.
+    /// wait until a read succeeds again. With a replica the layout follows it meanwhile, and each read of it is
+    /// followed by an attempt to write the changes waiting, or by a probe of the master when none wait.
     /// </summary>
     private void MasterUnreachable()
     {
@@ -101,10 +108,35 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         Receive<GetLocDb>(_ => Sender.Tell(Snapshot(masterDown: true)));
         Receive<LocDbUnreadable>(_ => _busy = false);
         Receive<ChangeFailed>(_ => _busy = false);
+        Receive<LocDbRead>(read => !read.FromMaster, read =>
+        {
+            _busy = false;
+            Apply(read.Rows);
+            if (_changes.Count > 0)
+            {
+                StartChange();
+                return;
+            }
+
+            _busy = true;
+            _master.ProbeAsync().PipeTo(Self, success: () => MasterAnswers.Instance, failure: _ => new ChangeFailed("the master does not answer"));
+        });
+        Receive<MasterAnswers>(_ =>
+        {
+            _busy = false;
+            _log.Info("locdb: the master answers again");
+            Become(MasterReachable);
+        });
         Receive<LocDbRead>(read =>
         {
             _log.Info("locdb is readable again");
             Read(read);
+        });
+        Receive<ChangeWritten>(written =>
+        {
+            _log.Info("locdb is writable again");
+            Become(MasterReachable);
+            Written(written);
         });
         Mirroring();
     }
@@ -114,14 +146,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     {
         Receive<Poll>(_ => StartPoll());
         Receive<LocDbRead>(Read);
-        Receive<ChangeWritten>(written =>
-        {
-            _busy = false;
-            var (change, replyTo) = _changes.Dequeue();
-            _log.Info("locdb: {0} of group {1} member {2} ({3})", change.Change, change.GroupId, change.No, change.Reason);
-            replyTo.Tell(new MemberChanged(change.GroupId, change.No, change.Change, written.Found));
-            StartPoll(); // push the new state to the group now rather than at the next tick
-        });
+        Receive<ChangeWritten>(Written);
         Receive<UpdateSuccess>(_ => { });
         Receive<IUpdateFailure>(failure => _log.Warning("locdb: keeping the layout in the cluster failed: {0}", failure));
         Receive<GetLocDb>(_ => Sender.Tell(Snapshot(masterDown: false)));
@@ -138,6 +163,15 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private void Written(ChangeWritten written)
+    {
+        _busy = false;
+        var (change, replyTo) = _changes.Dequeue();
+        _log.Info("locdb: {0} of group {1} member {2} ({3})", change.Change, change.GroupId, change.No, change.Reason);
+        replyTo.Tell(new MemberChanged(change.GroupId, change.No, change.Change, written.Found));
+        StartPoll(); // push the new state to the group now rather than at the next tick
+    }
 
     public static Props Props(ClusterConfigSettings settings, IActorRef groups, IActorRef? replicator = null) =>
         Akka.Actor.Props.Create(() => new ClusterConfig(settings, groups, replicator));
@@ -182,7 +216,12 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     }
 
     // Closed in the background: the mailbox never waits on the database (a read may still be in flight).
-    protected override void PostStop() => _ = _master.DisposeAsync().AsTask();
+    protected override void PostStop()
+    {
+        _ = _master.DisposeAsync().AsTask();
+        if (_replica is not null)
+            _ = _replica.DisposeAsync().AsTask();
+    }
 
     /// <summary>Changes waiting while the master is down; p_usrloc simply skips them (mdb_availability_control).</summary>
     private const int MaxQueuedChanges = 1000;
@@ -228,9 +267,27 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         if (_busy)
             return;
         _busy = true;
-        _master.ReadAllAsync().PipeTo(Self,
-            success: rows => new LocDbRead(rows),
-            failure: e => new LocDbUnreadable(e is StorageException s ? s.Message : e.ToString()));
+        ReadLocDbAsync().PipeTo(Self, failure: e => new LocDbUnreadable(e is StorageException s ? s.Message : e.ToString()));
+    }
+
+    /// <summary>locdb from the replica when there is one and it answers, else from the master.</summary>
+    private async Task<LocDbRead> ReadLocDbAsync()
+    {
+        if (_replica is null)
+            return new LocDbRead(await _master.ReadAllAsync(), FromMaster: true);
+        try
+        {
+            var rows = await _replica.ReadAllAsync();
+            if (Interlocked.Exchange(ref _replicaFailure, null) is not null)
+                _log.Info("locdb: the read database ({0}) answers again; reading it", _replica.Url);
+            return new LocDbRead(rows, FromMaster: false);
+        }
+        catch (StorageException e)
+        {
+            if (Interlocked.Exchange(ref _replicaFailure, e.Message) is null)
+                _log.Warning("locdb: the read database cannot be read ({0}); reading the master instead", e.Message);
+            return new LocDbRead(await _master.ReadAllAsync(), FromMaster: true);
+        }
     }
 
     private void Apply(IReadOnlyList<LocDbRow> rows)
@@ -308,7 +365,8 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         };
     }
 
-    private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows);
+    /// <param name="FromMaster">Read on the master (no replica, or the replica failed): the master answers.</param>
+    private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows, bool FromMaster);
 
     /// <summary>The layout as kept in distributed data: N and every row.</summary>
     private sealed record SavedLayout(int GroupCount, IReadOnlyList<LocDbRow> Rows);
@@ -322,5 +380,10 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private sealed class Poll
     {
         public static readonly Poll Instance = new();
+    }
+
+    private sealed class MasterAnswers
+    {
+        public static readonly MasterAnswers Instance = new();
     }
 }

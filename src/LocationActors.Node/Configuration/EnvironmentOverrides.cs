@@ -12,6 +12,7 @@ public static class EnvironmentOverrides
     public static IReadOnlyDictionary<string, string> Keys { get; } = new Dictionary<string, string>
     {
         ["LA_MASTER_DB_URL"] = "location.master-db-url",
+        ["LA_READ_DB_URL"] = "location.read-db-url",
         ["LA_LOCDB_TABLE"] = "location.locdb-table",
         ["LA_DOMAINS"] = "location.domains",
         ["LA_DEFAULT_DB_URL"] = "location.default-db-url",

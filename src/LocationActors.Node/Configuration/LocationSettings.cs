@@ -11,13 +11,15 @@ namespace LocationActors.Node.Configuration;
 /// The <c>location</c> section of <c>hocon/node.hocon</c>, read once at start and validated, so a mistake stops the
 /// node with a message naming the key instead of failing later on the first request.
 /// </summary>
+/// <param name="ReadDbUrl">Where locdb is read (a replica of the master), or null: the master.</param>
 public sealed record LocationSettings(
     DatabaseUrl MasterDbUrl,
     string LocDbTable,
     IReadOnlyList<UsrlocDomain> Domains,
     int MembersPerGroup,
     RegistrarOptions Registrar,
-    StorageOptions Storage)
+    StorageOptions Storage,
+    DatabaseUrl? ReadDbUrl = null)
 {
     public const string Section = "location";
 
@@ -31,6 +33,9 @@ public sealed record LocationSettings(
         var masterUrl = Required(c, "master-db-url");
         if (!DatabaseUrl.TryParse(masterUrl, out var master, out var urlError))
             throw new ConfigurationException($"{Section}.master-db-url: {urlError}");
+        DatabaseUrl? read = null;
+        if (c.GetString("read-db-url", "") is { Length: > 0 } readUrl && !DatabaseUrl.TryParse(readUrl, out read, out var readError))
+            throw new ConfigurationException($"{Section}.read-db-url: {readError}");
 
         var members = c.GetInt("members-per-group", 2);
         if (members < 1)
@@ -76,7 +81,8 @@ public sealed record LocationSettings(
                 ScanTimeout = ConfigValues.Positive(storage, StoragePath, "scan-timeout", TimeSpan.FromMinutes(5)),
                 MaxRowsPerStatement = ConfigValues.AtLeast(storage, StoragePath, "max-rows-per-statement", 500, 1),
                 StreamPageSize = ConfigValues.AtLeast(storage, StoragePath, "stream-page-size", 5000, 1),
-            });
+            },
+            read);
     }
 
     private static string Required(Config c, string key) =>

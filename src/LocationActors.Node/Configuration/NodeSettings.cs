@@ -69,7 +69,7 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 ConfigValues.Positive(failover, FailoverPath, "statement-deadline", DbHandle.DefaultStatementDeadline)),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
                 ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains,
-                FailoverLevel(failover)),
+                FailoverLevel(failover), location.ReadDbUrl),
             HttpEndpoint(config.GetString("location.http.endpoint", "127.0.0.1:0")));
     }
 
