@@ -4,13 +4,17 @@
 # On loopback only, bounded in time: starts 3 MariaDB servers (members of each group on servers 1 and 2, the master
 # on 3), 3 cluster nodes and two proxies; drives registrations, refreshes, removals and lookups through the proxies
 # while faults follow a seeded schedule; then checks the history and prints a summary ending in the line
-#   chaos: ops=N acked=N lost=0 wrong=0 availability=99.95% longest_gap_ms=N
-# Everything it started is stopped (by PID) at the end. Exit code 0 when lost=0 and wrong=0.
+#   chaos: ops=N acked=N lost=0 wrong=0 double_hosted=0 hosting_spans=N availability=99.95% longest_gap_ms=N
+# double_hosted counts groups written by two nodes at overlapping times (from the spans the groups log; a killed
+# node's span ends at its kill). Everything it started is stopped (by PID) at the end. Exit code 0 when lost=0,
+# wrong=0 and double_hosted=0.
 #
 #   scripts/chaos.sh [--duration SECONDS] [--seed N] [--fault-interval SECONDS] [--faults KIND,...] [--users N] [--mixed]
 #
 #   --faults KIND,...  only these fault kinds (kill-node, pause-node, kill-db, freeze-db, master-away, restart-proxy,
-#                      maintenance: a member into maintenance and activated again, as with locctl db)
+#                      maintenance: a member into maintenance and activated again, as with locctl db; compound: two
+#                      at once, in turn master-away+kill-node, kill-db+kill-node (the node hosting a group of that
+#                      member), freeze-db+pause-node)
 #   --users N          users, each an independent client (default 300); --pause-ms N: mean pause between their operations
 #   --mixed            beside Kamailio p_usrloc (bench/kamailio/kamailio.cfg, 4 workers) on the same databases: the nodes
 #                      run with shared-databases on, every other user registers, removes and looks up through Kamailio

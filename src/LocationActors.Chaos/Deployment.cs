@@ -14,6 +14,7 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
 {
     private readonly Dictionary<string, ChildProgram> _processes = new();
     private readonly HashSet<string> _held = [];
+    private readonly List<(string Name, DateTime At)> _kills = [];
 
     public string Seeds => string.Join(",", nodePorts.Select(p => $"akka.tcp://location@127.0.0.1:{p}"));
 
@@ -43,7 +44,7 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
                 ["LA_SEED_NODES"] = Seeds,
             });
         var program = ChildProgram.Start(Path.Combine(root, "src", dll, "bin", "Release", "net10.0", dll + ".dll"),
-            environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)), Path.Combine(logs, name + ".log"));
+            environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)), LogOf(name));
         lock (_processes)
         {
             if (_processes.Remove(name, out var ended))
@@ -56,9 +57,23 @@ public sealed class Deployment(string root, string logs, IReadOnlyDictionary<str
     public void Kill(string name)
     {
         lock (_processes)
+        {
             _held.Add(name);
+            _kills.Add((name, DateTime.UtcNow));
+        }
+
         _processes[name].Kill();
     }
+
+    /// <summary>When the harness killed the process <paramref name="name"/>.</summary>
+    public IReadOnlyList<DateTime> KilledAt(string name)
+    {
+        lock (_processes)
+            return _kills.Where(k => k.Name == name).Select(k => k.At).ToList();
+    }
+
+    /// <summary>Where the process <paramref name="name"/> writes its log (every run of it, appended).</summary>
+    public string LogOf(string name) => Path.Combine(logs, name + ".log");
 
     /// <summary>Lets <see cref="KeepAliveAsync"/> start the process again.</summary>
     public void Release(string name)

@@ -8,7 +8,9 @@ public sealed record FaultWindow(string Kind, string Target, DateTime Start, Dat
 /// seconds, as a supervisor would), SIGSTOP a node for a while around the failure detection and downing times (then
 /// SIGCONT; a node the cluster downed meanwhile ends and is started again), kill a member's MariaDB server and start
 /// it again, freeze one (SIGSTOP/SIGCONT), take the master database away, restart a proxy, put a member into
-/// maintenance and activate it again (as an operator does with <c>locctl db</c>). One fault at a time: the
+/// maintenance and activate it again (as an operator does with <c>locctl db</c>), or two of them together
+/// (<c>compound</c>, in turn: a node killed while the master is away; a member's server killed, then the node hosting
+/// a group of it; a member's server frozen while a node is paused). One fault (or compound) at a time: the
 /// next one waits until the deployment has recovered from the last (every node up, every group serving, every member
 /// on and readable), so a majority of nodes always remains — with two nodes left, keep-majority cannot tell which side
 /// should survive.
@@ -16,18 +18,24 @@ public sealed record FaultWindow(string Kind, string Target, DateTime Start, Dat
 public static class Faults
 {
     /// <summary>The faults of a run unless <c>--faults</c> says otherwise.</summary>
-    public static readonly string[] Kinds = ["kill-node", "pause-node", "kill-db", "freeze-db", "master-away", "restart-proxy"];
+    public static readonly string[] Kinds = ["kill-node", "pause-node", "kill-db", "freeze-db", "master-away", "restart-proxy", "compound"];
 
     /// <summary>The faults of a mixed run (beside Kamailio) unless <c>--faults</c> says otherwise: a member's return, three ways.</summary>
     public static readonly string[] MixedKinds = ["maintenance", "kill-db", "freeze-db"];
 
     /// <summary>Every fault kind there is.</summary>
-    public static readonly string[] All = [.. Kinds, "maintenance"];
+    public static readonly string[] All = [.. Kinds, "maintenance", "compound"];
+
+    /// <summary>The compound faults, taken in turn each time <c>compound</c> comes up.</summary>
+    public static readonly string[] Compounds = ["master-away+kill-node", "kill-db+kill-node", "freeze-db+pause-node"];
 
     /// <param name="locdb">Runs an admin command on a member through a proxy: "maintenance" or "activate", group id, no.</param>
+    /// <param name="nodeHosting">The node (its name) hosting a group, as the proxies see it; null when none does now.</param>
     public static async Task<IReadOnlyList<FaultWindow>> RunAsync(Deployment deployment, Random random, IReadOnlyList<string> kinds, TimeSpan interval,
-        TimeSpan duration, Func<TimeSpan, Task<DateTime?>> untilRecovered, Func<string, int, int, Task> locdb, TextWriter log)
+        TimeSpan duration, Func<TimeSpan, Task<DateTime?>> untilRecovered, Func<string, int, int, Task> locdb, Func<int, Task<string?>> nodeHosting,
+        TextWriter log)
     {
+        var compounds = 0;
         var windows = new List<FaultWindow>();
         var until = DateTime.UtcNow + duration;
         var order = kinds.OrderBy(_ => random.Next()).ToList();
@@ -42,12 +50,22 @@ public static class Faults
             var (group, no) = (random.Next(1, 3), random.Next(1, 3));
             var held = TimeSpan.FromSeconds(kind switch { "kill-node" => random.Next(2, 11), "pause-node" => random.Next(4, 13), "restart-proxy" => 1, _ => 8 });
             var start = DateTime.UtcNow;
+            if (kind == "compound")
+            {
+                kind = Compounds[compounds++ % Compounds.Length];
+                if (kind == "kill-db+kill-node") // the node that hosts a group of the member killed (every group has one on each)
+                    node = await nodeHosting(group) ?? node;
+            }
+
             var target = kind switch
             {
                 "kill-node" or "pause-node" => node,
                 "kill-db" or "freeze-db" => $"mariadb {instance}",
                 "master-away" => "mariadb 3",
                 "maintenance" => $"member ({group},{no})",
+                "master-away+kill-node" => $"mariadb 3 and {node}",
+                "kill-db+kill-node" => $"mariadb {instance} and {node} (hosting group {group})",
+                "freeze-db+pause-node" => $"mariadb {instance} and {node}",
                 _ => proxy,
             };
             await log.WriteLineAsync($"chaos: {start:HH:mm:ss} {kind} {target} for {held.TotalSeconds:0} s");
@@ -78,6 +96,25 @@ public static class Faults
                 case "freeze-db":
                     await deployment.DatabaseAsync("freeze", instance);
                     await Task.Delay(held);
+                    await deployment.DatabaseAsync("thaw", instance);
+                    break;
+                case "master-away+kill-node":
+                case "kill-db+kill-node":
+                    // The database goes first; the node dies while it is away, and comes back before it does.
+                    var database = kind == "master-away+kill-node" ? 3 : instance;
+                    await deployment.DatabaseAsync("kill", database);
+                    await Task.Delay(TimeSpan.FromSeconds(3));
+                    deployment.Kill(node);
+                    await Task.Delay(held);
+                    deployment.Release(node);
+                    await Task.Delay(TimeSpan.FromSeconds(3));
+                    await deployment.DatabaseAsync("start", database);
+                    break;
+                case "freeze-db+pause-node":
+                    await deployment.DatabaseAsync("freeze", instance);
+                    deployment.Signal(node, "STOP");
+                    await Task.Delay(held);
+                    deployment.Signal(node, "CONT");
                     await deployment.DatabaseAsync("thaw", instance);
                     break;
                 default:

@@ -61,7 +61,8 @@ namespace LocationActors.Chaos
                 ["LA_LOCDB_POLL_INTERVAL"] = "1s",
                 ["LA_DB_RETRY_INTERVAL"] = "2s",
                 ["LA_DB_COMMAND_TIMEOUT"] = "3s",
-                ["LA_LOG_LEVEL"] = "WARNING",
+                // INFO: the groups log the spans in which they wrote, which the double-hosting check reads.
+                ["LA_LOG_LEVEL"] = "INFO",
             };
             if (kamailioPort is not null)
                 nodeEnvironment["LA_SHARED_DATABASES"] = "on";
@@ -90,7 +91,8 @@ namespace LocationActors.Chaos
             using var loadStop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
             var running = load.RunAsync(loadStop.Token);
             var faults = await Faults.RunAsync(deployment, new Random(seed), kinds, TimeSpan.FromSeconds(faultInterval), TimeSpan.FromSeconds(seconds),
-                within => UntilHealthyAsync(proxies, within), (change, id, no) => LocDbAsync(proxies, change, id, no), Console.Out);
+                within => UntilHealthyAsync(proxies, within), (change, id, no) => LocDbAsync(proxies, change, id, no),
+                group => NodeHostingAsync(proxies, group), Console.Out);
             await running;
 
             // Quiet: every member back, resynchronised and readable; then the final reads.
@@ -111,6 +113,15 @@ namespace LocationActors.Chaos
             await CheckMembersAsync(master, checker);
             await stop.CancelAsync();
             await keepAlive;
+
+            var hosting = new HostingChecker();
+            var runEnd = DateTime.UtcNow;
+            foreach (var node in deployment.Nodes)
+                hosting.Read(node, File.Exists(deployment.LogOf(node)) ? await File.ReadAllLinesAsync(deployment.LogOf(node)) : [],
+                    deployment.KilledAt(node), runEnd);
+            var doubleHosted = hosting.Findings();
+            foreach (var finding in doubleHosted)
+                Console.WriteLine($"chaos: {finding.Kind} {finding.User}: {finding.Detail}");
 
             var verdict = checker.Verdict();
             var ops = load.Ops;
@@ -137,8 +148,8 @@ namespace LocationActors.Chaos
                 Console.WriteLine($"chaos: {verdict.Findings.Count} findings, with the histories of the users concerned, in {path}");
             }
             Console.WriteLine(FormattableString.Invariant(
-                $"chaos: ops={verdict.Ops} acked={verdict.Acked} lost={verdict.Lost} wrong={verdict.Wrong} availability={verdict.Availability * 100:F2}% longest_gap_ms={verdict.LongestGap.TotalMilliseconds:F0}"));
-            return verdict.Lost == 0 && verdict.Wrong == 0 ? 0 : 1;
+                $"chaos: ops={verdict.Ops} acked={verdict.Acked} lost={verdict.Lost} wrong={verdict.Wrong} double_hosted={doubleHosted.Count} hosting_spans={hosting.Spans.Count} availability={verdict.Availability * 100:F2}% longest_gap_ms={verdict.LongestGap.TotalMilliseconds:F0}"));
+            return verdict.Lost == 0 && verdict.Wrong == 0 && doubleHosted.Count == 0 ? 0 : 1;
         }
 
         /// <summary>
@@ -191,6 +202,27 @@ namespace LocationActors.Chaos
             {
                 return false;
             }
+        }
+
+        /// <summary>The node hosting a group, as the first proxy that answers sees it ("node-PORT"); null when none does.</summary>
+        private static async Task<string?> NodeHostingAsync(IReadOnlyList<HttpClient> proxies, int groupId)
+        {
+            foreach (var proxy in proxies)
+            {
+                try
+                {
+                    var cluster = JsonDocument.Parse(await proxy.GetStringAsync("/v1/cluster")).RootElement;
+                    var node = cluster.GetProperty("groups").EnumerateArray().FirstOrDefault(g => g.GetProperty("id").GetInt32() == groupId);
+                    if (node.ValueKind != JsonValueKind.Undefined && node.TryGetProperty("node", out var address) && address.GetString() is { } text)
+                        return "node-" + text[(text.LastIndexOf(':') + 1)..];
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+                {
+                    // the next proxy
+                }
+            }
+
+            return null;
         }
 
         /// <summary>A lookup after the run, tried for up to 30 s until it is answered.</summary>

@@ -105,6 +105,8 @@ public sealed class LookupsWhileANodeDiesTests(ProxiedCluster cluster, ITestOutp
         output.WriteLine($"{lookups.Count} lookups: {answered} answered right, {wrong} wrong, {failed} failed; {memberReads ?? "no member reads"}");
         foreach (var failure in failures.Take(20))
             output.WriteLine(failure);
+        if (failed + wrong > 0)
+            output.WriteLine(cluster.Processes.Logs(40)); // what the proxy and the nodes said about it
 
         Assert.Equal(0, wrong);
         Assert.Equal(0, failed);

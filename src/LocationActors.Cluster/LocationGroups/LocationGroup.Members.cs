@@ -174,6 +174,7 @@ public sealed partial class LocationGroup
 
     private void Resynced(Resynced done)
     {
+        NoteStored(); // a copy writes too
         if (_members.WithHandle(Sender) is not { } member || member.No != done.MemberNo || _members.CompleteResync(member) is not { } resync)
             return; // from a handle the group has let go since
         ReleaseHeld(member.No, resync.Run);

@@ -51,6 +51,8 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     private long _warmUpStarted; // Stopwatch timestamp
     private int _membersTurnedOff;
     private int _resyncsDone;
+    private DateTime? _firstStored; // when a member first stored a write of this group here, and last did: two nodes
+    private DateTime _lastStored;   // writing for one group at once would be a finding of the chaos harness, which reads them in the log
 
     public LocationGroup(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null)
     {
@@ -73,7 +75,22 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     public static Props Props(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null) =>
         Akka.Actor.Props.Create(() => new LocationGroup(groupId, settings, clusterConfig, ruids, clock));
 
-    protected override void PostStop() => NodeMetrics.GroupStopped(_name);
+    protected override void PostStop()
+    {
+        NodeMetrics.GroupStopped(_name);
+        if (_firstStored is { } first)
+            _log.Info("group {0} stops on this node; its writes were stored from {1} to {2}", _name, first.ToString("o"), _lastStored.ToString("o"));
+    }
+
+    /// <summary>A member stored writes of this group: the span in which this node wrote for it.</summary>
+    private void NoteStored()
+    {
+        _lastStored = DateTime.UtcNow;
+        if (_firstStored is not null)
+            return;
+        _firstStored = _lastStored;
+        _log.Info("group {0} stores writes from this node since {1}", _name, _lastStored.ToString("o"));
+    }
 
     protected override void PreStart()
     {
@@ -214,7 +231,11 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     /// <summary>What the member handles answer: writes, reads of an AOR, the removal of expired rows, a handle that stopped.</summary>
     private void MemberAnswers()
     {
-        Receive<RowsWritten>(written => Settle(written.MemberNo, written.Seqs, null));
+        Receive<RowsWritten>(written =>
+        {
+            NoteStored();
+            Settle(written.MemberNo, written.Seqs, null);
+        });
         Receive<RowsWriteFailed>(failed =>
         {
             var refused = failed.Error.Kind is StorageErrorKind.InvalidData;
