@@ -20,6 +20,12 @@
 #                      run with shared-databases on, every other user registers, removes and looks up through Kamailio
 #                      over SIP, the final reads go through both systems, and the faults default to maintenance,
 #                      kill-db and freeze-db (a member's return, three ways). Needs kamailio and kamailio-mysql-modules.
+#   --netns            every node and proxy in a network namespace of its own (root): veth pairs on a bridge
+#                      lachaos0 (10.231.0.0/24; MariaDB listens on the bridge, 10.231.0.1), which makes the partition
+#                      fault possible (iptables inside the namespaces: a node isolated from the others, a node whose
+#                      outgoing packets to them are lost, a proxy cut from a node, a member's server unreachable from
+#                      one node only). Namespaces (lachaos-*) and the bridge are removed at the end, also on failure,
+#                      and any left by an earlier run before starting.
 #
 # Environment: LA_CHAOS_DIR (default a temporary folder: MariaDB data and logs), LA_CHAOS_DB_BASE_PORT (default 3457:
 # MariaDB on 3457-3459), LA_CHAOS_KAMAILIO_PORT (default 35062, with --mixed). Nodes listen on 127.0.0.1:34053-34055,
@@ -36,7 +42,35 @@ mkdir -p "$dir/logs"
 export LA_DB_DIR="$dir/mariadb" LA_DB_INSTANCES=3 LA_DB_BASE_PORT="${LA_CHAOS_DB_BASE_PORT:-3457}"
 
 mixed=0
-for a in "$@"; do [ "$a" = --mixed ] && mixed=1; done
+netns=0
+for a in "$@"; do
+  [ "$a" = --mixed ] && mixed=1
+  [ "$a" = --netns ] && netns=1
+done
+
+# --netns: the bridge and the namespaces, by name (lachaos-node1..3 at 10.231.0.11-13, lachaos-proxy1..2 at
+# 10.231.0.21-22); what an earlier run left is removed first.
+netns_down() {
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^lachaos-/ {print $1}'); do ip netns del "$ns" 2>/dev/null || true; done
+  ip link del lachaos0 2>/dev/null || true
+}
+netns_up() {
+  netns_down
+  ip link add lachaos0 type bridge
+  ip addr add 10.231.0.1/24 dev lachaos0
+  ip link set lachaos0 up
+  local spec name ip
+  for spec in node1:11 node2:12 node3:13 proxy1:21 proxy2:22; do
+    name=${spec%%:*}; ip=10.231.0.${spec#*:}
+    ip netns add "lachaos-$name"
+    ip link add "lachaos-$name" type veth peer name eth0 netns "lachaos-$name"
+    ip link set "lachaos-$name" master lachaos0 up
+    ip netns exec "lachaos-$name" ip addr add "$ip/24" dev eth0
+    ip netns exec "lachaos-$name" ip link set eth0 up
+    ip netns exec "lachaos-$name" ip link set lo up
+  done
+}
 
 # Kamailio's processes (--mixed): the main one, started here, and the children it forks; checked by name before a
 # SIGKILL, so a reused PID is left alone.
@@ -56,12 +90,19 @@ stop_kamailio() {
 cleanup() {
   stop_kamailio
   scripts/mariadb.sh down --purge >/dev/null 2>&1 || true
+  if [ "$netns" -eq 1 ]; then netns_down; fi
   if [ -z "${LA_CHAOS_DIR:-}" ]; then rm -rf "$dir"; fi # (an && list here would become the script's exit status)
 }
 trap cleanup EXIT
 
 echo "chaos: building (Release)"
 dotnet build LocationActors.sln -c Release -v quiet -nologo >"$dir/logs/build.log" 2>&1 || { tail -20 "$dir/logs/build.log"; exit 2; }
+if [ "$netns" -eq 1 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "chaos: --netns needs root (ip netns, iptables)" >&2; exit 2; }
+  netns_up
+  export LA_DB_BIND=10.231.0.1 LA_DB_CLIENT_HOSTS='10.231.0.%' # reachable from every namespace through the bridge, and from here
+  echo "chaos: namespaces lachaos-node1..3 (10.231.0.11-13) and lachaos-proxy1..2 (10.231.0.21-22) on bridge lachaos0"
+fi
 scripts/mariadb.sh up >"$dir/logs/mariadb.log" 2>&1 || { tail -20 "$dir/logs/mariadb.log"; exit 2; }
 # shellcheck disable=SC1091
 source "$LA_DB_DIR/env"

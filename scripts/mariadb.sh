@@ -27,6 +27,8 @@
 #                    $LA_DB_DIR/password is used; if there is none, `up`
 #                    generates a random one and stores it there (mode 600).
 #   LA_DB_BIND       Address mariadbd binds to. Default: 127.0.0.1.
+#   LA_DB_CLIENT_HOSTS  More hosts (MariaDB host patterns, e.g. '10.231.0.%') the user may connect from, besides
+#                    127.0.0.1 and localhost. Default: none.
 #
 # Administrative access (commands `sql`, `createdb`) goes through the unix
 # socket with socket authentication as the calling OS user, so no admin
@@ -499,7 +501,7 @@ ensure_user() {
     local n=$1 u p host sql=""
     u=$(sql_quote "$LA_DB_USER")
     p=$(sql_quote "$LA_DB_PASSWORD")
-    for host in 127.0.0.1 localhost; do
+    for host in 127.0.0.1 localhost ${LA_DB_CLIENT_HOSTS:-}; do
         sql+="CREATE USER IF NOT EXISTS '$u'@'$host' IDENTIFIED BY '$p';"
         sql+="ALTER USER '$u'@'$host' IDENTIFIED BY '$p';"
         sql+="GRANT ALL PRIVILEGES ON *.* TO '$u'@'$host';"

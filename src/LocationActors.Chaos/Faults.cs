@@ -10,13 +10,20 @@ public sealed record FaultWindow(string Kind, string Target, DateTime Start, Dat
 /// it again, freeze one (SIGSTOP/SIGCONT), take the master database away, restart a proxy, put a member into
 /// maintenance and activate it again (as an operator does with <c>locctl db</c>), or two of them together
 /// (<c>compound</c>, in turn: a node killed while the master is away; a member's server killed, then the node hosting
-/// a group of it; a member's server frozen while a node is paused). One fault (or compound) at a time: the
+/// a group of it; a member's server frozen while a node is paused), or, with every process in a network namespace of
+/// its own (<c>--netns</c>), cut the network for 12 s (<c>partition</c>, in turn: a node isolated from the other
+/// nodes; its packets to them lost, one way; a proxy cut from a node; a member's server unreachable from one node
+/// only). One fault (or compound) at a time: the
 /// next one waits until the deployment has recovered from the last (every node up, every group serving, every member
 /// on and readable), so a majority of nodes always remains — with two nodes left, keep-majority cannot tell which side
 /// should survive.
 /// </summary>
 public static class Faults
 {
+    /// <summary>The port of MariaDB instance <paramref name="instance"/> of <c>scripts/mariadb.sh</c> (LA_DB_BASE_PORT + n - 1).</summary>
+    private static int DatabasePort(int instance) =>
+        int.Parse(Environment.GetEnvironmentVariable("LA_DB_BASE_PORT") ?? "3457", System.Globalization.CultureInfo.InvariantCulture) + instance - 1;
+
     /// <summary>The faults of a run unless <c>--faults</c> says otherwise.</summary>
     public static readonly string[] Kinds = ["kill-node", "pause-node", "kill-db", "freeze-db", "master-away", "restart-proxy", "compound"];
 
@@ -24,7 +31,10 @@ public static class Faults
     public static readonly string[] MixedKinds = ["maintenance", "kill-db", "freeze-db"];
 
     /// <summary>Every fault kind there is.</summary>
-    public static readonly string[] All = [.. Kinds, "maintenance", "compound"];
+    public static readonly string[] All = [.. Kinds, "maintenance", "partition"];
+
+    /// <summary>The partitions (<c>--netns</c> only), taken in turn each time <c>partition</c> comes up.</summary>
+    public static readonly string[] Partitions = ["isolate-node", "one-way-loss", "proxy-cut", "member-cut"];
 
     /// <summary>The compound faults, taken in turn each time <c>compound</c> comes up.</summary>
     public static readonly string[] Compounds = ["master-away+kill-node", "kill-db+kill-node", "freeze-db+pause-node"];
@@ -36,6 +46,7 @@ public static class Faults
         TextWriter log)
     {
         var compounds = 0;
+        var partitions = 0;
         var windows = new List<FaultWindow>();
         var until = DateTime.UtcNow + duration;
         var order = kinds.OrderBy(_ => random.Next()).ToList();
@@ -50,6 +61,14 @@ public static class Faults
             var (group, no) = (random.Next(1, 3), random.Next(1, 3));
             var held = TimeSpan.FromSeconds(kind switch { "kill-node" => random.Next(2, 11), "pause-node" => random.Next(4, 13), "restart-proxy" => 1, _ => 8 });
             var start = DateTime.UtcNow;
+            if (kind == "partition")
+            {
+                if (deployment.Network is null)
+                    throw new ArgumentException("the partition fault needs --netns (every process in a network namespace of its own)");
+                kind = Partitions[partitions++ % Partitions.Length];
+                held = TimeSpan.FromSeconds(12); // beyond failure detection and stable-after: the cluster acts on it
+            }
+
             if (kind == "compound")
             {
                 kind = Compounds[compounds++ % Compounds.Length];
@@ -66,6 +85,10 @@ public static class Faults
                 "master-away+kill-node" => $"mariadb 3 and {node}",
                 "kill-db+kill-node" => $"mariadb {instance} and {node} (hosting group {group})",
                 "freeze-db+pause-node" => $"mariadb {instance} and {node}",
+                "isolate-node" => $"{node} from the other nodes",
+                "one-way-loss" => $"{node}'s packets to the other nodes",
+                "proxy-cut" => $"{proxy} from {node}",
+                "member-cut" => $"mariadb {instance} from {node} only",
                 _ => proxy,
             };
             await log.WriteLineAsync($"chaos: {start:HH:mm:ss} {kind} {target} for {held.TotalSeconds:0} s");
@@ -109,6 +132,22 @@ public static class Faults
                     deployment.Release(node);
                     await Task.Delay(TimeSpan.FromSeconds(3));
                     await deployment.DatabaseAsync("start", database);
+                    break;
+                case "isolate-node":
+                case "one-way-loss":
+                    await deployment.Network!.CutAsync(node, deployment.Nodes.Where(n => n != node), outgoingOnly: kind == "one-way-loss");
+                    await Task.Delay(held);
+                    await deployment.Network.HealAsync(node);
+                    break;
+                case "proxy-cut":
+                    await deployment.Network!.CutAsync(proxy, [node]);
+                    await Task.Delay(held);
+                    await deployment.Network.HealAsync(proxy);
+                    break;
+                case "member-cut":
+                    await deployment.Network!.CutDatabaseAsync(node, DatabasePort(instance));
+                    await Task.Delay(held);
+                    await deployment.Network.HealAsync(node);
                     break;
                 case "freeze-db+pause-node":
                     await deployment.DatabaseAsync("freeze", instance);

@@ -14,20 +14,27 @@ var kinds = new Option<string>("--faults")
     Description = $"fault kinds, comma-separated, out of {string.Join(",", Faults.All)} (default {string.Join(",", Faults.Kinds)}; mixed: {string.Join(",", Faults.MixedKinds)})",
 };
 var mixed = new Option<bool>("--mixed") { Description = "beside Kamailio p_usrloc on the same databases: shared-databases on, every other user a phone of Kamailio" };
+var netns = new Option<bool>("--netns") { Description = "every node and proxy in a network namespace of its own (made by scripts/chaos.sh --netns); adds the partition fault" };
 var kamailioPort = new Option<int>("--kamailio-port") { Description = "Kamailio's SIP port on 127.0.0.1 (with --mixed)", DefaultValueFactory = _ => 35062 };
 var interval = new Option<int>("--fault-interval") { Description = "seconds between the starts of two faults", DefaultValueFactory = _ => 20 };
 var root = new Option<string>("--root") { Description = "the repository (binaries and scripts/mariadb.sh)", DefaultValueFactory = _ => "." };
 var logs = new Option<string>("--logs") { Description = "folder for the processes' logs", DefaultValueFactory = _ => Path.GetTempPath() };
 var command = new RootCommand("LocationActors chaos run: load through a proxy, faults on a schedule, then the history checked")
 {
-    duration, seed, users, pause, kinds, interval, root, logs, mixed, kamailioPort,
+    duration, seed, users, pause, kinds, interval, root, logs, mixed, kamailioPort, netns,
 };
 command.SetAction((result, ct) =>
 {
     var isMixed = result.GetValue(mixed);
+    var inNamespaces = result.GetValue(netns);
     var faults = result.GetValue(kinds) is { Length: > 0 } given
         ? given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        : isMixed ? Faults.MixedKinds : Faults.Kinds;
+        : isMixed ? Faults.MixedKinds : inNamespaces ? [.. Faults.Kinds, "partition"] : Faults.Kinds;
+    if (faults.Contains("partition") && !inNamespaces)
+    {
+        Console.Error.WriteLine("chaos: the partition fault needs --netns");
+        return Task.FromResult(2);
+    }
     if (faults.FirstOrDefault(f => !Faults.All.Contains(f)) is { } unknown)
     {
         Console.Error.WriteLine($"chaos: unknown fault '{unknown}'; known: {string.Join(", ", Faults.All)}");
@@ -36,7 +43,7 @@ command.SetAction((result, ct) =>
 
     return Chaos.RunAsync(result.GetValue(duration), result.GetValue(seed), result.GetValue(users), TimeSpan.FromMilliseconds(result.GetValue(pause)),
         faults, result.GetValue(interval), Path.GetFullPath(result.GetValue(root)!), result.GetValue(logs)!,
-        isMixed ? result.GetValue(kamailioPort) : null, ct);
+        isMixed ? result.GetValue(kamailioPort) : null, inNamespaces, ct);
 });
 return await command.Parse(args).InvokeAsync();
 
@@ -49,8 +56,9 @@ namespace LocationActors.Chaos
         private static readonly int[] HttpPorts = [38080, 38081];
 
         /// <param name="kamailioPort">A mixed run: Kamailio p_usrloc listens there, on the same databases.</param>
+        /// <param name="netns">Every node and proxy in a network namespace of its own (scripts/chaos.sh --netns made them).</param>
         public static async Task<int> RunAsync(int seconds, int seed, int userCount, TimeSpan pause, IReadOnlyList<string> kinds, int faultInterval,
-            string root, string logs, int? kamailioPort, CancellationToken ct)
+            string root, string logs, int? kamailioPort, bool netns, CancellationToken ct)
         {
             var master = DatabaseUrl.Parse(Environment.GetEnvironmentVariable("LA_MASTER_DB_URL")
                                            ?? throw new InvalidOperationException("LA_MASTER_DB_URL is not set"));
@@ -68,9 +76,9 @@ namespace LocationActors.Chaos
                 nodeEnvironment["LA_SHARED_DATABASES"] = "on";
             var adminToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             await using var deployment = new Deployment(root, logs, nodeEnvironment, NodePorts, HttpPorts,
-                new Dictionary<string, string> { ["LA_ADMIN_TOKEN"] = adminToken });
+                new Dictionary<string, string> { ["LA_ADMIN_TOKEN"] = adminToken }, netns);
             // Longer than the proxy's request timeout, which is what answers a request the cluster cannot answer yet.
-            var proxies = HttpPorts.Select(port => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(40) }).ToList();
+            var proxies = deployment.Proxies.Select(proxy => new HttpClient { BaseAddress = deployment.ProxyUri(proxy), Timeout = TimeSpan.FromSeconds(40) }).ToList();
             foreach (var proxy in proxies)
                 proxy.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
             deployment.StartAll();

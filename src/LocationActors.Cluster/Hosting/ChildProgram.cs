@@ -24,9 +24,13 @@ public sealed class ChildProgram : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Runs <c>dotnet exec <paramref name="dll"/> run</c>; a null value removes that variable from the inherited environment.</summary>
-    public static ChildProgram Start(string dll, IEnumerable<KeyValuePair<string, string?>> environment, string logPath)
+    /// <param name="networkNamespace">
+    /// Runs it inside this network namespace (<c>ip netns exec</c>, which becomes the program: its PID is the program's).
+    /// </param>
+    public static ChildProgram Start(string dll, IEnumerable<KeyValuePair<string, string?>> environment, string logPath, string? networkNamespace = null)
     {
-        var info = new ProcessStartInfo("dotnet", ["exec", dll, "run"])
+        var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip",
+            networkNamespace is null ? ["exec", dll, "run"] : ["netns", "exec", networkNamespace, "dotnet", "exec", dll, "run"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
