@@ -41,7 +41,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
     private int _batchRows;
     private static long s_lastStatement; // numbers statements across restarts: one abandoned may answer a later incarnation
     private long _statement;         // the statement in flight; a BatchDone of one abandoned at its deadline is not it
-    private IReadOnlyList<object> _unanswered = []; // what the statement in flight answers, failed if it misses its deadline
+    private IReadOnlyList<object> _unanswered = []; // the writes or reads of the statement in flight, failed if it misses its deadline
 
     public DbHandle(int memberNo, Func<LocationDatabase> open, int maxBatchRows, TimeSpan statementDeadline, string group = "")
     {
@@ -168,12 +168,10 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
             return;
         var error = new StorageException(StorageErrorKind.Timeout, _database.Url.ToString(), "write",
             $"no answer within the statement deadline ({_deadline.TotalSeconds:0.###} s)");
-        throw Failed(error, _unanswered.Select(work => work switch
-        {
-            WriteRows write => (object)new RowsWriteFailed(_memberNo, [write.Seq], error),
-            ReadAor read => new AorReadFailed(read.Token, _memberNo, error),
-            _ => work,
-        }).Where(reply => reply is not DeleteExpiredRows).ToList());
+        // What the statement would have answered, answered failed (a removal of expired rows answers nothing).
+        throw Failed(error, _unanswered.Select(work => work is ReadAor read
+            ? (object)new AorReadFailed(read.Token, _memberNo, error)
+            : new RowsWriteFailed(_memberNo, [((WriteRows)work).Seq], error)).ToList());
     }
 
     /// <summary>A statement given up at its deadline ended after all; the group heard it failed, so its answer is dropped.</summary>
