@@ -25,7 +25,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private readonly IActorRef _groups;
     private readonly MasterDatabase _master;
     private readonly MasterDatabase? _replica; // where locdb is read, when not on the master
-    private string? _replicaFailure;          // why the replica could not be read last time (null: it could)
+    private bool _replicaFailing;             // the replica could not be read last time: its return is logged
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<(IActorRef Asker, GetGroupLayout Ask)> _waiting = [];
 
@@ -111,6 +111,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
         Receive<LocDbRead>(read => !read.FromMaster, read =>
         {
             _busy = false;
+            NoteReplica(read);
             Apply(read.Rows);
             if (_changes.Count > 0)
             {
@@ -195,6 +196,7 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     private void Read(LocDbRead read)
     {
         _busy = false;
+        NoteReplica(read);
         Apply(read.Rows);
         Become(MasterReachable);
         StartChange();
@@ -277,17 +279,24 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
             return new LocDbRead(await _master.ReadAllAsync(), FromMaster: true);
         try
         {
-            var rows = await _replica.ReadAllAsync();
-            if (Interlocked.Exchange(ref _replicaFailure, null) is not null)
-                _log.Info("locdb: the read database ({0}) answers again; reading it", _replica.Url);
-            return new LocDbRead(rows, FromMaster: false);
+            return new LocDbRead(await _replica.ReadAllAsync(), FromMaster: false);
         }
         catch (StorageException e)
         {
-            if (Interlocked.Exchange(ref _replicaFailure, e.Message) is null)
-                _log.Warning("locdb: the read database cannot be read ({0}); reading the master instead", e.Message);
-            return new LocDbRead(await _master.ReadAllAsync(), FromMaster: true);
+            return new LocDbRead(await _master.ReadAllAsync(), FromMaster: true, ReplicaFailure: e.Message);
         }
+    }
+
+    /// <summary>Logs the replica failing, and answering again, once each time it changes.</summary>
+    private void NoteReplica(LocDbRead read)
+    {
+        if (_replica is null || (read.ReplicaFailure is not null) == _replicaFailing)
+            return;
+        _replicaFailing = read.ReplicaFailure is not null;
+        if (_replicaFailing)
+            _log.Warning("locdb: the read database cannot be read ({0}); reading the master instead", read.ReplicaFailure);
+        else
+            _log.Info("locdb: the read database ({0}) answers again; reading it", _replica.Url);
     }
 
     private void Apply(IReadOnlyList<LocDbRow> rows)
@@ -366,7 +375,8 @@ public sealed class ClusterConfig : ReceiveActor, IWithTimers
     }
 
     /// <param name="FromMaster">Read on the master (no replica, or the replica failed): the master answers.</param>
-    private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows, bool FromMaster);
+    /// <param name="ReplicaFailure">Why the replica could not be read, when it could not.</param>
+    private sealed record LocDbRead(IReadOnlyList<LocDbRow> Rows, bool FromMaster, string? ReplicaFailure = null);
 
     /// <summary>The layout as kept in distributed data: N and every row.</summary>
     private sealed record SavedLayout(int GroupCount, IReadOnlyList<LocDbRow> Rows);
