@@ -5,13 +5,21 @@ using LocationActors.Domain.Registrations;
 namespace LocationActors.Cluster.LocationGroups;
 
 /// <summary>
-/// A location group's contacts in memory: the bindings of each AOR for lookups by key, and the AOR keys in ordinal
-/// order so a dump can page through millions of them without sorting.
+/// A location group's contacts in memory: the bindings of each AOR for lookups by key, packed into one byte array per
+/// AOR (<see cref="PackedBindings"/>) with the soonest expiry beside it, so the expiry sweep skips AORs without
+/// unpacking them; and the AOR keys in ordinal order so a dump can page through millions of them without sorting.
 /// </summary>
 public sealed class GroupContacts
 {
-    private readonly Dictionary<string, AorBindings> _byAor = new(StringComparer.Ordinal);
+    /// <summary>An AOR's bindings as stored: packed, how many, and the soonest expiry of a non-permanent one.</summary>
+    private readonly record struct Stored(byte[] Packed, int Count, long NextExpiry);
+
+    private readonly Dictionary<string, Stored> _byAor = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
+    private SharedStrings _shared = new();
+    private PackedBindings _packing;
+
+    public GroupContacts() => _packing = new PackedBindings(_shared);
 
     public int AorCount => _byAor.Count;
 
@@ -22,11 +30,12 @@ public sealed class GroupContacts
 
     public AorBindings Get(Aor aor) => Get(aor.Value);
 
-    public AorBindings Get(string key) => _byAor.GetValueOrDefault(key) ?? AorBindings.Empty;
+    public AorBindings Get(string key) => _byAor.TryGetValue(key, out var stored) ? _packing.Unpack(key, stored.Packed) : AorBindings.Empty;
 
     public void Set(string key, AorBindings bindings)
     {
-        BindingCount -= Get(key).Count;
+        if (_byAor.TryGetValue(key, out var old))
+            BindingCount -= old.Count;
         if (bindings.Count == 0)
         {
             _byAor.Remove(key);
@@ -34,7 +43,15 @@ public sealed class GroupContacts
             return;
         }
 
-        _byAor[key] = bindings;
+        var nextExpiry = long.MaxValue;
+        foreach (var binding in bindings)
+        {
+            if (!binding.IsPermanent)
+                nextExpiry = Math.Min(nextExpiry, binding.Expires);
+        }
+
+        // A username equal to the key is not packed again: the key is its only copy.
+        _byAor[key] = new Stored(_packing.Pack(key, bindings), bindings.Count, nextExpiry);
         _keys.Add(key);
         BindingCount += bindings.Count;
     }
@@ -50,10 +67,10 @@ public sealed class GroupContacts
     public List<string> RemoveExpired(long now)
     {
         var expired = new List<string>();
-        foreach (var (key, bindings) in _byAor.Where(p => p.Value.Any(b => !b.IsValidAt(now))).ToList())
+        foreach (var key in _byAor.Where(p => p.Value.NextExpiry <= now).Select(p => p.Key).ToList())
         {
-            var kept = bindings;
-            foreach (var binding in bindings.Where(b => !b.IsValidAt(now)))
+            var kept = Get(key);
+            foreach (var binding in kept.Where(b => !b.IsValidAt(now)).ToList())
             {
                 kept = kept.Remove(binding.Ruid);
                 expired.Add(binding.Ruid);
@@ -66,7 +83,7 @@ public sealed class GroupContacts
     }
 
     /// <summary>Every binding held, AOR after AOR.</summary>
-    public IEnumerable<ContactBinding> All() => _byAor.Values.SelectMany(b => b);
+    public IEnumerable<ContactBinding> All() => _byAor.SelectMany(p => _packing.Unpack(p.Key, p.Value.Packed));
 
     /// <summary>Up to <paramref name="pageSize"/> AORs after <paramref name="after"/>, and the key to continue from.</summary>
     public (IReadOnlyList<ContactBinding> Bindings, string? Next) Page(string? after, int pageSize)
@@ -75,7 +92,7 @@ public sealed class GroupContacts
             ? _keys
             : string.CompareOrdinal(after, _keys.Max) >= 0 ? [] : _keys.GetViewBetween(after, _keys.Max!);
         var keys = view.Where(k => after is null || string.CompareOrdinal(k, after) > 0).Take(pageSize + 1).ToList();
-        var page = keys.Take(pageSize).SelectMany(k => _byAor[k]).ToList();
+        var page = keys.Take(pageSize).SelectMany(Get).ToList();
         return (page, keys.Count > pageSize ? keys[pageSize - 1] : null);
     }
 
@@ -84,5 +101,8 @@ public sealed class GroupContacts
         _byAor.Clear();
         _keys.Clear();
         BindingCount = 0;
+        // Values shared by contacts that are gone need not be kept.
+        _shared = new SharedStrings();
+        _packing = new PackedBindings(_shared);
     }
 }
