@@ -9,6 +9,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Project files first: the restore layer is reused as long as no package reference changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/Server.props src/
 COPY src/LocationActors.Domain/LocationActors.Domain.csproj src/LocationActors.Domain/
 COPY src/LocationActors.Cluster/LocationActors.Cluster.csproj src/LocationActors.Cluster/
 COPY src/LocationActors.Storage/LocationActors.Storage.csproj src/LocationActors.Storage/
