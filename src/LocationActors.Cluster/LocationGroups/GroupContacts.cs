@@ -16,10 +16,7 @@ public sealed class GroupContacts
 
     private readonly Dictionary<string, Stored> _byAor = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
-    private SharedStrings _shared = new();
-    private PackedBindings _packing;
-
-    public GroupContacts() => _packing = new PackedBindings(_shared);
+    private PackedBindings _packing = new(new SharedStrings());
 
     public int AorCount => _byAor.Count;
 
@@ -102,7 +99,6 @@ public sealed class GroupContacts
         _keys.Clear();
         BindingCount = 0;
         // Values shared by contacts that are gone need not be kept.
-        _shared = new SharedStrings();
-        _packing = new PackedBindings(_shared);
+        _packing = new PackedBindings(new SharedStrings());
     }
 }

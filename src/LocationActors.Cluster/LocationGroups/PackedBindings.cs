@@ -21,8 +21,6 @@ public sealed class PackedBindings(SharedStrings shared)
     // 4 + n: n bytes of UTF-8 follow.
     private const int Null = 0, Shared = 1, TheKey = 2, Utf16 = 3, Utf8Base = 4;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
 
     /// <summary>Packs <paramref name="bindings"/>, the bindings stored under <paramref name="key"/>.</summary>
@@ -116,7 +114,7 @@ public sealed class PackedBindings(SharedStrings shared)
             return;
         }
 
-        var length = StrictUtf8.GetMaxByteCount(value.Length);
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
         Span<byte> scratch = length <= 1024 ? stackalloc byte[length] : new byte[length];
         if (Utf8.FromUtf16(value, scratch, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done)
         {
