@@ -4,13 +4,17 @@
 # the same edge (bench/RESULTS.md, "Calls through a Kamailio edge"). Prints one markdown table on stdout; the steps and
 # progress go to stderr.
 #
-#   bench/edge.sh [--seconds N] [--rates "200 500 1000 1500 2000"] [--repeats N] [--users N] [--children N] [--systems "..."]
+#   bench/edge.sh [--seconds N] [--rates "200 500 1000 1500 2000"] [--repeats N] [--users N] [--children N] [--warmup N]
+#                 [--systems "..."]
 #
 #   --seconds N   length of a step (default 10)
 #   --rates       call rates stepped through (default "200 500 1000 1500 2000")
 #   --repeats N   steps per system and rate, the systems taking turns; the table gives the median step (default 3)
 #   --users N     phones per system (default 2000), each called in turn
 #   --children N  UDP workers of every Kamailio (default 8, as bench/run.sh)
+#   --warmup N    seconds of calls at 1,000/s through each system's edge before the steps, not reported (default 30):
+#                 a .NET process compiles its hot paths again, optimised, during its first 30 s or so of load (tiered
+#                 JIT); measured cold, LocationActors' first steps paid for that compiling (bench/RESULTS.md)
 #   --systems     which to run (default all four):
 #                   la-302    deploy/kamailio/edge.cfg: LocationActors asked with an INVITE, its 302 through uac_redirect
 #                   la-http   deploy/kamailio/edge.cfg -A LOOKUP_HTTP: LocationActors asked over HTTP (http_client)
@@ -40,6 +44,7 @@ rates="200 500 1000 1500 2000"
 repeats=3
 users=2000
 children=8
+warmup=30
 systems="la-302 la-http usrloc p_usrloc"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -48,8 +53,9 @@ while [ $# -gt 0 ]; do
     --repeats) repeats=$2; shift 2 ;;
     --users) users=$2; shift 2 ;;
     --children) children=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --systems) systems=$2; shift 2 ;;
-    -h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/edge.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -60,6 +66,7 @@ die() { printf 'bench/edge.sh: %s\n' "$*" >&2; exit 1; }
 for n in "$seconds" "$repeats" "$users" "$children" $rates; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "'$n' is not a positive whole number"
 done
+[[ "$warmup" =~ ^[0-9]+$ ]] || die "--warmup '$warmup' is not a whole number of seconds"
 for sys in $systems; do
   [[ "$sys" =~ ^(la-302|la-http|usrloc|p_usrloc)$ ]] || die "unknown system '$sys' (la-302, la-http, usrloc, p_usrloc)"
 done
@@ -189,6 +196,16 @@ for sys in $systems; do
     p_usrloc) pids[$sys.db]="$(LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid 3) $(LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid 4)" ;;
   esac
 done
+
+# Warm-up, not reported: every system gets the same calls before its first step.
+if [ "$warmup" -gt 0 ]; then
+  for sys in $systems; do
+    say "warming up $sys: $warmup s of calls at 1000/s (not reported)"
+    sipp_step "$data/warm-up-$sys" "${edge_port[$sys]}" call.xml "$data/users-$sys.csv" 1000 $((1000 * warmup)) \
+      "${caller_port[$sys]}" $((warmup + 40)) >/dev/null
+    sleep 3
+  done
+fi
 
 # UDP datagrams the kernel dropped because a socket's receive buffer was full (all sockets of the machine; during a
 # step only that step's system has traffic).
