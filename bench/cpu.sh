@@ -4,6 +4,11 @@
 #   dotnet_children DLL   the PIDs of run-local's children running DLL (LocationActors.Proxy.dll, LocationActors.Node.dll)
 #   ticks PID...          utime + stime of the processes in clock ticks ($clk_tck per second)
 #   cpu_ms_per BEFORE AFTER N   (AFTER - BEFORE) ticks as milliseconds per request, N requests
+#   switches PID...       context switches of every thread of the processes, voluntary and not, one "TID COUNT" line
+#                         each: a thread that went to sleep or was put off the CPU, so the hand-offs between threads
+#                         that a request takes show up here
+#   switched BEFORE AFTER the switches between two such snapshots (the variables' contents), over the threads alive in
+#                         both and the new ones; the switches of threads that ended in between are not counted
 
 clk_tck=$(getconf CLK_TCK)
 
@@ -29,4 +34,19 @@ ticks() {
 
 cpu_ms_per() {
   awk -v t="$(($2 - $1))" -v hz="$clk_tck" -v n="$3" 'BEGIN {printf "%.3f", t * 1000 / hz / n}'
+}
+
+switches() {
+  local pid task
+  for pid in "$@"; do
+    for task in /proc/"$pid"/task/*; do
+      awk -v tid="${task##*/}" '/^(voluntary|nonvoluntary)_ctxt_switches:/ {n += $2} END {if (NR) print tid, n}' "$task/status" 2>/dev/null
+    done
+  done
+  return 0
+}
+
+switched() {
+  awk 'NR == FNR {before[$1] = $2; next} {total += $2 - ($1 in before ? before[$1] : 0)} END {printf "%d\n", total}' \
+    <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }

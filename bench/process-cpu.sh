@@ -3,7 +3,8 @@
 # bench/process-cpu.sh - the CPU the deployment's processes spend, idle and per INVITE->302, from the kernel's own
 # accounting (/proc/PID/stat utime + stime): the figure the runtime settings were chosen by (bench/RESULTS.md, "Where a
 # request's CPU goes"). Starts the MariaDB deployment of bench/deployment.sh, registers 4,000 users, warms up with 40 s of
-# INVITEs at 1,000/s, then measures 20 s idle and 20 s of INVITEs at each rate. Prints one line.
+# INVITEs at 1,000/s, then measures 20 s idle and 20 s of INVITEs at each rate. Prints one line: CPU, and the context
+# switches of the nodes' and proxy's threads (per second idle, per INVITE under load).
 #
 #   bench/process-cpu.sh [LABEL]        e.g. DOTNET_gcServer=1 bench/process-cpu.sh server-gc
 #
@@ -28,12 +29,18 @@ sipp_step "$data/warm-up" "$sip_port" invite302.xml "$data/users.csv" 1000 40000
 sleep 5
 
 nodes_before=$(ticks $node_pids); proxy_before=$(ticks $proxy_pids)
+nodes_switched=$(switches $node_pids); proxy_switched=$(switches $proxy_pids)
 sleep 20
 line="$label, $(date -u +%H:%MZ): idle (ms of CPU per s) nodes $((($(ticks $node_pids) - nodes_before) * 1000 / clk_tck / 20)) proxy $((($(ticks $proxy_pids) - proxy_before) * 1000 / clk_tck / 20))"
+line="$line (context switches per s: nodes $(($(switched "$nodes_switched" "$(switches $node_pids)") / 20))"
+line="$line proxy $(($(switched "$proxy_switched" "$(switches $proxy_pids)") / 20)))"
 for rate in ${LA_BENCH_CPU_RATES:-500 2000}; do
   calls=$((rate * 20))
   nodes_before=$(ticks $node_pids); proxy_before=$(ticks $proxy_pids)
+  nodes_switched=$(switches $node_pids); proxy_switched=$(switches $proxy_pids)
   step=$(sipp_step "$data/invite-$rate" "$sip_port" invite302.xml "$data/users.csv" "$rate" "$calls" 45070 120)
-  line="$line | $rate/s (ms per INVITE): nodes $(cpu_ms_per "$nodes_before" "$(ticks $node_pids)" "$calls") proxy $(cpu_ms_per "$proxy_before" "$(ticks $proxy_pids)" "$calls") [calls failed achieved/s p50 p99: $step]"
+  line="$line | $rate/s (ms per INVITE): nodes $(cpu_ms_per "$nodes_before" "$(ticks $node_pids)" "$calls") proxy $(cpu_ms_per "$proxy_before" "$(ticks $proxy_pids)" "$calls")"
+  line="$line (context switches per INVITE: nodes $(awk -v d="$(switched "$nodes_switched" "$(switches $node_pids)")" -v n="$calls" 'BEGIN {printf "%.1f", d / n}')"
+  line="$line proxy $(awk -v d="$(switched "$proxy_switched" "$(switches $proxy_pids)")" -v n="$calls" 'BEGIN {printf "%.1f", d / n}')) [calls failed achieved/s p50 p99: $step]"
 done
 echo "$line"
