@@ -7,7 +7,8 @@ namespace LocationActors.Proxy.Metrics;
 /// <summary>
 /// The cluster's state as gauges, taken from the proxy's last <see cref="ClusterView"/> at each scrape: contacts per
 /// group, each locdb member's status and errors, members turned off and resyncs per group, nodes by status, and
-/// whether the cluster serves every group.
+/// whether the cluster serves every group, each group's and member's state for alerting (deploy/prometheus/), and
+/// whether the nodes can reach the master database.
 /// </summary>
 public static class ClusterMetrics
 {
@@ -25,6 +26,17 @@ public static class ClusterMetrics
     private static readonly Gauge Resyncs = Prometheus.Metrics.CreateGauge("location_group_resyncs",
         "Members the group resynchronised since it started on its node.", new GaugeConfiguration { LabelNames = ["table", "group"] });
 
+    private static readonly Gauge Serving = Prometheus.Metrics.CreateGauge("location_group_serving",
+        "1 when the group answers requests (serving, or loading and answering from its members), 0 when it does not answer or refuses.",
+        new GaugeConfiguration { LabelNames = ["table", "group"] });
+
+    private static readonly Gauge CatchingUp = Prometheus.Metrics.CreateGauge("location_member_catching_up",
+        "1 while the group resynchronises the member database (it is on in locdb but not yet read from), else 0.",
+        new GaugeConfiguration { LabelNames = ["group", "no"] });
+
+    private static readonly Gauge MasterUp = Prometheus.Metrics.CreateGauge("location_master_up",
+        "0 when the cluster cannot reach the master database (locdb), 1 when it can; absent until the cluster has answered.");
+
     private static readonly Gauge MemberStatus = Prometheus.Metrics.CreateGauge("location_member_status",
         "locdb status of a member database: 1 on, 0 off, 2 maintenance.", new GaugeConfiguration { LabelNames = ["group", "no"] });
 
@@ -39,9 +51,13 @@ public static class ClusterMetrics
         Ready.Set(view.Unready is null ? 1 : 0);
         foreach (var status in view.State?.Nodes.GroupBy(n => n.Status) ?? [])
             Nodes.WithLabels(status.Key).Set(status.Count());
+        if (view.State is { } state)
+            MasterUp.Set(state.MasterDown ? 0 : 1);
+        foreach (var group in view.Groups)
+            Serving.WithLabels(group.Table, Text(group.Id)).Set(group.Status?.State is "serving" or "loading" ? 1 : 0);
         foreach (var group in view.Groups.Where(g => g.Status is not null))
         {
-            var labels = new[] { group.Table, group.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            var labels = new[] { group.Table, Text(group.Id) };
             Contacts.WithLabels(labels).Set(group.Status!.ContactCount);
             TurnedOff.WithLabels(labels).Set(group.Status.MembersTurnedOff);
             Resyncs.WithLabels(labels).Set(group.Status.Resyncs);
@@ -49,9 +65,13 @@ public static class ClusterMetrics
 
         foreach (var row in view.State?.Rows ?? [])
         {
-            var labels = new[] { row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), row.No.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            var labels = new[] { Text(row.Id), Text(row.No) };
             MemberStatus.WithLabels(labels).Set(row.Status switch { LocDbStatus.On => 1, LocDbStatus.Off => 0, _ => 2 });
             MemberErrors.WithLabels(labels).Set(row.Errors);
+            var group = view.Groups.FirstOrDefault(g => g.Id == row.Id && g.Status is not null);
+            CatchingUp.WithLabels(labels).Set(group?.Status?.CatchingUp?.Contains(row.No) == true ? 1 : 0);
         }
     }
+
+    private static string Text(int number) => number.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
