@@ -121,6 +121,7 @@ done
 cat <<EOF
 run-local: ready.
   HTTP API     http://$http   (routes: docs/http-api.md)   admin token: $token
+  status page  http://$http/ui   (open it in a browser)
   SIP          udp+tcp $sip   (registrar; INVITE/MESSAGE for a user is answered 302 with its contacts)
   cluster      ${seeds//,/ }
   databases    master $(printf '%s' "$master" | sed -E 's#//([^:/]+):[^@]*@#//\1:***@#')

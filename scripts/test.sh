@@ -33,7 +33,8 @@ say() { printf 'test.sh: %s\n' "$*" >&2; }
 # proxy of deploy/kamailio/edge.cfg asks the HTTP API with them), sipp and sipsak (the SIP tests), docker-compose (the
 # deployment tests validate docker-compose.yml with it; no Docker engine is needed), iproute2 and iptables (the chaos
 # run's network namespaces and partitions), prometheus for its promtool (the tests check and unit-test the shipped alert
-# rules with it; the Prometheus server it also installs is not used).
+# rules with it; the Prometheus server it also installs is not used), chromium (the status page is tested in it, driven by
+# Playwright, which downloads no browser of its own).
 ensure_packages() {
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -71,7 +72,7 @@ if [ "${1:-}" = "--fast" ]; then
   exit "$status"
 fi
 
-ensure_packages kamailio-mysql-modules kamailio-sqlite-modules kamailio-utils-modules kamailio-extra-modules sip-tester sipsak docker-compose iproute2 iptables prometheus || { echo "0 passed, 1 failed"; exit 1; }
+ensure_packages kamailio-mysql-modules kamailio-sqlite-modules kamailio-utils-modules kamailio-extra-modules sip-tester sipsak docker-compose iproute2 iptables prometheus chromium || { echo "0 passed, 1 failed"; exit 1; }
 
 # Instances under an existing LA_DB_DIR are a developer's: `up` reuses (or restarts) them and they stay. Only a
 # folder this run creates is stopped and removed at the end.

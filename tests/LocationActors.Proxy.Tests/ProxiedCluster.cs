@@ -43,12 +43,15 @@ public class ProxiedCluster : IAsyncLifetime
         _layout = await TwoByTwoLayout.CreateAsync(_servers);
         await BeforeNodesStartAsync();
         foreach (var port in Processes.Ports)
-            Processes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = Master.Url.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
+            Processes.Start(port, new Dictionary<string, string>(NodeEnvironment) { ["LA_MASTER_DB_URL"] = Master.Url.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
         StartProxy(HttpPort, AdminToken, SipPort);
         Http = new HttpClient { BaseAddress = new Uri(ProxyUrl), Timeout = TimeSpan.FromSeconds(30) };
         await UntilReadyAsync(Http);
         await TwoByTwoLayout.UntilSettledAsync(Http, Processes, StartTimeout);
     }
+
+    /// <summary>Settings of every node beside the master's URL and the locdb poll interval.</summary>
+    protected virtual IReadOnlyDictionary<string, string> NodeEnvironment { get; } = new Dictionary<string, string>();
 
     /// <summary>What a deployment of another kind puts in the databases before any node reads them.</summary>
     protected virtual Task BeforeNodesStartAsync() => Task.CompletedTask;
@@ -95,7 +98,7 @@ public class ProxiedCluster : IAsyncLifetime
         throw new Xunit.Sdk.XunitException($"the proxy at {http.BaseAddress} was not ready within {StartTimeout}: {last}\n{Processes.Logs()}");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Processes.Dispose();
         Http?.Dispose();

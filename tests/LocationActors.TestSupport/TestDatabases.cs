@@ -34,6 +34,9 @@ public sealed class MariaDbServers : IAsyncLifetime
     /// </summary>
     public static readonly IReadOnlyList<int> MixedInstances = [6, 7];
 
+    /// <summary>Instance 8, reserved for the member database the status page's browser test kills.</summary>
+    public const int StatusPageInstance = 8;
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(EnvFile) || !await RunningAsync(SharedInstances))

@@ -56,6 +56,7 @@ public static class HttpApi
         app.MapGet("/health/ready", (ILocationService service) => service.View.Unready is { } reason
             ? Results.Json(new StatusJson("unavailable", reason), HttpJsonContext.Default.StatusJson, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new StatusJson("ready"), HttpJsonContext.Default.StatusJson));
+        app.MapStatusPage();
         app.MapFallback(() => Error(StatusCodes.Status404NotFound, "no such route; the routes are in docs/http-api.md"));
     }
 
