@@ -11,6 +11,13 @@ public sealed record StorageOptions
     /// <summary>Connecting gives up after this long, so a dead server is noticed quickly.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// At most this many pooled connections per database URL (null: the driver's default, 100). A burst of callers then
+    /// waits for a pooled connection instead of opening a hundred at once, which on a busy server takes longer than the
+    /// connect timeout. Waiting for a pooled connection is bounded by <see cref="ConnectTimeout"/> too.
+    /// </summary>
+    public int? MaxPoolSize { get; init; }
+
     /// <summary>A statement gives up after this long, so a frozen server cannot stall its caller.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

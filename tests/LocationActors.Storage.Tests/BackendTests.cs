@@ -95,6 +95,26 @@ public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : Locat
     }
 
     [Fact]
+    public async Task A_burst_of_reads_opens_no_more_connections_than_the_pool_allows()
+    {
+        var url = await servers.CreateDatabaseAsync();
+        await using (var schema = new LocationDatabase(url))
+            await schema.CreateSchemaAsync();
+        var pooled = new StorageOptions { MaxPoolSize = 3 };
+
+        // 40 reads at once, each through a handle of its own, as the proxy's member reads are made.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            await using var db = new LocationDatabase(url, pooled);
+            Assert.Empty(await db.LoadAorAsync($"burst{i}", null));
+        }));
+
+        // The pool's 3, the schema handle's pooled connection, and the query's own.
+        var open = await servers.QueryAsync(url, $"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{url.Database}'");
+        Assert.InRange(int.Parse(open[0][0]!, CultureInfo.InvariantCulture), 1, 5);
+    }
+
+    [Fact]
     public async Task Nodes_creating_the_schema_at_once_do_not_collide()
     {
         var url = await servers.CreateDatabaseAsync();

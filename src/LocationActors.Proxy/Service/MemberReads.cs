@@ -24,8 +24,10 @@ public sealed class MemberReads(MemberReadOptions options, ILogger<MemberReads> 
     /// <summary>How long locdb's rows are used before they are read again.</summary>
     private static readonly TimeSpan LocDbMaxAge = TimeSpan.FromSeconds(2);
 
-    // Short timeouts: the caller is already waiting, and another member may answer.
-    private static readonly StorageOptions Storage = new() { ConnectTimeout = TimeSpan.FromSeconds(1), CommandTimeout = TimeSpan.FromSeconds(2) };
+    // Short timeouts: the caller is already waiting, and another member may answer. Few connections per member: member
+    // reads start in a burst (every lookup of a group whose node just died), and a hundred connections opened at once
+    // timed out on a busy server where a few, each reused within a millisecond, serve them all.
+    private static readonly StorageOptions Storage = new() { ConnectTimeout = TimeSpan.FromSeconds(1), CommandTimeout = TimeSpan.FromSeconds(2), MaxPoolSize = 8 };
 
     private readonly SemaphoreSlim _locDbRead = new(1, 1);
     private volatile LocDbRead? _locDb;

@@ -33,6 +33,8 @@ internal sealed class MySqlDialect : SqlDialect
             DateTimeKind = MySqlDateTimeKind.Unspecified,
             ConvertZeroDateTime = true,
         };
+        if (options.MaxPoolSize is { } most)
+            builder.MaximumPoolSize = (uint)most;
         return new MySqlConnection(builder.ConnectionString);
     }
 
