@@ -5,7 +5,11 @@ using LocationActors.Cluster.LocationGroups;
 namespace LocationActors.Proxy.Client;
 
 /// <summary>One group as last read: its status, or why it did not answer.</summary>
-public sealed record GroupView(string Table, int Id, GroupStatus? Status, string? Problem);
+public sealed record GroupView(string Table, int Id, GroupStatus? Status, string? Problem)
+{
+    /// <summary>The group answers requests: it serves, or it is loading its contacts and answers from its members meanwhile.</summary>
+    public bool Serves => Status?.State is "serving" or "loading";
+}
 
 /// <summary>
 /// The cluster as the proxy last read it (every refresh interval): the gateway's <see cref="ClusterState"/> (groups
@@ -19,7 +23,7 @@ public sealed record ClusterView(ClusterState? State, IReadOnlyList<GroupView> G
     /// <summary>Why the cluster cannot serve every request now, or null when every group of every domain serves (a loading group answers from its members).</summary>
     public string? NotReady =>
         Problem ?? (State is not { LocDbKnown: true } ? "the cluster has not read locdb yet"
-            : Groups.FirstOrDefault(g => g.Status?.State is not ("serving" or "loading")) is { } group
+            : Groups.FirstOrDefault(g => !g.Serves) is { } group
                 ? $"{group.Table} group {group.Id} is {group.Status?.State ?? group.Problem ?? "not answering"}"
                 : null);
 

@@ -53,14 +53,17 @@ public static class ClusterMetrics
             Nodes.WithLabels(status.Key).Set(status.Count());
         if (view.State is { } state)
             MasterUp.Set(state.MasterDown ? 0 : 1);
+        var catchingUp = new HashSet<(int Group, int No)>();
         foreach (var group in view.Groups)
-            Serving.WithLabels(group.Table, Text(group.Id)).Set(group.Status?.State is "serving" or "loading" ? 1 : 0);
-        foreach (var group in view.Groups.Where(g => g.Status is not null))
         {
             var labels = new[] { group.Table, Text(group.Id) };
-            Contacts.WithLabels(labels).Set(group.Status!.ContactCount);
-            TurnedOff.WithLabels(labels).Set(group.Status.MembersTurnedOff);
-            Resyncs.WithLabels(labels).Set(group.Status.Resyncs);
+            Serving.WithLabels(labels).Set(group.Serves ? 1 : 0);
+            if (group.Status is not { } status)
+                continue;
+            Contacts.WithLabels(labels).Set(status.ContactCount);
+            TurnedOff.WithLabels(labels).Set(status.MembersTurnedOff);
+            Resyncs.WithLabels(labels).Set(status.Resyncs);
+            catchingUp.UnionWith((status.CatchingUp ?? []).Select(no => (group.Id, no)));
         }
 
         foreach (var row in view.State?.Rows ?? [])
@@ -68,8 +71,7 @@ public static class ClusterMetrics
             var labels = new[] { Text(row.Id), Text(row.No) };
             MemberStatus.WithLabels(labels).Set(row.Status switch { LocDbStatus.On => 1, LocDbStatus.Off => 0, _ => 2 });
             MemberErrors.WithLabels(labels).Set(row.Errors);
-            var group = view.Groups.FirstOrDefault(g => g.Id == row.Id && g.Status is not null);
-            CatchingUp.WithLabels(labels).Set(group?.Status?.CatchingUp?.Contains(row.No) == true ? 1 : 0);
+            CatchingUp.WithLabels(labels).Set(catchingUp.Contains((row.Id, row.No)) ? 1 : 0);
         }
     }
 
