@@ -85,10 +85,47 @@ public sealed class NodeProcesses : IDisposable
         return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, dll);
     }
 
+    /// <summary>
+    /// A port free on loopback for TCP and UDP, for a program started later to listen on. It is taken below the
+    /// kernel's ephemeral range (32768 and up), because a port the kernel picked for us and gave back is free for it
+    /// to pick again: a CI run lost a test when a proxy's own port-0 remoting listener was given the port its node
+    /// had been handed a second earlier and had not bound yet. Ports below the range are only ever taken by name,
+    /// and this process never hands out the same one twice.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = Random.Shared.Next(FirstPort, EphemeralStart);
+                if (!HandedOut.Contains(port) && FreeOnLoopback(port))
+                {
+                    HandedOut.Add(port);
+                    return port;
+                }
+            }
+        }
+        throw new InvalidOperationException($"no free port on loopback between {FirstPort} and {EphemeralStart}");
+    }
+
+    private const int FirstPort = 20000;
+    private const int EphemeralStart = 32768;
+    private static readonly HashSet<int> HandedOut = [];
+
+    private static bool FreeOnLoopback(int port)
+    {
+        try
+        {
+            var tcp = new TcpListener(IPAddress.Loopback, port);
+            tcp.Start();
+            tcp.Stop();
+            using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

@@ -33,7 +33,7 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
         info.Environment["LA_DATA_DIR"] = _data;
         info.Environment["LA_LOCAL_NODE_PORTS"] = string.Join(' ', nodePorts);
         info.Environment["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{NodeProcesses.FreePort()}";
-        info.Environment["LA_SIP_ENDPOINT"] = $"127.0.0.1:{FreeTcpAndUdpPort()}";
+        info.Environment["LA_SIP_ENDPOINT"] = $"127.0.0.1:{NodeProcesses.FreePort()}";
         // About 20 s on an idle 2-core machine; the margin is for a machine shared with other builds and test runs.
         info.Environment["LA_QUICKSTART_TIMEOUT"] = "300";
 
@@ -67,24 +67,6 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["scripts/run-local.sh", "scripts/test.sh"], block.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var check = File.ReadAllText(Path.Combine(MariaDbServers.RepositoryRoot, "scripts", "quickstart-check.sh"));
         Assert.Contains("\nscripts/run-local.sh >", check);
-    }
-
-    /// <summary>A port free on loopback for both TCP and UDP, as the SIP listener needs.</summary>
-    private static int FreeTcpAndUdpPort()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = NodeProcesses.FreePort();
-            try
-            {
-                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException) when (attempt < 20)
-            {
-                // taken on UDP; try another
-            }
-        }
     }
 
     public void Dispose()
