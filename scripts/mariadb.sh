@@ -58,12 +58,16 @@ readonly LOCK_TIMEOUT=180
 # LA_DB_DIR=$HOME).
 readonly MARKER=".locationactors-mariadb"
 
+# What scripts/lib/instances.sh works on.
+STATE_DIR=$LA_DB_DIR
+BASE_PORT=$LA_DB_BASE_PORT
+BIND=$LA_DB_BIND
+# shellcheck source=lib/instances.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/instances.sh"
+
 # ---------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------
-
-log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 usage() {
     cat >&2 <<EOF
@@ -90,8 +94,6 @@ State folder: $LA_DB_DIR (override with LA_DB_DIR)
 EOF
     exit 2
 }
-
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 # Locate a binary on PATH or in the sbin directories, which are often not on
 # a non-login root PATH (mariadbd lives in /usr/sbin on Debian).
@@ -129,70 +131,14 @@ sql_quote() {
     printf '%s' "$s"
 }
 
-# One KEY=VALUE line for the env file. Plain values are written unquoted so
-# that naive KEY=VALUE parsers (test harnesses) can read the file too;
-# anything else is shell-quoted so that `source` stays safe.
-env_line() {
-    if [[ "$2" =~ ^[A-Za-z0-9_./:@%+,=-]*$ ]]; then
-        printf '%s=%s\n' "$1" "$2"
-    else
-        printf '%s=%q\n' "$1" "$2"
-    fi
-}
-
-# Serialise state-changing commands (up/down/start/stop) so that parallel
-# test processes calling `up` at the same time do not both initialise the
-# same datadir. kill/freeze/thaw deliberately do not take the lock: chaos
-# tests need them to act immediately.
-take_lock() {
-    mkdir -p "$LA_DB_DIR"
-    exec 9>>"$LA_DB_DIR/.lock"
-    flock -w "$LOCK_TIMEOUT" 9 || die "timed out waiting for lock $LA_DB_DIR/.lock"
-}
-
 # ---------------------------------------------------------------------------
 # Instance layout
 # ---------------------------------------------------------------------------
 
-inst_dir()  { printf '%s/%s' "$LA_DB_DIR" "$1"; }
 data_dir()  { printf '%s/data' "$(inst_dir "$1")"; }
 sock_file() { printf '%s/mariadb.sock' "$(inst_dir "$1")"; }
 pid_file()  { printf '%s/mariadb.pid' "$(inst_dir "$1")"; }
 log_file()  { printf '%s/mariadb.log' "$(inst_dir "$1")"; }
-
-# Port of instance N: the one recorded when it was created, else derived
-# from LA_DB_BASE_PORT.
-inst_port() {
-    local f
-    f="$(inst_dir "$1")/port"
-    if [[ -s "$f" ]]; then
-        cat "$f"
-    else
-        printf '%s' "$((LA_DB_BASE_PORT + $1 - 1))"
-    fi
-}
-
-# Validate an instance-number argument (and, unless $2 = any, that the
-# instance was created by `up`).
-check_n() {
-    local n=${1:-}
-    [[ -n "$n" ]] || usage
-    is_uint "$n" && ((10#$n >= 1)) || die "instance number must be a positive integer, got '$n'"
-    if [[ "${2:-}" != any && ! -d "$(data_dir "$((10#$n))")" ]]; then
-        die "instance $n does not exist under $LA_DB_DIR (run '$PROG up' first)"
-    fi
-}
-
-# Instance numbers present under $LA_DB_DIR, ascending.
-list_instances() {
-    local d
-    [[ -d "$LA_DB_DIR" ]] || return 0
-    for d in "$LA_DB_DIR"/*/; do
-        d=${d%/}
-        d=${d##*/}
-        is_uint "$d" && printf '%s\n' "$d"
-    done | sort -n
-}
 
 # ---------------------------------------------------------------------------
 # Process inspection. Everything that signals a process goes through
@@ -201,24 +147,6 @@ list_instances() {
 # instance's --datadir on its command line. (d) protects against PID reuse
 # after a SIGKILL left a stale pid file behind.
 # ---------------------------------------------------------------------------
-
-# Process state letter from /proc/PID/stat (R, S, D, T, Z, ...). The comm
-# field may contain spaces/parens, so cut after the last ") ".
-proc_state() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    printf '%s' "${stat%% *}"
-}
-
-# True while the process exists and is not a zombie. Zombies count as gone:
-# in containers PID 1 does not always reap orphans, and a zombie holds no
-# ports or files.
-proc_alive() {
-    local st
-    st=$(proc_state "$1") || return 1
-    [[ "$st" != Z && "$st" != X ]]
-}
 
 # Is PID a mariadbd serving instance N's datadir?
 is_our_mariadbd() {
@@ -242,15 +170,6 @@ our_pid() {
     printf '%s' "$pid"
 }
 
-inst_state() {
-    local pid
-    if pid=$(our_pid "$1"); then
-        [[ "$(proc_state "$pid")" == T ]] && echo frozen || echo running
-    else
-        echo stopped
-    fi
-}
-
 # Remove a pid file that no longer refers to a live instance.
 clear_stale_pid() {
     local pf
@@ -260,37 +179,9 @@ clear_stale_pid() {
     fi
 }
 
-# Wait (bounded) until PID is gone.
-wait_gone() {
-    local pid=$1 deadline=$((SECONDS + $2))
-    while proc_alive "$pid"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
-    done
-}
-
 # ---------------------------------------------------------------------------
 # Networking
 # ---------------------------------------------------------------------------
-
-# Is anything listening on TCP port $1 (any address)? Prefer ss; fall back to
-# a connect attempt via bash's /dev/tcp if iproute2 is missing.
-port_in_use() {
-    local port=$1
-    if command -v ss >/dev/null 2>&1; then
-        [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]]
-    else
-        timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
-    fi
-}
-
-# Host clients should use: the bind address, unless it is a wildcard.
-client_host() {
-    case $LA_DB_BIND in
-        0.0.0.0 | :: | '*' | '') printf '127.0.0.1' ;;
-        *) printf '%s' "$LA_DB_BIND" ;;
-    esac
-}
 
 # ---------------------------------------------------------------------------
 # Admin client
@@ -319,29 +210,7 @@ answers_select1() {
 
 # Resolve LA_DB_PASSWORD: environment, else stored file, else (only if $1 =
 # create) generate a random 20-character alphanumeric one and store it.
-load_password() {
-    local pwfile="$LA_DB_DIR/password" pw=""
-    if [[ -n "${LA_DB_PASSWORD:-}" ]]; then
-        # It goes into mysql:// URLs verbatim (Kamailio does not decode them).
-        [[ "$LA_DB_PASSWORD" =~ ^[A-Za-z0-9._~-]{1,80}$ ]] ||
-            die "LA_DB_PASSWORD may only hold letters, digits and . _ ~ - (it is used verbatim in database URLs)"
-        return 0
-    fi
-    if [[ -s "$pwfile" ]]; then
-        LA_DB_PASSWORD=$(<"$pwfile")
-        return 0
-    fi
-    [[ "${1:-}" == create ]] || die "no password: LA_DB_PASSWORD unset and $pwfile missing (run '$PROG up')"
-    # Read in small chunks instead of `tr </dev/urandom | head`, whose SIGPIPE
-    # would trip pipefail.
-    while ((${#pw} < 20)); do
-        pw+=$(head -c 64 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
-    done
-    LA_DB_PASSWORD=${pw:0:20}
-    # Created with umask 077 so the secret is never world-readable, not even
-    # briefly.
-    (umask 077 && printf '%s\n' "$LA_DB_PASSWORD" >"$pwfile.tmp.$$" && mv -f "$pwfile.tmp.$$" "$pwfile")
-}
+load_password() { resolve_password LA_DB_PASSWORD "$@"; }
 
 # ---------------------------------------------------------------------------
 # Commands
@@ -664,21 +533,6 @@ cmd_freeze_thaw() {
         sleep 0.05
     done
     log "instance $n: pid $pid $( [[ "$what" == freeze ]] && echo frozen || echo thawed)"
-}
-
-cmd_status() {
-    local n pid any=0
-    for n in $(list_instances); do
-        any=1
-        pid=$(our_pid "$n") || pid=-
-        printf '%s port=%s pid=%s %s\n' "$n" "$(inst_port "$n")" "$pid" "$(inst_state "$n")"
-    done
-    ((any)) || log "no instances under $LA_DB_DIR"
-}
-
-cmd_env() {
-    [[ -f "$LA_DB_DIR/env" ]] || die "$LA_DB_DIR/env not found (run '$PROG up')"
-    cat "$LA_DB_DIR/env"
 }
 
 cmd_sql() {

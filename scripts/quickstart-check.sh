@@ -9,8 +9,8 @@
 # Ends with "quickstart-check: OK" (exit 0) or the reason and run-local.sh's output (exit 1).
 #
 # Environment: what run-local.sh reads (LA_DATA_DIR, LA_HTTP_ENDPOINT, LA_SIP_ENDPOINT, LA_LOCAL_NODE_PORTS, ...),
-# so a test can run it on free ports and a folder of its own; LA_QUICKSTART_TIMEOUT (default 180): seconds to wait
-# for "ready", build included.
+# so a test can run it on free ports and a folder of its own; LA_QUICKSTART_ARGS: arguments for run-local.sh (e.g.
+# --postgres); LA_QUICKSTART_TIMEOUT (default 180): seconds to wait for "ready", build included.
 
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ sip="${LA_SIP_ENDPOINT:-127.0.0.1:5060}"
 timeout="${LA_QUICKSTART_TIMEOUT:-180}"
 data="${LA_DATA_DIR:-data}"
 read -r -a node_ports <<<"${LA_LOCAL_NODE_PORTS:-4053 4054 4055}"
+read -r -a run_args <<<"${LA_QUICKSTART_ARGS:-}"
 locctl_dll="src/LocationActors.Cli/bin/Release/net10.0/locctl.dll"
 out="$(mktemp -t la-quickstart.XXXXXX)"
 pid=""
@@ -70,9 +71,9 @@ command -v sipsak >/dev/null || fail "sipsak is not installed (apt-get install s
 started_at=$SECONDS
 
 # 1. The README's first command, in the background instead of a terminal of its own.
-scripts/run-local.sh >"$out" 2>&1 &
+scripts/run-local.sh "${run_args[@]}" >"$out" 2>&1 &
 pid=$!
-say "started scripts/run-local.sh (pid $pid); waiting until it is ready"
+say "started scripts/run-local.sh ${run_args[*]} (pid $pid); waiting until it is ready"
 until grep -q '^run-local: ready\.' "$out"; do
   kill -0 "$pid" 2>/dev/null || { pid=""; fail "run-local.sh exited before it was ready"; }
   [ $((SECONDS - started_at)) -lt "$timeout" ] || fail "not ready after ${timeout} s"

@@ -8,10 +8,15 @@
 #   scripts/run-local.sh --mariadb    MariaDB instead: local servers started by scripts/mariadb.sh (installed through
 #                                     apt-get when missing, so run as root on a fresh machine); members of each group
 #                                     on different servers
+#   scripts/run-local.sh --postgres   PostgreSQL instead, the same way: local servers started by scripts/postgres.sh
 #
-# Environment: LA_DATA_DIR (default ./data: databases and logs), LA_LOCAL_BACKEND=sqlite|mariadb (what --mariadb
-# sets), LA_HTTP_ENDPOINT (default 127.0.0.1:8080), LA_SIP_ENDPOINT (default 127.0.0.1:5060), LA_LOCAL_NODE_PORTS (default "4053 4054 4055"),
-# LA_ADMIN_TOKEN (default: a random one, printed), LA_DB_* as in scripts/mariadb.sh.
+# The database servers keep running after Ctrl-C (the next run reuses them): scripts/mariadb.sh down or
+# scripts/postgres.sh down, with the same LA_DB_DIR / LA_PG_DIR, stops them.
+# Environment: LA_DATA_DIR (default ./data: databases and logs), LA_LOCAL_BACKEND=sqlite|mariadb|postgres (what
+# --mariadb and --postgres set), LA_HTTP_ENDPOINT (default 127.0.0.1:8080), LA_SIP_ENDPOINT (default 127.0.0.1:5060),
+# LA_LOCAL_NODE_PORTS (default "4053 4054 4055"), LA_ADMIN_TOKEN (default: a random one, printed), LA_DB_* as in
+# scripts/mariadb.sh (LA_DB_DIR default ./data/mariadb), LA_PG_* as in scripts/postgres.sh (LA_PG_DIR default
+# ./data/postgres, or a folder under /tmp when the servers' user `postgres` cannot reach ./data).
 
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +26,9 @@ backend="${LA_LOCAL_BACKEND:-sqlite}"
 for arg in "$@"; do
   case "$arg" in
     --mariadb) backend=mariadb ;;
+    --postgres) backend=postgres ;;
     --sqlite) backend=sqlite ;;
-    -h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-local.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -85,7 +91,26 @@ case "$backend" in
     master="$LA_MARIADB_1_URL/la_master"
     groups=(--group "$LA_MARIADB_1_URL/la_g1,$LA_MARIADB_2_URL/la_g1" --group "$LA_MARIADB_2_URL/la_g2,$LA_MARIADB_1_URL/la_g2")
     ;;
-  *) die "LA_LOCAL_BACKEND must be sqlite or mariadb, not '$backend'" ;;
+  postgres)
+    if [ -z "${LA_PG_DIR:-}" ]; then
+      LA_PG_DIR=$data/postgres
+      # As root the servers run as user postgres, which must be able to reach their folder.
+      if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$data"; then
+        LA_PG_DIR="${TMPDIR:-/tmp}/locationactors-local-postgres"
+      fi
+    fi
+    export LA_PG_DIR
+    scripts/postgres.sh up >"$data/logs/postgres.log" 2>&1 || { tail -20 "$data/logs/postgres.log"; die "could not start PostgreSQL (see $data/logs/postgres.log)"; }
+    # shellcheck disable=SC1091
+    source "$LA_PG_DIR/env"
+    for db in "1 la_master" "1 la_g1" "2 la_g1" "2 la_g2" "1 la_g2"; do
+      set -- $db
+      scripts/postgres.sh createdb "$1" "$2" >/dev/null 2>>"$data/logs/postgres.log"
+    done
+    master="$LA_POSTGRES_1_URL/la_master"
+    groups=(--group "$LA_POSTGRES_1_URL/la_g1,$LA_POSTGRES_2_URL/la_g1" --group "$LA_POSTGRES_2_URL/la_g2,$LA_POSTGRES_1_URL/la_g2")
+    ;;
+  *) die "LA_LOCAL_BACKEND must be sqlite, mariadb or postgres, not '$backend'" ;;
 esac
 
 export LA_MASTER_DB_URL="$master"

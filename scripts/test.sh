@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 #
 # scripts/test.sh - runs every test of the solution for real: unit tests, and integration tests against local
-# MariaDB servers started by scripts/mariadb.sh and Kamailio's own schema scripts.
+# MariaDB and PostgreSQL servers started by scripts/mariadb.sh and scripts/postgres.sh, and Kamailio's own schema
+# scripts.
 #
-# Installs what is missing through apt-get (needs root on a fresh machine), starts the MariaDB instances unless
-# they already run (and then stops them again), and ends with one line: "N passed, N failed".
+# Installs what is missing through apt-get (needs root on a fresh machine), starts the MariaDB and PostgreSQL
+# instances unless they already run (and then stops them again), and ends with one line: "N passed, N failed".
 #
 # Then, unless arguments narrowed the run or LA_TEST_CHAOS=0, two short chaos runs count as one more test each: they
 # pass when nothing acknowledged was lost, no answer was wrong and no group was written by two nodes at once.
@@ -17,7 +18,7 @@
 # packages, no chaos run. Tiers are xUnit traits (tests/LocationActors.TestSupport/Tier.cs): Unit, Db, Process,
 # Kamailio; e.g. `scripts/test.sh --filter Tier=Db`.
 #
-# Environment: LA_DB_* as in scripts/mariadb.sh; LA_TEST_CONFIGURATION (default Release); LA_TEST_CHAOS;
+# Environment: LA_DB_* as in scripts/mariadb.sh, LA_PG_* as in scripts/postgres.sh; LA_TEST_CONFIGURATION (default Release); LA_TEST_CHAOS;
 # extra arguments are passed to `dotnet test` (e.g. --filter Tier=Process).
 
 set -uo pipefail
@@ -26,10 +27,12 @@ cd "$(dirname "$0")/.."
 configuration="${LA_TEST_CONFIGURATION:-Release}"
 log="$(mktemp -t la-test.XXXXXX)"
 started_db=0
+started_pg=0
 
 say() { printf 'test.sh: %s\n' "$*" >&2; }
 
-# Kamailio's schema scripts (the compatibility tests compare our tables with them), http_client and jansson (the edge
+# PostgreSQL (its servers are started as MariaDB's are), Kamailio's schema scripts (the compatibility tests compare our
+# tables with them), http_client and jansson (the edge
 # proxy of deploy/kamailio/edge.cfg asks the HTTP API with them), sipp and sipsak (the SIP tests), docker-compose (the
 # deployment tests validate docker-compose.yml with it; no Docker engine is needed), iproute2 and iptables (the chaos
 # run's network namespaces and partitions), prometheus for its promtool (the tests check and unit-test the shipped alert
@@ -49,6 +52,9 @@ ensure_packages() {
 cleanup() {
   if [ "$started_db" -eq 1 ]; then
     scripts/mariadb.sh down --purge >/dev/null 2>&1 || scripts/mariadb.sh down >/dev/null 2>&1
+  fi
+  if [ "$started_pg" -eq 1 ]; then
+    scripts/postgres.sh down --purge >/dev/null 2>&1 || scripts/postgres.sh down >/dev/null 2>&1
   fi
   rm -f "$log"
 }
@@ -72,13 +78,16 @@ if [ "${1:-}" = "--fast" ]; then
   exit "$status"
 fi
 
-ensure_packages kamailio-mysql-modules kamailio-sqlite-modules kamailio-utils-modules kamailio-extra-modules sip-tester sipsak docker-compose iproute2 iptables prometheus chromium || { echo "0 passed, 1 failed"; exit 1; }
+ensure_packages postgresql kamailio-mysql-modules kamailio-postgres-modules kamailio-sqlite-modules kamailio-utils-modules kamailio-extra-modules sip-tester sipsak docker-compose iproute2 iptables prometheus chromium || { echo "0 passed, 1 failed"; exit 1; }
 
 # Instances under an existing LA_DB_DIR are a developer's: `up` reuses (or restarts) them and they stay. Only a
 # folder this run creates is stopped and removed at the end.
 db_dir="${LA_DB_DIR:-${TMPDIR:-/tmp}/locationactors-mariadb}"
 [ -e "$db_dir" ] || started_db=1
 scripts/mariadb.sh up >&2 || { say "could not start MariaDB"; echo "0 passed, 1 failed"; exit 1; }
+pg_dir="${LA_PG_DIR:-${TMPDIR:-/tmp}/locationactors-postgres}"
+[ -e "$pg_dir" ] || started_pg=1
+scripts/postgres.sh up >&2 || { say "could not start PostgreSQL"; echo "0 passed, 1 failed"; exit 1; }
 
 dotnet test LocationActors.sln -c "$configuration" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -6,17 +6,22 @@ namespace LocationActors.Storage;
 public enum DatabaseKind
 {
     MySql,
+    Postgres,
     Sqlite,
 }
 
 /// <summary>
-/// A database URL in Kamailio's form, as stored in <c>locdb.url</c>: <c>mysql://user:pass@host[:port]/db</c>, or
-/// <c>sqlite://path</c> for the embedded default (<c>sqlite:///abs/file.db</c>, <c>sqlite://relative/file.db</c>).
+/// A database URL in Kamailio's form, as stored in <c>locdb.url</c>: <c>mysql://user:pass@host[:port]/db</c>,
+/// <c>postgres://user:pass@host[:port]/db</c> (Kamailio's <c>db_postgres</c>), or <c>sqlite://path</c> for the embedded default (<c>sqlite:///abs/file.db</c>, <c>sqlite://relative/file.db</c>).
 /// <see cref="ToString"/> masks the password, so the URL can go into logs and errors.
 /// </summary>
 public sealed record DatabaseUrl
 {
-    private const int DefaultMySqlPort = 3306;
+    private static readonly (string Scheme, DatabaseKind Kind, int DefaultPort)[] ServerSchemes =
+    [
+        ("mysql://", DatabaseKind.MySql, 3306),
+        ("postgres://", DatabaseKind.Postgres, 5432),
+    ];
 
     private DatabaseUrl(DatabaseKind kind, string original, string? user, string? password, string? host, int port, string database)
     {
@@ -38,12 +43,12 @@ public sealed record DatabaseUrl
 
     public string? Password { get; }
 
-    /// <summary>Host name or address (MySQL); null for SQLite.</summary>
+    /// <summary>Host name or address (MySQL, PostgreSQL); null for SQLite.</summary>
     public string? Host { get; }
 
     public int Port { get; }
 
-    /// <summary>The database name (MySQL) or the file path (SQLite).</summary>
+    /// <summary>The database name (MySQL, PostgreSQL) or the file path (SQLite).</summary>
     public string Database { get; }
 
     /// <exception cref="StorageException">Kind <see cref="StorageErrorKind.InvalidUrl"/>, naming the masked URL and the problem.</exception>
@@ -59,10 +64,11 @@ public sealed record DatabaseUrl
             return new DatabaseUrl(DatabaseKind.Sqlite, url, null, null, null, 0, path);
         }
 
-        if (!url.StartsWith("mysql://", StringComparison.OrdinalIgnoreCase))
-            throw Invalid(url, "the scheme must be mysql:// or sqlite://");
+        var server = ServerSchemes.FirstOrDefault(s => url.StartsWith(s.Scheme, StringComparison.OrdinalIgnoreCase));
+        if (server.Scheme is null)
+            throw Invalid(url, "the scheme must be mysql://, postgres:// or sqlite://");
 
-        var rest = url["mysql://".Length..];
+        var rest = url[server.Scheme.Length..];
         // The password may hold '@', ':' or '/': the host starts after the last '@', as Kamailio reads it.
         var at = rest.LastIndexOf('@');
         string? user = null, password = null;
@@ -79,14 +85,14 @@ public sealed record DatabaseUrl
 
         var slash = rest.IndexOf('/');
         if (slash < 0 || slash == rest.Length - 1)
-            throw Invalid(url, "the database name is missing (mysql://user:pass@host[:port]/db)");
+            throw Invalid(url, $"the database name is missing ({server.Scheme}user:pass@host[:port]/db)");
         var database = rest[(slash + 1)..];
         if (!IsPlainName(database))
             throw Invalid(url, $"'{database}' is not a database name (letters, digits, '_', '$', '-')");
 
         var hostPort = rest[..slash];
-        var (host, port) = SplitHostPort(url, hostPort);
-        return new DatabaseUrl(DatabaseKind.MySql, url, user, password, host, port, database);
+        var (host, port) = SplitHostPort(url, hostPort, server.DefaultPort);
+        return new DatabaseUrl(server.Kind, url, user, password, host, port, database);
     }
 
     /// <summary>Like <see cref="Parse"/>, without throwing.</summary>
@@ -120,7 +126,7 @@ public sealed record DatabaseUrl
         return colon < 0 || colon > at ? url : string.Concat(url.AsSpan(0, colon + 1), "***", url.AsSpan(at));
     }
 
-    private static (string Host, int Port) SplitHostPort(string url, string hostPort)
+    private static (string Host, int Port) SplitHostPort(string url, string hostPort, int defaultPort)
     {
         string host;
         string? portText = null;
@@ -147,7 +153,7 @@ public sealed record DatabaseUrl
         if (host.Length == 0)
             throw Invalid(url, "the host is missing");
         if (portText is null)
-            return (host, DefaultMySqlPort);
+            return (host, defaultPort);
         if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
             throw Invalid(url, $"'{portText}' is not a port number (1..65535)");
         return (host, port);

@@ -24,16 +24,17 @@ public sealed partial class LocationDatabase : SqlDatabase
     [
         "ruid", "username", "domain", "contact", "received", "path", "expires", "q", "callid", "cseq", "last_modified",
         "flags", "cflags", "user_agent", "socket", "methods", "instance", "reg_id", "server_id", "connection_id",
-        "keepalive", "`partition`",
+        "keepalive", "partition",
     ];
 
-    private static readonly string ColumnList = string.Join(", ", Columns);
+    private readonly string _columnList; // Columns, quoted for the engine (MariaDB reserves `partition`)
 
     private readonly ConcurrentDictionary<int, string> _replaceSql = new();
 
     public LocationDatabase(DatabaseUrl url, StorageOptions? options = null, string table = DefaultTable)
         : base(url, options, table)
     {
+        _columnList = string.Join(", ", Columns.Select(Dialect.Quote));
     }
 
     private protected override SchemaScript Schema => SchemaScript.Location;
@@ -107,13 +108,25 @@ public sealed partial class LocationDatabase : SqlDatabase
         for (var start = 0; start < bindings.Count; start += RowsPerStatement)
         {
             var count = Math.Min(RowsPerStatement, bindings.Count - start);
+            var rows = bindings.Skip(start).Take(count).ToList();
+            if (Dialect.ReplacesOneRowPerKey)
+                rows = LastOfEachRuid(rows);
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = _replaceSql.GetOrAdd(count, BuildReplace);
-            for (var row = 0; row < count; row++)
-                AddRow(command, row, bindings[start + row]);
+            command.CommandText = _replaceSql.GetOrAdd(rows.Count, BuildReplace);
+            for (var row = 0; row < rows.Count; row++)
+                AddRow(command, row, rows[row]);
             await command.ExecuteNonQueryAsync(token);
         }
+    }
+
+    /// <summary>A batch as REPLACE would leave it: a ruid given twice is stored as its last row.</summary>
+    private static List<ContactBinding> LastOfEachRuid(List<ContactBinding> rows)
+    {
+        var last = new Dictionary<string, int>(rows.Count, StringComparer.Ordinal);
+        for (var i = 0; i < rows.Count; i++)
+            last[rows[i].Ruid] = i;
+        return last.Count == rows.Count ? rows : rows.Where((row, i) => last[row.Ruid] == i).ToList();
     }
 
     /// <summary>Deletes bindings by ruid (p_usrloc with <c>db_ops_ruid=1</c>); returns the number of rows removed.</summary>
@@ -186,7 +199,7 @@ public sealed partial class LocationDatabase : SqlDatabase
         RunAsync<IReadOnlyList<ContactBinding>>($"load AOR {username} from {Table}", async (connection, token) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE username = @username"
+            command.CommandText = $"SELECT id, {_columnList} FROM {QuotedTable} WHERE username = @username"
                                   + (domain is null ? "" : " AND domain = @domain") + " ORDER BY q DESC, id ASC";
             Add(command, "@username", username);
             if (domain is not null)
@@ -210,7 +223,7 @@ public sealed partial class LocationDatabase : SqlDatabase
             foreach (var chunk in usernames.Distinct(StringComparer.Ordinal).Chunk(RowsPerStatement))
             {
                 await using var command = connection.CreateCommand();
-                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE username IN ({InList(command, "u", chunk)}) ORDER BY q DESC, id ASC";
+                command.CommandText = $"SELECT id, {_columnList} FROM {QuotedTable} WHERE username IN ({InList(command, "u", chunk)}) ORDER BY q DESC, id ASC";
                 rows.AddRange(await ReadAllAsync(command, token));
             }
 
@@ -233,7 +246,7 @@ public sealed partial class LocationDatabase : SqlDatabase
             foreach (var chunk in ruids.Chunk(RowsPerStatement))
             {
                 await using var command = connection.CreateCommand();
-                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE ruid IN ({InList(command, "r", chunk)})";
+                command.CommandText = $"SELECT id, {_columnList} FROM {QuotedTable} WHERE ruid IN ({InList(command, "r", chunk)})";
                 foreach (var binding in await ReadAllAsync(command, token))
                     found[binding.Ruid] = binding;
             }
@@ -259,7 +272,7 @@ public sealed partial class LocationDatabase : SqlDatabase
             var page = await RunDetachedAsync($"stream {Table}", connection, async (c, token) =>
             {
                 await using var command = c.CreateCommand();
-                command.CommandText = $"SELECT id, {ColumnList} FROM {QuotedTable} WHERE id > @after ORDER BY id LIMIT @page";
+                command.CommandText = $"SELECT id, {_columnList} FROM {QuotedTable} WHERE id > @after ORDER BY id LIMIT @page";
                 Add(command, "@after", after);
                 Add(command, "@page", Options.StreamPageSize);
                 return await ReadPageAsync(command, token);
@@ -303,16 +316,16 @@ public sealed partial class LocationDatabase : SqlDatabase
     // internal, not private: bench/LocationActors.Benchmarks measures building a batch apart from running it.
     internal string BuildReplace(int rows)
     {
-        var sql = new StringBuilder($"REPLACE INTO {QuotedTable} ({ColumnList}) VALUES ");
+        var values = new StringBuilder();
         for (var row = 0; row < rows; row++)
         {
-            sql.Append(row == 0 ? "(" : ", (");
+            values.Append(row == 0 ? "(" : ", (");
             for (var col = 0; col < Columns.Length; col++)
-                sql.Append(col == 0 ? "" : ", ").Append("@c").Append(col).Append('r').Append(row);
-            sql.Append(')');
+                values.Append(col == 0 ? "" : ", ").Append("@c").Append(col).Append('r').Append(row);
+            values.Append(')');
         }
 
-        return sql.ToString();
+        return Dialect.Replace(Table, Columns, values.ToString(), ["ruid"], renumbered: true);
     }
 
     internal void AddRow(DbCommand command, int row, ContactBinding b)

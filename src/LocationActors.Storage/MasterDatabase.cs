@@ -17,7 +17,9 @@ public sealed class MasterDatabase : SqlDatabase
     /// <summary>The <c>url</c> column's size; p_usrloc itself refuses URLs of 259 characters or more.</summary>
     public const int MaxUrlLength = 255;
 
-    private const string ColumnList = "id, no, url, status, errors, failover, spare, rg";
+    private static readonly string[] Columns = ["id", "no", "url", "status", "errors", "failover", "spare", "rg"];
+
+    private static readonly string ColumnList = string.Join(", ", Columns); // no name any engine reserves
 
     public MasterDatabase(DatabaseUrl url, StorageOptions? options = null, string table = DefaultTable)
         : base(url, options, table)
@@ -69,7 +71,8 @@ public sealed class MasterDatabase : SqlDatabase
         return RunAsync(operation, async (connection, token) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"REPLACE INTO {QuotedTable} ({ColumnList}) VALUES (@id, @no, @url, @status, @errors, @failover, @spare, @rg)";
+            command.CommandText = Dialect.Replace(Table, Columns, "(@id, @no, @url, @status, @errors, @failover, @spare, @rg)", ["id", "no"],
+                renumbered: false);
             Add(command, "@id", row.Id);
             Add(command, "@no", row.No);
             Add(command, "@url", row.Url);

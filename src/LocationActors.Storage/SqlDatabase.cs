@@ -35,13 +35,14 @@ public abstract class SqlDatabase : IAsyncDisposable
     private protected SqlDialect Dialect { get; }
 
     /// <summary>The table name quoted for SQL (validated in the constructor, so quoting cannot be escaped).</summary>
-    private protected string QuotedTable => $"`{Table}`";
+    private protected string QuotedTable => Dialect.Quote(Table);
 
     private protected abstract SchemaScript Schema { get; }
 
     /// <summary>
     /// Creates the table (and Kamailio's <c>version</c> table) if missing; safe on a live database, and safe when
-    /// several nodes start at once (the script runs under a lock: MariaDB's GET_LOCK, SQLite's write transaction).
+    /// several nodes start at once (the script runs under a lock: MariaDB's GET_LOCK, PostgreSQL's advisory lock,
+    /// SQLite's write transaction).
     /// </summary>
     public Task CreateSchemaAsync(CancellationToken ct = default) => CreateSchemaAsync(Schema, Table, ct);
 

@@ -113,20 +113,6 @@ public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : Locat
         var open = await servers.QueryAsync(url, $"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{url.Database}'");
         Assert.InRange(int.Parse(open[0][0]!, CultureInfo.InvariantCulture), 1, 5);
     }
-
-    [Fact]
-    public async Task Nodes_creating_the_schema_at_once_do_not_collide()
-    {
-        var url = await servers.CreateDatabaseAsync();
-        var handles = Enumerable.Range(0, 6).Select(_ => new LocationDatabase(url)).ToList();
-
-        await Task.WhenAll(handles.Select(h => h.CreateSchemaAsync()));
-
-        Assert.Equal([["location", "9"], ["version", "1"]],
-            (await servers.QueryAsync(url, "SELECT table_name, table_version FROM version ORDER BY table_name")).Select(Normalise));
-        foreach (var handle in handles)
-            await handle.DisposeAsync();
-    }
 }
 
 [Trait(Tier.Name, Tier.Unit)]

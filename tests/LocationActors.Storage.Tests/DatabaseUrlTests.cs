@@ -24,6 +24,20 @@ public class DatabaseUrlTests
     }
 
     [Theory]
+    [InlineData("postgres://kamailio:kamailiorw@10.0.0.10/kamailio", "kamailio", "kamailiorw", "10.0.0.10", 5432, "kamailio")]
+    [InlineData("postgres://u:p@db1:5507/loc_g1", "u", "p", "db1", 5507, "loc_g1")]
+    [InlineData("POSTGRES://u:p@ss@db1/loc", "u", "p@ss", "db1", 5432, "loc")]
+    [InlineData("postgres://u:p@[::1]:5433/loc", "u", "p", "::1", 5433, "loc")]
+    public void Kamailio_postgres_urls_parse(string text, string? user, string? password, string host, int port, string database)
+    {
+        var url = DatabaseUrl.Parse(text);
+
+        Assert.Equal(DatabaseKind.Postgres, url.Kind);
+        Assert.Equal((user, password, host, port, database), (url.User, url.Password, url.Host, url.Port, url.Database));
+        Assert.Equal("postgres://u:***@db1:5507/loc_g1", DatabaseUrl.Parse("postgres://u:secret@db1:5507/loc_g1").ToString());
+    }
+
+    [Theory]
     [InlineData("sqlite:///var/lib/la/master.db", "/var/lib/la/master.db")]
     [InlineData("sqlite://data/loc_g1.db", "data/loc_g1.db")]
     public void Sqlite_urls_name_a_file(string text, string path)
@@ -47,8 +61,10 @@ public class DatabaseUrlTests
     [Theory]
     [InlineData("", "the URL is empty")]
     [InlineData("   ", "the URL is empty")]
-    [InlineData("postgres://u:p@db/loc", "the scheme must be mysql:// or sqlite://")]
-    [InlineData("db1/loc", "the scheme must be mysql:// or sqlite://")]
+    [InlineData("postgresql://u:p@db/loc", "the scheme must be mysql://, postgres:// or sqlite://")]
+    [InlineData("oracle://u:p@db/loc", "the scheme must be mysql://, postgres:// or sqlite://")]
+    [InlineData("db1/loc", "the scheme must be mysql://, postgres:// or sqlite://")]
+    [InlineData("postgres://u:p@db1", "the database name is missing (postgres://user:pass@host[:port]/db)")]
     [InlineData("mysql://u:p@db1", "the database name is missing")]
     [InlineData("mysql://u:p@db1/", "the database name is missing")]
     [InlineData("mysql://u:p@/loc", "the host is missing")]

@@ -6,13 +6,15 @@ namespace LocationActors.Storage.Tests;
 
 /// <summary>
 /// The tables we create must be Kamailio's own: compared column by column and index by index with the scripts the
-/// Debian packages ship (<c>kamailio-mysql-modules</c>, <c>kamailio-sqlite-modules</c>), loaded into the same server.
+/// Debian packages ship (<c>kamailio-mysql-modules</c>, <c>kamailio-postgres-modules</c>, <c>kamailio-sqlite-modules</c>),
+/// loaded into the same server.
 /// </summary>
 [Collection(MariaDbCollection.Name)]
 [Trait(Tier.Name, Tier.Db)]
-public sealed class KamailioSchemaTests(MariaDbServers servers) : IDisposable
+public sealed class KamailioSchemaTests(MariaDbServers servers, PostgresServers postgres) : IDisposable, IClassFixture<PostgresServers>
 {
     private const string KamailioMySql = "/usr/share/kamailio/mysql";
+    private const string KamailioPostgres = "/usr/share/kamailio/postgres";
     private const string KamailioSqlite = "/usr/share/kamailio/db_sqlite";
 
     private readonly SqliteFolder _folder = new();
@@ -20,7 +22,7 @@ public sealed class KamailioSchemaTests(MariaDbServers servers) : IDisposable
     private static string Script(string folder, string name)
     {
         var path = Path.Combine(folder, name);
-        Assert.True(File.Exists(path), $"{path} is missing: apt-get install kamailio-mysql-modules kamailio-sqlite-modules");
+        Assert.True(File.Exists(path), $"{path} is missing: apt-get install kamailio-mysql-modules kamailio-postgres-modules kamailio-sqlite-modules");
         return File.ReadAllText(path);
     }
 
@@ -62,6 +64,25 @@ public sealed class KamailioSchemaTests(MariaDbServers servers) : IDisposable
     }
 
     [Fact]
+    public async Task The_postgres_location_table_is_kamailios()
+    {
+        var kamailio = await postgres.CreateDatabaseAsync();
+        await PostgresServers.ExecuteAsync(kamailio, Script(KamailioPostgres, "standard-create.sql") + Script(KamailioPostgres, "usrloc-create.sql"));
+        var ours = await postgres.CreateDatabaseAsync();
+        await using (var db = new LocationDatabase(ours))
+            await db.CreateSchemaAsync();
+
+        foreach (var table in new[] { "location", "version" })
+        {
+            Assert.Equal(await PostgresColumnsAsync(kamailio, table), await PostgresColumnsAsync(ours, table));
+            Assert.Equal(await PostgresIndexesAsync(kamailio, table), await PostgresIndexesAsync(ours, table));
+        }
+
+        Assert.Equal(await PostgresServers.QueryAsync(kamailio, "SELECT table_name, table_version FROM version WHERE table_name = 'location'"),
+            await PostgresServers.QueryAsync(ours, "SELECT table_name, table_version FROM version WHERE table_name = 'location'"));
+    }
+
+    [Fact]
     public async Task The_sqlite_location_table_is_kamailios()
     {
         var kamailio = _folder.NewDatabase();
@@ -84,6 +105,14 @@ public sealed class KamailioSchemaTests(MariaDbServers servers) : IDisposable
     private Task<List<string?[]>> IndexesAsync(DatabaseUrl db, string table) => servers.QueryAsync(db,
         "SELECT index_name, MIN(non_unique), GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics " +
         $"WHERE table_schema = '{db.Database}' AND table_name = '{table}' GROUP BY index_name ORDER BY index_name");
+
+    private static Task<List<string?[]>> PostgresColumnsAsync(DatabaseUrl db, string table) => PostgresServers.QueryAsync(db,
+        "SELECT column_name, data_type, character_maximum_length, is_nullable, column_default FROM information_schema.columns " +
+        $"WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY ordinal_position");
+
+    // The definition as the server prints it (name, uniqueness, columns), apart from the index's own name.
+    private static Task<List<string?[]>> PostgresIndexesAsync(DatabaseUrl db, string table) => PostgresServers.QueryAsync(db,
+        $"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = '{table}' ORDER BY indexname");
 
     private Task<List<string?[]>> VersionsAsync(DatabaseUrl db, string table) =>
         servers.QueryAsync(db, $"SELECT table_name, table_version FROM version WHERE table_name = '{table}'");

@@ -31,6 +31,15 @@ public abstract class LocationDatabaseContract
     /// <summary>Makes the server refuse any row with this ruid (a trigger), as a real refusal the checks cannot foresee.</summary>
     protected abstract Task RefuseRuidAsync(DatabaseUrl url, string ruid);
 
+    /// <summary>Whether text columns hold a NUL character (PostgreSQL's text cannot).</summary>
+    protected virtual bool StoresNul => true;
+
+    /// <summary>The <c>partition</c> column in a raw query (MariaDB reserves the word).</summary>
+    protected virtual string PartitionColumn => "`partition`";
+
+    /// <summary>How Kamailio's driver for this backend stores a new row (db_mysql and db_sqlite: REPLACE).</summary>
+    protected virtual string KamailioInsert(string columns, string values) => $"REPLACE INTO location ({columns}) VALUES ({values})";
+
     protected async Task<LocationDatabase> NewLocationDatabaseAsync(StorageOptions? options = null)
     {
         var db = new LocationDatabase(await NewDatabaseAsync(), options);
@@ -83,7 +92,7 @@ public abstract class LocationDatabaseContract
                               Binding("carol") with { Expires = Now + 60 }]);
 
         var rows = await QueryAsync(db.Url,
-            "SELECT username, domain, expires, q, methods, last_modified, server_id, connection_id, keepalive, `partition` FROM location ORDER BY username");
+            $"SELECT username, domain, expires, q, methods, last_modified, server_id, connection_id, keepalive, {PartitionColumn} FROM location ORDER BY username");
 
         Assert.Equal(new string?[] { "bob", null, RawTime(0), "0.5", "5", RawTime(Now), "0", "0", "0", "0" }, Normalise(rows[0]));
         Assert.Equal(new string?[] { "carol", null, RawTime(Now + 60), "-1", null, RawTime(Now), "0", "0", "0", "0" }, Normalise(rows[1]));
@@ -94,10 +103,10 @@ public abstract class LocationDatabaseContract
     {
         await using var db = await NewLocationDatabaseAsync();
         // The statement p_usrloc sends (spec §4, from the query log): 17 columns, no domain, q -1, methods NULL.
-        await ExecuteAsync(db.Url,
-            "REPLACE INTO location (username, contact, expires, q, callid, cseq, flags, cflags, user_agent, received, path, socket, " +
-            $"methods, last_modified, ruid, instance, reg_id) VALUES ('1000', 'sip:1000@127.0.0.1:5070', {TimeLiteral(Now + 3600)}, -1, " +
-            $"'abc@127.0.0.1', 2, 0, 0, 'sipp', NULL, NULL, 'udp:127.0.0.1:5060', NULL, {TimeLiteral(Now)}, 'uloc-6b07ead6-2d68-2', NULL, 0)");
+        await ExecuteAsync(db.Url, KamailioInsert(
+            "username, contact, expires, q, callid, cseq, flags, cflags, user_agent, received, path, socket, methods, last_modified, ruid, instance, reg_id",
+            $"'1000', 'sip:1000@127.0.0.1:5070', {TimeLiteral(Now + 3600)}, -1, 'abc@127.0.0.1', 2, 0, 0, 'sipp', NULL, NULL, 'udp:127.0.0.1:5060', NULL, " +
+            $"{TimeLiteral(Now)}, 'uloc-6b07ead6-2d68-2', NULL, 0"));
 
         var binding = Assert.Single(await db.LoadAorAsync("1000", null));
 
@@ -245,8 +254,18 @@ public abstract class LocationDatabaseContract
             Ruid: "r" + nasty, Username: "u" + nasty, Domain: "d" + nasty, Contact: "sip:" + nasty, Received: "rc" + nasty,
             Path: "p" + nasty, Expires: Now + 10, Q: QValue.FromThousandths(10), CallId: "c" + nasty, CSeq: 1, LastModified: Now,
             Flags: 0, CFlags: 0, UserAgent: "ua" + nasty, Socket: "s" + nasty, Methods: 1, Instance: "i" + nasty, RegId: 1);
-        await db.UpsertAsync([tricky, Binding("bystander")]);
+        var refused = await db.UpsertAsync([tricky, Binding("bystander")]);
 
+        if (nasty.Contains('\0') && !StoresNul)
+        {
+            // The server refuses the row alone, as invalid data (not a broken member), and a read with it likewise.
+            Assert.Equal(StorageErrorKind.InvalidData, Assert.Single(refused).Error.Kind);
+            Assert.Equal(StorageErrorKind.InvalidData, (await Assert.ThrowsAsync<StorageException>(() => db.LoadAorAsync(tricky.Username, null))).Kind);
+            Assert.Equal(1, await db.CountAsync());
+            return;
+        }
+
+        Assert.Empty(refused);
         Assert.Equal([tricky], await db.LoadAorAsync(tricky.Username, tricky.Domain));
         Assert.Empty(await db.LoadAorAsync("u%", null)); // LIKE wildcards mean nothing in an equality
         Assert.Equal(1, await db.DeleteContactAsync(tricky.Username, tricky.Domain, tricky.Contact, tricky.CallId));
@@ -476,6 +495,20 @@ public abstract class LocationDatabaseContract
         var error = await Assert.ThrowsAsync<StorageException>(() => noTable.ProbeAsync());
         Assert.Equal(StorageErrorKind.Schema, error.Kind);
         Assert.False(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task Nodes_creating_the_schema_at_once_do_not_collide()
+    {
+        var url = await NewDatabaseAsync();
+        var handles = Enumerable.Range(0, 6).Select(_ => new LocationDatabase(url)).ToList();
+
+        await Task.WhenAll(handles.Select(h => h.CreateSchemaAsync()));
+
+        Assert.Equal([["location", "9"], ["version", "1"]],
+            (await QueryAsync(url, "SELECT table_name, table_version FROM version ORDER BY table_name")).Select(Normalise));
+        foreach (var handle in handles)
+            await handle.DisposeAsync();
     }
 
     [Fact]

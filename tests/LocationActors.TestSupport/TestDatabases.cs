@@ -120,6 +120,12 @@ public sealed class MariaDbServers : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = new MySqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync();
+        return await ReadRowsAsync(reader);
+    }
+
+    /// <summary>Every row of a query as strings, times as the servers print them, NULL as null.</summary>
+    public static async Task<List<string?[]>> ReadRowsAsync(System.Data.Common.DbDataReader reader)
+    {
         var rows = new List<string?[]>();
         while (await reader.ReadAsync())
         {

@@ -12,7 +12,7 @@ public static class Tier
     /// <summary>Nothing outside the test process: pure logic, actors on the TestKit, embedded SQLite files, the repository's files.</summary>
     public const string Unit = "Unit";
 
-    /// <summary>Real MariaDB servers on loopback (scripts/mariadb.sh).</summary>
+    /// <summary>Real MariaDB and PostgreSQL servers on loopback (scripts/mariadb.sh, scripts/postgres.sh).</summary>
     public const string Db = "Db";
 
     /// <summary>Real node and proxy processes (and MariaDB), killed and restarted for real, or other programs the tests run.</summary>

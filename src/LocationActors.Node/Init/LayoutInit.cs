@@ -48,5 +48,5 @@ public static class LayoutInit
         return report;
     }
 
-    private static string Server(DatabaseUrl url) => url.Kind == DatabaseKind.MySql ? $"{url.Host}:{url.Port}" : url.Original;
+    private static string Server(DatabaseUrl url) => url.Kind == DatabaseKind.Sqlite ? url.Original : $"{url.Host}:{url.Port}"; // the risk group: one per server
 }

@@ -58,7 +58,7 @@ internal sealed class MySqlDialect : SqlDialect
     // CRC32; two aggregates of those, so that rows changing in pairs cannot cancel each other out in both.
     public override string Digest(string table, IReadOnlyList<string> columns)
     {
-        var row = $"CRC32(CONCAT_WS(CHAR(31), {string.Join(", ", columns.Select(c => $"IFNULL({c}, CHAR(0))"))}))";
+        var row = $"CRC32(CONCAT_WS(CHAR(31), {string.Join(", ", columns.Select(c => $"IFNULL({Quote(c)}, CHAR(0))"))}))";
         return $"SELECT COUNT(*), COALESCE(BIT_XOR({row}), 0) + COALESCE(SUM({row}), 0) * 4294967296 FROM {table}";
     }
 

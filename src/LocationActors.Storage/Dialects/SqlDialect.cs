@@ -4,14 +4,16 @@ using LocationActors.Domain.Encoding;
 namespace LocationActors.Storage.Dialects;
 
 /// <summary>
-/// What differs between MariaDB/MySQL and SQLite for the few statements the storage layer runs. Everything else —
-/// REPLACE, backtick-quoted names, named parameters — both engines accept alike, so the SQL is written once.
+/// What differs between MariaDB/MySQL, PostgreSQL and SQLite for the few statements the storage layer runs: quoting,
+/// REPLACE (which PostgreSQL spells as an upsert), times, limits and locks. Everything else — named parameters, the
+/// SELECTs and DELETEs — the three engines accept alike, so the SQL is written once.
 /// </summary>
 internal abstract class SqlDialect
 {
     public static SqlDialect For(DatabaseKind kind) => kind switch
     {
         DatabaseKind.MySql => MySqlDialect.Instance,
+        DatabaseKind.Postgres => PostgresDialect.Instance,
         DatabaseKind.Sqlite => SqliteDialect.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
@@ -23,6 +25,21 @@ internal abstract class SqlDialect
 
     /// <summary>The most rows one multi-row statement should carry on this engine.</summary>
     public abstract int MaxRowsPerStatement { get; }
+
+    /// <summary>A table or column name quoted for SQL (the names are validated or constant: nothing to escape).</summary>
+    public virtual string Quote(string name) => $"`{name}`";
+
+    /// <summary>
+    /// p_usrloc's <c>REPLACE INTO</c>: each row of <paramref name="valueRows"/> (<c>(@a, @b), (…)</c>) inserted, or
+    /// replacing the row with the same <paramref name="key"/>. With <paramref name="renumbered"/> a replaced row takes a
+    /// new <c>id</c> as MariaDB's REPLACE gives it (delete and insert), so row order stays "least recently written
+    /// first" on every engine and a scan by id sees a row replaced behind it again.
+    /// </summary>
+    public virtual string Replace(string table, IReadOnlyList<string> columns, string valueRows, IReadOnlyList<string> key, bool renumbered) =>
+        $"REPLACE INTO {Quote(table)} ({string.Join(", ", columns.Select(Quote))}) VALUES {valueRows}";
+
+    /// <summary>Whether one <see cref="Replace"/> statement may carry a key only once (PostgreSQL's upsert refuses a second).</summary>
+    public virtual bool ReplacesOneRowPerKey => false;
 
     /// <summary>Per-connection settings run right after opening.</summary>
     public virtual Task PrepareAsync(DbConnection connection, CancellationToken ct) => Task.CompletedTask;

@@ -18,24 +18,66 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
     private readonly string _data = Directory.CreateTempSubdirectory("la-quickstart-").FullName;
 
     [Fact]
-    public async Task The_first_command_gives_a_deployment_that_registers_over_SIP_and_answers_locctl_lookup()
+    public Task The_first_command_gives_a_deployment_that_registers_over_SIP_and_answers_locctl_lookup() =>
+        QuickstartAsync(new Dictionary<string, string>());
+
+    [Fact]
+    public async Task The_same_runs_on_postgresql_with_run_local_postgres()
     {
-        var info = new ProcessStartInfo("bash", [Path.Combine(MariaDbServers.RepositoryRoot, "scripts", "quickstart-check.sh")])
+        // Servers of their own (scripts/postgres.sh) in a folder the server's user can reach, on two free ports in a row.
+        var servers = Path.Combine(Path.GetTempPath(), "la-quickstart-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        var basePort = FreePortPair();
+        var environment = new Dictionary<string, string>
+        {
+            ["LA_QUICKSTART_ARGS"] = "--postgres", ["LA_PG_DIR"] = servers, ["LA_PG_BASE_PORT"] = basePort.ToString(CultureInfo.InvariantCulture),
+        };
+        try
+        {
+            var text = await QuickstartAsync(environment);
+            Assert.Contains("started scripts/run-local.sh --postgres", text);
+        }
+        finally
+        {
+            await RunAsync("bash", [Path.Combine(MariaDbServers.RepositoryRoot, "scripts", "postgres.sh"), "down", "--purge"], environment);
+        }
+    }
+
+    /// <summary>Runs scripts/quickstart-check.sh on free ports and a data folder of its own; its output.</summary>
+    private async Task<string> QuickstartAsync(IDictionary<string, string> environment)
+    {
+        var nodePorts = Enumerable.Range(0, 3).Select(_ => NodeProcesses.FreePort()).ToList();
+        var settings = new Dictionary<string, string>(environment)
+        {
+            ["LA_DATA_DIR"] = _data,
+            ["LA_LOCAL_NODE_PORTS"] = string.Join(' ', nodePorts),
+            ["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{NodeProcesses.FreePort()}",
+            ["LA_SIP_ENDPOINT"] = $"127.0.0.1:{NodeProcesses.FreePort()}",
+            // About 20 s on an idle 2-core machine; the margin is for a machine shared with other builds and test runs.
+            ["LA_QUICKSTART_TIMEOUT"] = "300",
+        };
+        var (code, text) = await RunAsync("bash", [Path.Combine(MariaDbServers.RepositoryRoot, "scripts", "quickstart-check.sh")], settings);
+        output.WriteLine(text);
+        Assert.True(code == 0, text);
+        Assert.Contains("quickstart-check: OK", text);
+        return text;
+    }
+
+    /// <summary>
+    /// Runs a program in the repository with only the given LA_ variables (one of the caller's, a master URL or a
+    /// config file, must not change the run); its exit code and output.
+    /// </summary>
+    private static async Task<(int Code, string Output)> RunAsync(string program, string[] args, IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(program, args)
         {
             WorkingDirectory = MariaDbServers.RepositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        // Only what this test sets: a variable of the caller's (a master URL, a config file) must not change the run.
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("LA_", StringComparison.Ordinal)).ToList())
             info.Environment.Remove(name);
-        var nodePorts = Enumerable.Range(0, 3).Select(_ => NodeProcesses.FreePort()).ToList();
-        info.Environment["LA_DATA_DIR"] = _data;
-        info.Environment["LA_LOCAL_NODE_PORTS"] = string.Join(' ', nodePorts);
-        info.Environment["LA_HTTP_ENDPOINT"] = $"127.0.0.1:{NodeProcesses.FreePort()}";
-        info.Environment["LA_SIP_ENDPOINT"] = $"127.0.0.1:{NodeProcesses.FreePort()}";
-        // About 20 s on an idle 2-core machine; the margin is for a machine shared with other builds and test runs.
-        info.Environment["LA_QUICKSTART_TIMEOUT"] = "300";
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
 
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -50,10 +92,27 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
             throw;
         }
 
-        var text = await stdout + await stderr;
-        output.WriteLine(text);
-        Assert.True(process.ExitCode == 0, text);
-        Assert.Contains("quickstart-check: OK", text);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>A free port whose next one is free too: scripts/postgres.sh puts instance i on base + i - 1.</summary>
+    private static int FreePortPair()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = NodeProcesses.FreePort();
+            try
+            {
+                var next = new TcpListener(IPAddress.Loopback, port + 1);
+                next.Start();
+                next.Stop();
+                return port;
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                // taken; try another
+            }
+        }
     }
 
     [Fact]
@@ -66,7 +125,9 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(["scripts/run-local.sh", "scripts/test.sh"], block.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var check = File.ReadAllText(Path.Combine(MariaDbServers.RepositoryRoot, "scripts", "quickstart-check.sh"));
-        Assert.Contains("\nscripts/run-local.sh >", check);
+        // The first command as it stands, with no argument unless a test asks for one.
+        Assert.Contains("\nscripts/run-local.sh \"${run_args[@]}\" >", check);
+        Assert.Contains("read -r -a run_args <<<\"${LA_QUICKSTART_ARGS:-}\"", check);
     }
 
     public void Dispose()
