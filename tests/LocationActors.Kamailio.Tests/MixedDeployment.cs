@@ -106,14 +106,18 @@ public sealed class MixedDeployment : IAsyncLifetime
                                                string.Join("\n", KamailioLogLines().TakeLast(30)));
     }
 
-    private async Task StartKamailioAsync()
+    private async Task StartKamailioAsync() =>
+        _kamailio = await StartKamailioAsync("db_mysql.so", Master.Url, KamailioPort, _folder);
+
+    /// <summary>Kamailio with p_usrloc (<c>kamailio.cfg</c>) on the master at <paramref name="master"/>, through <paramref name="dbModule"/>.</summary>
+    public static Task<KamailioProcess> StartKamailioAsync(string dbModule, DatabaseUrl master, int port, string folder)
     {
         var config = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "kamailio.cfg"))
-            .Replace("MASTER_DB_URL", Master.Url.Original).Replace("SIP_PORT", KamailioPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Replace("MODULES_PATH", KamailioProcess.ModulesPath);
-        var path = Path.Combine(_folder, "kamailio.cfg");
+            .Replace("DB_MODULE", dbModule).Replace("MASTER_DB_URL", master.Original)
+            .Replace("SIP_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("MODULES_PATH", KamailioProcess.ModulesPath);
+        var path = Path.Combine(folder, "kamailio.cfg");
         File.WriteAllText(path, config);
-        _kamailio = await KamailioProcess.StartAsync(path, KamailioPort, Path.Combine(_folder, "p_usrloc"));
+        return KamailioProcess.StartAsync(path, port, Path.Combine(folder, "p_usrloc"));
     }
 
     /// <summary>The shipped edge proxy configuration, run as it is.</summary>

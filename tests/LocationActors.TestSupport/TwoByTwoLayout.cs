@@ -5,8 +5,8 @@ using LocationActors.Storage;
 namespace LocationActors.TestSupport;
 
 /// <summary>
-/// p_usrloc-spec §10's layout on the shared MariaDB servers: a master database with <c>locdb</c>, and two groups of
-/// two member databases, the members of each group on different servers (instances 1 and 2).
+/// p_usrloc-spec §10's layout on the shared MariaDB (or PostgreSQL) servers: a master database with <c>locdb</c>, and
+/// two groups of two member databases, the members of each group on different servers (instances 1 and 2).
 /// </summary>
 public sealed class TwoByTwoLayout : IAsyncDisposable
 {
@@ -24,15 +24,23 @@ public sealed class TwoByTwoLayout : IAsyncDisposable
     /// <param name="servers">The MariaDB servers.</param>
     /// <param name="hosts">The two instances holding the members (the layout's two hosts): 1 and 2 unless given.</param>
     /// <param name="masterInstance">The instance holding the master: 1 unless given.</param>
-    public static async Task<TwoByTwoLayout> CreateAsync(MariaDbServers servers, (int A, int B)? hosts = null, int masterInstance = 1)
+    public static Task<TwoByTwoLayout> CreateAsync(MariaDbServers servers, (int A, int B)? hosts = null, int masterInstance = 1) =>
+        CreateAsync(servers.CreateDatabaseAsync, hosts, masterInstance);
+
+    /// <summary>The same layout on the PostgreSQL servers.</summary>
+    public static Task<TwoByTwoLayout> CreateAsync(PostgresServers servers, (int A, int B)? hosts = null, int masterInstance = 1) =>
+        CreateAsync(servers.CreateDatabaseAsync, hosts, masterInstance);
+
+    /// <param name="createDatabase">A fresh, empty database on a server instance.</param>
+    private static async Task<TwoByTwoLayout> CreateAsync(Func<int, Task<DatabaseUrl>> createDatabase, (int A, int B)? hosts, int masterInstance)
     {
-        var master = new MasterDatabase(await servers.CreateDatabaseAsync(masterInstance));
+        var master = new MasterDatabase(await createDatabase(masterInstance));
         await master.CreateSchemaAsync();
         var members = new Dictionary<(int Id, int No), LocationDatabase>();
         var (a, b) = hosts ?? (1, 2);
         foreach (var (id, no, instance) in new[] { (1, 1, a), (1, 2, b), (2, 1, b), (2, 2, a) })
         {
-            var member = new LocationDatabase(await servers.CreateDatabaseAsync(instance));
+            var member = new LocationDatabase(await createDatabase(instance));
             await member.CreateSchemaAsync();
             members[(id, no)] = member;
             await master.UpsertRowAsync(new LocDbRow(id, no, member.Url.Original, LocDbStatus.On, 0, LocDbRow.DefaultTime, false, instance));
