@@ -36,7 +36,19 @@ internal sealed class DedicatedDeployment : IAsyncDisposable
         IDictionary<string, string>? proxyEnvironment = null)
     {
         await servers.UpAsync(MariaDbServers.DedicatedInstances.Max());
-        var layout = await TwoByTwoLayout.CreateAsync(servers, hosts, masterInstance);
+        return await StartAsync(await TwoByTwoLayout.CreateAsync(servers, hosts, masterInstance), nodes, proxyEnvironment);
+    }
+
+    /// <summary>The same on the PostgreSQL servers (their dedicated instances started first).</summary>
+    public static async Task<DedicatedDeployment> StartAsync(PostgresServers servers, int nodes, (int A, int B) hosts, int masterInstance,
+        IDictionary<string, string>? proxyEnvironment = null)
+    {
+        await servers.UpOnlyAsync(PostgresServers.DedicatedInstances);
+        return await StartAsync(await TwoByTwoLayout.CreateAsync(servers, hosts, masterInstance), nodes, proxyEnvironment);
+    }
+
+    private static async Task<DedicatedDeployment> StartAsync(TwoByTwoLayout layout, int nodes, IDictionary<string, string>? proxyEnvironment)
+    {
         var processes = new NodeProcesses(nodes);
         foreach (var port in processes.Ports)
             processes.Start(port, new Dictionary<string, string> { ["LA_MASTER_DB_URL"] = layout.Master.Url.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
