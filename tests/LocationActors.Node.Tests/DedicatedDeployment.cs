@@ -102,6 +102,39 @@ internal sealed class DedicatedDeployment : IAsyncDisposable
                    .Select(c => c.GetProperty("uri").GetString()).SequenceEqual([ContactOf(user)]);
     }
 
+    /// <summary>
+    /// After a member server failed: waits until its members (the rows of its risk group) are on and resynchronised,
+    /// checks that each group's members hold the same rows, and that every one of <paramref name="users"/> is found
+    /// at its contact (<c>sip:user@127.0.0.1:…</c>, as <see cref="SipRegisterLoad"/> registers).
+    /// </summary>
+    public async Task AssertRecoveredAsync(int failedInstance, IReadOnlyList<string> users)
+    {
+        await Eventually.UntilAsync("the failed members are on and resynchronised", async () =>
+                (await Layout.Master.ReadGroupAsync(1)).Concat(await Layout.Master.ReadGroupAsync(2))
+                .Where(r => r.RiskGroup == failedInstance).All(r => r is { Status: Domain.LocDb.LocDbStatus.On, Failover: Domain.LocDb.LocDbRow.ZeroTime }),
+            TimeSpan.FromMinutes(2), notYet: e => e is Storage.StorageException, diagnostics: async () =>
+                string.Join("\n", (await Layout.Master.ReadAllAsync()).Select(r => r.ToString())) + "\n" + Processes.Logs(60));
+        foreach (var group in new[] { 1, 2 })
+            Assert.Equal(await RuidsAsync(Layout.Members[(group, 1)]), await RuidsAsync(Layout.Members[(group, 2)]));
+        var missing = 0;
+        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (user, ct) =>
+        {
+            using var response = await Http.GetAsync($"/v1/aors/{user}", ct);
+            if (response.StatusCode != System.Net.HttpStatusCode.OK ||
+                !(await response.Content.ReadAsStringAsync(ct)).Contains($"sip:{user}@127.0.0.1:", StringComparison.Ordinal))
+                Interlocked.Increment(ref missing);
+        });
+        Assert.Equal(0, missing);
+    }
+
+    private static async Task<List<string>> RuidsAsync(Storage.LocationDatabase member)
+    {
+        var ruids = new List<string>();
+        await foreach (var row in member.StreamAllAsync())
+            ruids.Add(row.Ruid);
+        return ruids.Order(StringComparer.Ordinal).ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
