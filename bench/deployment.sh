@@ -3,20 +3,24 @@
 # everything it started (by PID) when the calling script exits. Sets $data, $seeds, $http, $sip_port and $deployment
 # (run-local's PID; the nodes and the proxy are its children).
 #
-# Environment: LA_BENCH_NODE_PORTS, LA_BENCH_HTTP_PORT, LA_BENCH_SIP_PORT and LA_DB_BASE_PORT move the ports;
-# LA_DB_INSTANCES (default 2) starts more MariaDB servers in the same folder for the caller's own use (the deployment
-# uses instances 1 and 2). A caller with processes of its own names its clean-up function in $bench_cleanup: there is
+# Environment: LA_LOCAL_BACKEND (run-local's: sqlite, mariadb or postgres); LA_BENCH_NODE_PORTS, LA_BENCH_HTTP_PORT,
+# LA_BENCH_SIP_PORT, LA_DB_BASE_PORT and LA_PG_BASE_PORT (PostgreSQL from 5537) move the ports; LA_DB_INSTANCES
+# (default 2) starts more MariaDB servers in the same folder for the caller's own use (the deployment uses instances 1
+# and 2), LA_PG_INSTANCES the same for PostgreSQL. A caller with processes of its own names its clean-up function in $bench_cleanup: there is
 # one EXIT trap, and it runs that function before stopping the deployment.
 
 data="${bench_data:-$(mktemp -d -t la-bench.XXXXXX)}"
+# PostgreSQL runs as user postgres (when this runs as root), which must reach its folder in here.
+[ "${LA_LOCAL_BACKEND:-sqlite}" = postgres ] && chmod 755 "$data"
 read -r -a bench_node_ports <<<"${LA_BENCH_NODE_PORTS:-24053 24054 24055}"
 seeds=$(printf 'akka.tcp://location@127.0.0.1:%s,' "${bench_node_ports[@]}"); seeds=${seeds%,}
 http="127.0.0.1:${LA_BENCH_HTTP_PORT:-28080}"
 sip_port=${LA_BENCH_SIP_PORT:-25060}
 
-# LA_DB_DIR is set here, not inherited: the MariaDB servers live and die with this deployment's data folder.
-LA_DATA_DIR="$data" LA_DB_DIR="$data/mariadb" LA_LOCAL_NODE_PORTS="${bench_node_ports[*]}" LA_HTTP_ENDPOINT="$http" \
-  LA_SIP_ENDPOINT="127.0.0.1:$sip_port" LA_DB_BASE_PORT="${LA_DB_BASE_PORT:-3437}" scripts/run-local.sh >"$data/run-local.out" 2>&1 &
+# LA_DB_DIR and LA_PG_DIR are set here, not inherited: the database servers live and die with this deployment's data folder.
+LA_DATA_DIR="$data" LA_DB_DIR="$data/mariadb" LA_PG_DIR="$data/postgres" LA_LOCAL_NODE_PORTS="${bench_node_ports[*]}" LA_HTTP_ENDPOINT="$http" \
+  LA_SIP_ENDPOINT="127.0.0.1:$sip_port" LA_DB_BASE_PORT="${LA_DB_BASE_PORT:-3437}" LA_PG_BASE_PORT="${LA_PG_BASE_PORT:-5537}" \
+  scripts/run-local.sh >"$data/run-local.out" 2>&1 &
 deployment=$!
 
 stop_deployment() {
@@ -24,9 +28,10 @@ stop_deployment() {
   if [ -n "${bench_cleanup:-}" ]; then "$bench_cleanup" || true; fi
   kill -TERM "$deployment" 2>/dev/null || true
   wait "$deployment" 2>/dev/null || true
-  if [ "${LA_LOCAL_BACKEND:-sqlite}" = mariadb ]; then
-    LA_DB_DIR="$data/mariadb" scripts/mariadb.sh down --purge >/dev/null 2>&1 || true
-  fi
+  case "${LA_LOCAL_BACKEND:-sqlite}" in
+    mariadb) LA_DB_DIR="$data/mariadb" scripts/mariadb.sh down --purge >/dev/null 2>&1 || true ;;
+    postgres) LA_PG_DIR="$data/postgres" scripts/postgres.sh down --purge >/dev/null 2>&1 || true ;;
+  esac
   rm -rf "$data"
 }
 trap stop_deployment EXIT

@@ -6,7 +6,7 @@
 # table on stdout; the steps and progress go to stderr.
 #
 #   bench/run.sh [--quick] [--seconds N] [--rates "1000 2000 ..."] [--children N] [--budget SECONDS] [--repeats N]
-#                [--scenarios "register reregister invite302"]
+#                [--scenarios "register reregister invite302"] [--backend mariadb|postgres]
 #
 #   --quick       3 s steps, rates "1000 2000 4000", 1 latency repeat, about 3 minutes: to check that everything works
 #   --seconds N   length of a step (default 8)
@@ -15,6 +15,10 @@
 #   --budget S    no step starts that could end later than S seconds after the start (default 840; --quick 270)
 #   --repeats N   runs of the latency point per system and scenario; the table gives their median (default 3)
 #   --scenarios   the ramps to run (default all three); the latency point always measures all three
+#   --backend     the database servers (default mariadb). With postgres: 2 PostgreSQL servers (scripts/postgres.sh), and
+#                 Kamailio through db_postgres reads LocationActors' own layout. p_usrloc cannot store a contact through
+#                 db_postgres (docs/migration.md, "On PostgreSQL"): its REGISTER and re-REGISTER are not run, and its
+#                 INVITEs look up the users LocationActors registered, so both systems read the same rows.
 #
 # What runs, all on 127.0.0.1: 4 MariaDB servers (scripts/mariadb.sh, in the run's own temporary folder), the
 # LocationActors deployment of bench/deployment.sh (3 nodes + a proxy; locdb on server 1, groups 1 and 2 with a member
@@ -46,6 +50,7 @@ budget=840
 quick=0
 repeats=3
 scenarios="register reregister invite302"
+backend=mariadb
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
@@ -55,7 +60,8 @@ while [ $# -gt 0 ]; do
     --budget) budget=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
-    -h|--help) sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --backend) backend=$2; shift 2 ;;
+    -h|--help) sed -n '3,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -81,12 +87,20 @@ command -v sipp >/dev/null || die "sipp is missing (apt-get install sip-tester)"
 kamailio_bin=$(command -v kamailio || echo /usr/sbin/kamailio)
 [ -x "$kamailio_bin" ] || die "kamailio is missing (apt-get install kamailio kamailio-mysql-modules)"
 modules=$(ls -d /usr/lib/*/kamailio/modules 2>/dev/null | head -n 1)
-[ -f "$modules/p_usrloc.so" ] && [ -f "$modules/db_mysql.so" ] || die "Kamailio's p_usrloc/db_mysql modules are missing (apt-get install kamailio-mysql-modules)"
+case "$backend" in
+  mariadb) db_module=db_mysql.so; db_package=kamailio-mysql-modules ;;
+  postgres) db_module=db_postgres.so; db_package=kamailio-postgres-modules ;;
+  *) die "unknown backend '$backend' (mariadb or postgres)" ;;
+esac
+[ -f "$modules/p_usrloc.so" ] && [ -f "$modules/$db_module" ] || die "Kamailio's p_usrloc/$db_module modules are missing (apt-get install $db_package)"
 
-export LA_LOCAL_BACKEND=mariadb
-# Two servers for LocationActors (the deployment's), two for Kamailio.
+export LA_LOCAL_BACKEND=$backend
+# MariaDB: two servers for LocationActors (the deployment's), two for Kamailio. PostgreSQL: the deployment's two, which
+# Kamailio only reads.
 export LA_DB_INSTANCES=4
 export LA_DB_BASE_PORT="${LA_DB_BASE_PORT:-3537}"
+export LA_PG_BASE_PORT="${LA_PG_BASE_PORT:-5537}"
+db_ports=$([ "$backend" = mariadb ] && seq "$LA_DB_BASE_PORT" $((LA_DB_BASE_PORT + 3)) || seq "$LA_PG_BASE_PORT" $((LA_PG_BASE_PORT + 1)))
 export LA_BENCH_NODE_PORTS="${LA_BENCH_NODE_PORTS:-44053 44054 44055}"
 export LA_BENCH_HTTP_PORT="${LA_BENCH_HTTP_PORT:-48080}"
 export LA_BENCH_SIP_PORT="${LA_BENCH_SIP_PORT:-45060}"
@@ -95,8 +109,7 @@ read -r la_sipp_port kam_sipp_port <<<"${LA_BENCH_SIPP_PORTS:-45070 45071}"
 
 # Refuse to start next to something already listening: a foreign server would answer our traffic, or ours would
 # fail to bind halfway through.
-for p in $LA_BENCH_NODE_PORTS "$LA_BENCH_HTTP_PORT" "$LA_BENCH_SIP_PORT" "$kamailio_port" "$la_sipp_port" "$kam_sipp_port" \
-    $(seq "$LA_DB_BASE_PORT" $((LA_DB_BASE_PORT + LA_DB_INSTANCES - 1))); do
+for p in $LA_BENCH_NODE_PORTS "$LA_BENCH_HTTP_PORT" "$LA_BENCH_SIP_PORT" "$kamailio_port" "$la_sipp_port" "$kam_sipp_port" $db_ports; do
   [ -z "$(ss -Hltun "sport = :$p" 2>/dev/null)" ] || die "port $p is in use (see 'ss -ltunp'); move it with the environment variables of --help"
 done
 
@@ -125,18 +138,23 @@ say "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); building and
 source bench/deployment.sh
 # shellcheck source=sipp/step.sh
 source bench/sipp/step.sh
-# shellcheck disable=SC1091
-source "$data/mariadb/env"
-
-# shellcheck source=kamailio/layout.sh
-source bench/kamailio/layout.sh
-kamailio_layout
+if [ "$backend" = mariadb ]; then
+  # shellcheck disable=SC1091
+  source "$data/mariadb/env"
+  # shellcheck source=kamailio/layout.sh
+  source bench/kamailio/layout.sh
+  kamailio_layout
+else
+  # shellcheck disable=SC1091
+  source "$data/postgres/env"
+  kamailio_master_url="$LA_POSTGRES_1_URL/la_master"
+fi
 
 say "starting Kamailio ($children UDP workers) on 127.0.0.1:$kamailio_port"
 kam_dir="$data/kamailio"
 mkdir -p "$kam_dir"
 # The copy holds the database password: readable by this user only.
-(umask 077 && sed -e "s|MASTER_DB_URL|$kamailio_master_url|" -e "s|SIP_PORT|$kamailio_port|" \
+(umask 077 && sed -e "s|DB_MODULE|$db_module|" -e "s|MASTER_DB_URL|$kamailio_master_url|" -e "s|SIP_PORT|$kamailio_port|" \
   -e "s|CHILDREN|$children|" -e "s|MODULES_PATH|$modules/|" bench/kamailio/kamailio.cfg >"$kam_dir/kamailio.cfg")
 # In the foreground (-DD), logging to stderr (-E), its pid file and runtime folder in the run's folder, as this user.
 "$kamailio_bin" -f "$kam_dir/kamailio.cfg" -DD -E -P "$kam_dir/kamailio.pid" -w "$kam_dir" -Y "$kam_dir" -m 256 -M 16 \
@@ -156,20 +174,51 @@ wait_registers() { # name port sipp_port
   [ "$1" = kamailio ] && tail -20 "$kam_dir/kamailio.log" >&2
   die "$1 does not answer REGISTER on port $2"
 }
-wait_registers kamailio "$kamailio_port" "$kam_sipp_port"
 wait_registers locationactors "$sip_port" "$la_sipp_port"
+if [ "$backend" = mariadb ]; then
+  wait_registers kamailio "$kamailio_port" "$kam_sipp_port"
+else
+  # p_usrloc cannot register here: ready when it finds the probe user LocationActors registered.
+  for i in $(seq 1 60); do
+    read -r _ failed _ < <(sipp_step "$data/probe-kamailio-$i" "$kamailio_port" invite302.xml "$data/probe.csv" 1 1 "$kam_sipp_port" 5)
+    [ "$failed" = 0 ] && break
+    kill -0 "$kam_pid" 2>/dev/null || { tail -20 "$kam_dir/kamailio.log" >&2; die "Kamailio exited"; }
+    [ "$i" -eq 60 ] && { tail -20 "$kam_dir/kamailio.log" >&2; die "Kamailio does not find the probe user LocationActors registered"; }
+    sleep 0.5
+  done
+fi
 
 # The processes whose CPU is counted, by kind: the SIP server (Kamailio's processes, or the proxy), the cluster nodes,
 # and the system's MariaDB servers.
 # shellcheck source=cpu.sh
 source bench/cpu.sh
 declare -A pids
+# A PostgreSQL server's work is done in its backends (one process per connection, children of the server): they are
+# listed after the warm-up, when every pool holds its connections.
+db_pids() { # instance...
+  local i pid
+  for i in "$@"; do
+    if [ "$backend" = mariadb ]; then
+      LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid "$i"
+    else
+      pid=$(LA_PG_DIR="$data/postgres" scripts/postgres.sh pid "$i")
+      echo "$pid"; pgrep -P "$pid" || true
+    fi
+  done | tr '\n' ' '
+}
+set_db_pids() {
+  if [ "$backend" = mariadb ]; then
+    pids[kamailio.db]=$(db_pids 3 4)
+  else
+    pids[kamailio.db]=$(db_pids 1 2) # the same servers: the steps of the two systems never overlap
+  fi
+  pids[locationactors.db]=$(db_pids 1 2)
+}
 pids[kamailio.sip]="$kam_pid $(ps -o pid= --ppid "$kam_pid" | tr '\n' ' ')"
 pids[kamailio.nodes]=""
-pids[kamailio.db]="$(LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid 3) $(LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid 4)"
 pids[locationactors.sip]="$(dotnet_children LocationActors.Proxy.dll | tr '\n' ' ')"
 pids[locationactors.nodes]="$(dotnet_children LocationActors.Node.dll | tr '\n' ' ')"
-pids[locationactors.db]="$(LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid 1) $(LA_DB_DIR="$data/mariadb" scripts/mariadb.sh pid 2)"
+set_db_pids
 [ "$(wc -w <<<"${pids[locationactors.nodes]}")" -eq 3 ] && [ "$(wc -w <<<"${pids[locationactors.sip]}")" -eq 1 ] ||
   die "could not find the 3 node processes and the proxy under run-local (PID $deployment)"
 for k in "${!pids[@]}"; do say "CPU of $k: PIDs ${pids[$k]:-none}"; done
@@ -194,8 +243,11 @@ step() { # system scenario rate users
     "$step_p50" "$step_p99" "${step_cpu// / \/ }" >&2
 }
 
-# Users registered in clean steps, per system: what re-REGISTER and INVITE use.
-pool() { echo "$data/pool-$1.csv"; }
+# Users registered in clean steps, per system: what re-REGISTER and INVITE use. On PostgreSQL Kamailio looks up
+# LocationActors' users (it cannot register its own).
+pool() { if [ "$backend" = postgres ]; then echo "$data/pool-locationactors.csv"; else echo "$data/pool-$1.csv"; fi; }
+# Whether a system runs a scenario: p_usrloc cannot register through db_postgres.
+runs() { [ "$backend" = mariadb ] || [ "$1" = locationactors ] || [ "$2" = invite302 ]; }
 
 # The ramp of one scenario for one system. Sets result[sys.scenario] (highest clean achieved rate, "≥" in front when
 # even the last rate was clean), and cpu[sys.scenario.rate] of every step with clean[sys.scenario.rate] for those
@@ -239,15 +291,19 @@ ramp() { # system scenario
 }
 
 systems="kamailio locationactors"
-say "warming up (not reported): JIT, connection pools, MariaDB's buffers"
-for sys in $systems; do
+# The prefix of a system's own users (on PostgreSQL, Kamailio's are LocationActors').
+user_prefix() { if [ "$backend" = postgres ]; then echo l; else echo "${1:0:1}"; fi; }
+say "warming up (not reported): JIT, connection pools, the databases' buffers"
+for sys in locationactors kamailio; do
   echo SEQUENTIAL >"$(pool "$sys")"
-  bench/sipp/users.sh $((latency_rate * (quick ? 2 : 5))) "${sys:0:1}warm" >"$data/warm-$sys.csv"
-  sipp_step "$data/warm-$sys-register" "${port_of[$sys]}" register.xml "$data/warm-$sys.csv" "$latency_rate" \
+  bench/sipp/users.sh $((latency_rate * (quick ? 2 : 5))) "$(user_prefix "$sys")warm" >"$data/warm-$sys.csv"
+  runs "$sys" register && sipp_step "$data/warm-$sys-register" "${port_of[$sys]}" register.xml "$data/warm-$sys.csv" "$latency_rate" \
     $((latency_rate * (quick ? 2 : 5))) "${sipp_port_of[$sys]}" 60 >/dev/null
   sipp_step "$data/warm-$sys-invite" "${port_of[$sys]}" invite302.xml "$data/warm-$sys.csv" "$latency_rate" \
     $((latency_rate * (quick ? 2 : 5))) "${sipp_port_of[$sys]}" 60 >/dev/null
 done
+set_db_pids
+for k in kamailio.db locationactors.db; do say "CPU of $k after the warm-up: PIDs ${pids[$k]}"; done
 
 # The latency point: each run of the load driver prints "sent failed achieved/s p50 p90 p99 p99.9 max" (ms). New users
 # per repeat and system: the REGISTER run stores them, the re-REGISTER run refreshes the same contacts (same port),
@@ -259,19 +315,20 @@ declare -A lat_runs
 say "latency at $latency_rate/s, $latency_count requests per run, $repeats run(s) per system (ms: sent failed achieved/s p50 p90 p99 p99.9 max)"
 for ((rep = 1; rep <= repeats; rep++)); do
   for scenario in register reregister invite302; do
-    for sys in $systems; do
+    for sys in $([ "$backend" = postgres ] && echo "locationactors kamailio" || echo "$systems"); do
+      runs "$sys" "$scenario" || continue
       case $scenario in
         invite302) args=(--scenario invite) ;;
         *) args=(--scenario register --local-port "${sipp_port_of[$sys]}") ;;
       esac
-      line=$(dotnet exec "$driver" sip-latency --target "127.0.0.1:${port_of[$sys]}" --prefix "${sys:0:1}lat${rep}u" \
+      line=$(dotnet exec "$driver" sip-latency --target "127.0.0.1:${port_of[$sys]}" --prefix "$(user_prefix "$sys")lat${rep}u" \
         --users "$latency_count" --count "$latency_count" --rate "$latency_rate" "${args[@]}") || true
       say "latency $sys $scenario run $rep: $line"
       read -r _ failed _ p50 _ p99 _ <<<"$line"
       [ "$failed" = 0 ] && lat_runs[$sys.$scenario]+="$p50 $p99;"
       # Users the latency point registered join the pool that the re-REGISTER and INVITE ramps use (with --scenarios
       # leaving out the REGISTER ramp, they are the whole pool).
-      [ "$scenario" = register ] && [ "$failed" = 0 ] && bench/sipp/users.sh "$latency_count" "${sys:0:1}lat${rep}u" | tail -n +2 >>"$(pool "$sys")"
+      [ "$scenario" = register ] && [ "$failed" = 0 ] && bench/sipp/users.sh "$latency_count" "$(user_prefix "$sys")lat${rep}u" | tail -n +2 >>"$(pool "$sys")"
       sleep 1
     done
   done
@@ -283,10 +340,14 @@ for key in "${!lat_runs[@]}"; do
   lat[$key]="$(cut -d' ' -f1 <<<"$runs" | median) $(cut -d' ' -f2 <<<"$runs" | median)$([ "$(wc -l <<<"$runs")" -lt "$repeats" ] && echo " ($(wc -l <<<"$runs") of $repeats clean)" || true)"
 done
 
-say "steps of $seconds s: 500/s, then $rates (CPU ms per request: SIP server / nodes / MariaDB)"
+db_name=$([ "$backend" = mariadb ] && echo MariaDB || echo PostgreSQL)
+say "steps of $seconds s: 500/s, then $rates (CPU ms per request: SIP server / nodes / $db_name)"
 printf '| system | scenario | target/s | calls | failed | achieved/s | p50 ms | p99 ms | CPU ms/request |\n|---|---|---|---|---|---|---|---|---|\n' >&2
 for scenario in $scenarios; do
-  for sys in $systems; do ramp "$sys" "$scenario"; done
+  for sys in $systems; do
+    runs "$sys" "$scenario" || { ramps_left=$((ramps_left - 1)); continue; }
+    ramp "$sys" "$scenario"
+  done
 done
 
 # The summary. Ratios are LocationActors / Kamailio; a rate ratio is a lower bound ("≥") when LocationActors' ramp
@@ -317,9 +378,9 @@ cpu_total() { [ -n "${1:-}" ] && awk -v c="$1" 'BEGIN {n = split(c, v, " "); for
 lat_cell() { [ -n "${1:-}" ] && awk '{printf "%s / %s", $1, $2; for (i = 3; i <= NF; i++) printf " %s", $i}' <<<"$1" || echo "–"; }
 
 echo
-echo "bench/run.sh: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $seconds s steps, Kamailio $children UDP workers, latency: median of $repeats run(s); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench/run.sh: $backend, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $seconds s steps, Kamailio $children UDP workers, latency: median of $repeats run(s); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| system | REGISTER/s | re-REGISTER/s | INVITE→302/s | REGISTER p50 / p99 ms at 500/s | re-REGISTER p50 / p99 ms at 500/s | INVITE p50 / p99 ms at 500/s | REGISTER CPU ms/request: SIP server / nodes / MariaDB = total | INVITE CPU ms/request: SIP server / nodes / MariaDB = total |"
+echo "| system | REGISTER/s | re-REGISTER/s | INVITE→302/s | REGISTER p50 / p99 ms at 500/s | re-REGISTER p50 / p99 ms at 500/s | INVITE p50 / p99 ms at 500/s | REGISTER CPU ms/request: SIP server / nodes / $db_name = total | INVITE CPU ms/request: SIP server / nodes / $db_name = total |"
 echo "|---|---|---|---|---|---|---|---|---|"
 reg_cpu_rate=$(cpu_rate register)
 inv_cpu_rate=$(cpu_rate invite302)
@@ -340,4 +401,5 @@ printf '| LocationActors / Kamailio | %s | %s | %s | %s / %s | %s / %s | %s / %s
   "$(ratio "$li50" "$ki50")" "$(ratio "$li99" "$ki99")" \
   "$(ratio "$(cpu_total "${cpu[locationactors.register.$reg_cpu_rate]:-}")" "$(cpu_total "${cpu[kamailio.register.$reg_cpu_rate]:-}")")" \
   "$(ratio "$(cpu_total "${cpu[locationactors.invite302.$inv_cpu_rate]:-}")" "$(cpu_total "${cpu[kamailio.invite302.$inv_cpu_rate]:-}")")"
+[ "$backend" = postgres ] && echo && echo "p_usrloc's REGISTER and re-REGISTER: not run, every one fails in db_postgres (docs/migration.md, \"On PostgreSQL\"); its INVITEs look up LocationActors' users on the same servers."
 say "done in $SECONDS s"
