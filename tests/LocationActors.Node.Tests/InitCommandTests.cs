@@ -46,10 +46,10 @@ public sealed class InitCommandTests : IDisposable
     [Fact]
     public void A_bad_url_is_refused_with_a_reason()
     {
-        var (code, _, error) = Run("init", "--group", "postgres://db/x");
+        var (code, _, error) = Run("init", "--group", "oracle://db/x");
 
         Assert.Equal(2, code);
-        Assert.Contains("mysql:// or sqlite://", error);
+        Assert.Contains("mysql://, postgres:// or sqlite://", error);
     }
 
     public void Dispose() => _folder.Dispose();

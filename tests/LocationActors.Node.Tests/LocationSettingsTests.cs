@@ -87,13 +87,13 @@ public sealed class LocationSettingsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("location { master-db-url = \"postgres://x/y\" }", "location.master-db-url: ")]
+    [InlineData("location { master-db-url = \"oracle://x/y\" }", "location.master-db-url: ")]
     [InlineData("location { master-db-url = \"\" }", "location.master-db-url is not set")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", members-per-group = 0 }", "members-per-group must be at least 1")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", time-zone = \"Mars/Olympus\" }", "'Mars/Olympus' is not a known IANA time zone")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", domains = \"loc;drop=cluster\" }", "location.domains: 'loc;drop' is not a table name")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", domains = \"location=spread\" }", "type 'spread' is neither cluster nor single")]
-    [InlineData("location { master-db-url = \"sqlite://x.db\", domains = \"cfa=single;postgres://x/y\" }", "domain cfa: ")]
+    [InlineData("location { master-db-url = \"sqlite://x.db\", domains = \"cfa=single;oracle://x/y\" }", "domain cfa: ")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", default-db-url = \"nope\" }", "location.default-db-url: ")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", storage.command-timeout = 0s }", "command-timeout must be positive")]
     [InlineData("location { master-db-url = \"sqlite://x.db\", storage.stream-page-size = 0 }", "stream-page-size must be at least 1")]

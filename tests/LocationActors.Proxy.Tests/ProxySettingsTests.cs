@@ -100,6 +100,9 @@ public sealed class ProxySettingsTests
     [InlineData("LA_MASTER_DB_URL", "postgres-ish://nowhere", "proxy.member-reads.master-db-url")]
     [InlineData("LA_MEMBER_READ_AFTER", "0s", "proxy.member-reads.after")]
     [InlineData("LA_SIP_PATH_MODE", "sometimes", "proxy.sip.path-mode")]
+    [InlineData("LA_DEFAULT_EXPIRES_RANGE", "101", "proxy.registrar.default-expires-range")]
+    [InlineData("LA_EXPIRES_RANGE", "-5", "proxy.registrar.expires-range")]
+    [InlineData("LA_SIP_RETRY_AFTER_RANGE", "150", "proxy.sip.retry-after-range")]
     public void A_bad_value_is_refused_naming_its_key(string variable, string value, string key)
     {
         var error = Assert.Throws<ConfigurationException>(() => Load(new Dictionary<string, string> { [variable] = value }));
@@ -113,5 +116,18 @@ public sealed class ProxySettingsTests
     public void A_kamailio_socket_is_stored_as_given(string socket)
     {
         Assert.Equal(socket, Load(new Dictionary<string, string> { ["LA_SIP_SOCKET_COLUMN"] = socket }).Sip.SocketColumn);
+    }
+
+    [Fact]
+    public void A_retry_after_is_spread_above_its_seconds_by_its_range_in_whole_seconds()
+    {
+        var sip = Load(new Dictionary<string, string> { ["LA_SIP_RETRY_AFTER"] = "4", ["LA_SIP_RETRY_AFTER_RANGE"] = "50" }).Sip;
+        var random = new Random(3);
+
+        var values = Enumerable.Range(0, 1000).Select(_ => sip.RetryAfter(random)).ToList();
+
+        Assert.Equal([4, 5, 6], values.Distinct().Order()); // 4 s plus up to 50 % of it
+        Assert.Equal(4, (sip with { RetryAfterRange = 0 }).RetryAfter(random));
+        Assert.Equal(100, Load(null).Sip.RetryAfterRange); // the shipped default: 5 to 10 s
     }
 }

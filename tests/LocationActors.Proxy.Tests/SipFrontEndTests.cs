@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -176,6 +177,46 @@ public sealed class SipFrontEndTests(ProxiedCluster cluster, ITestOutputHelper o
         Assert.Equal(200, SipText.Status(accepted));
         Assert.Equal(["<sip:edge.example.com;lr;received=sip:198.51.100.10:5062>"], SipText.Headers(accepted, "Path"));
         cluster.Processes.Kill(httpPort);
+    }
+
+    [Fact]
+    public async Task With_expires_ranges_the_granted_expires_are_spread_below_what_was_asked_over_sip_and_http()
+    {
+        // A proxy of its own: the default lowered by up to 20 %, a requested expires by up to 50 % (Kamailio's
+        // default_expires_range and expires_range).
+        var (httpPort, sipPort) = (NodeProcesses.FreePort(), NodeProcesses.FreePort());
+        cluster.StartProxy(httpPort, adminToken: null, sipPort,
+            new Dictionary<string, string> { ["LA_DEFAULT_EXPIRES_RANGE"] = "20", ["LA_EXPIRES_RANGE"] = "50" });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await cluster.UntilReadyAsync(http);
+        using var peer = new SipUdpPeer(sipPort);
+
+        var byDefault = new List<int>();
+        var asked = new List<int>();
+        for (var i = 0; i < 25; i++)
+        {
+            byDefault.Add(GrantedExpires(await peer.AskAsync(SipText.Register(peer.Port, $"spreadd{i}", $"sd{i}", 1, $"<sip:spreadd{i}@10.1.3.{i + 1}:5060>"))));
+            asked.Add(GrantedExpires(await peer.AskAsync(SipText.Register(peer.Port, $"sprea{i}", $"sa{i}", 1, $"<sip:sprea{i}@10.1.4.{i + 1}:5060>", "Expires: 1800\r\n"))));
+        }
+
+        output.WriteLine($"granted without expires: {string.Join(" ", byDefault)}; asked 1800: {string.Join(" ", asked)}");
+        Assert.All(byDefault, e => Assert.InRange(e, 2870, 3600)); // 3600 less up to 20 % (a few seconds pass before the 200)
+        Assert.All(asked, e => Assert.InRange(e, 890, 1800));
+        Assert.True(byDefault.Distinct().Count() > 5 && asked.Distinct().Count() > 5, "the expires are not spread");
+        // The HTTP API grants by the same rules.
+        using var posted = await http.PostAsJsonAsync("/v1/aors/spreadh", new { contacts = new[] { new { uri = "sip:spreadh@10.1.5.1:5060", expires = 1800 } } });
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        var stored = (await ProxiedCluster.JsonAsync(posted)).GetProperty("contacts")[0].GetProperty("expires").GetInt64();
+        Assert.InRange(stored, 890, 1800);
+        cluster.Processes.Kill(httpPort);
+    }
+
+    /// <summary>The expires a 200 OK to a REGISTER of one contact grants it.</summary>
+    private static int GrantedExpires(string answer)
+    {
+        Assert.Equal(200, SipText.Status(answer));
+        return int.Parse(System.Text.RegularExpressions.Regex.Match(Assert.Single(SipText.Headers(answer, "Contact")), "expires=(\\d+)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Theory]

@@ -11,6 +11,13 @@ public static class ConfigValues
         return value > TimeSpan.Zero ? value : throw new ConfigurationException($"{path}.{key} must be positive, got {value}");
     }
 
+    /// <summary>A percentage (0 to 100).</summary>
+    public static int Percent(Config? section, string path, string key, int fallback)
+    {
+        var value = section?.GetInt(key, fallback) ?? fallback;
+        return value is >= 0 and <= 100 ? value : throw new ConfigurationException($"{path}.{key} must be a percentage (0 to 100), got {value}");
+    }
+
     public static int AtLeast(Config? section, string path, string key, int fallback, int minimum)
     {
         var value = section?.GetInt(key, fallback) ?? fallback;

@@ -35,8 +35,17 @@ public sealed record HttpOptions(IPEndPoint Endpoint, string? AdminToken, long M
 /// </param>
 /// <param name="RedirectAlias">A 302 names a contact's <c>received</c> as <c>;alias=IP~PORT~PROTO</c> in its URI (<see cref="LocationActors.Sip.NatAlias"/>).</param>
 /// <param name="PathMode">What the registrar does with a Path when the phone did not say <c>Supported: path</c> (Kamailio's <c>path_mode</c>).</param>
+/// <param name="RetryAfterRange">Percent (0–100) by which a 503/480's Retry-After is raised at random above <paramref name="RetryAfterSeconds"/>.</param>
 public sealed record SipOptions(bool Enabled, IPEndPoint Endpoint, int MaxMessageSize, int MaxPending, bool SetReceived, int RetryAfterSeconds,
-    string? SocketColumn = null, bool RedirectAlias = true, PathMode PathMode = PathMode.Lazy);
+    string? SocketColumn = null, bool RedirectAlias = true, PathMode PathMode = PathMode.Lazy, int RetryAfterRange = 0)
+{
+    /// <summary>
+    /// The Retry-After of one answer: <see cref="RetryAfterSeconds"/> plus up to <see cref="RetryAfterRange"/> percent
+    /// of it, in whole seconds, so the phones a group failover turned away do not all come back in the same second.
+    /// </summary>
+    public int RetryAfter(Random? random = null) =>
+        RetryAfterSeconds + (random ?? Random.Shared).Next((RetryAfterSeconds * RetryAfterRange / 100) + 1);
+}
 
 /// <summary>
 /// A REGISTER with a Path (RFC 3327) from a phone that did not list <c>path</c> in Supported: Kamailio's registrar
@@ -97,6 +106,9 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
         var maxExpires = config.GetLong("proxy.registrar.max-expires", 0);
         if (minExpires < 0 || maxExpires < 0 || (maxExpires > 0 && maxExpires < minExpires))
             throw new ConfigurationException($"proxy.registrar: min-expires ({minExpires}) and max-expires ({maxExpires}) must be >= 0, and max-expires 0 or >= min-expires");
+        var registrar = config.GetConfig("proxy.registrar");
+        var defaultExpiresRange = ConfigValues.Percent(registrar, "proxy.registrar", "default-expires-range", 0);
+        var expiresRange = ConfigValues.Percent(registrar, "proxy.registrar", "expires-range", 0);
 
         var reads = config.GetConfig("proxy.member-reads");
         var masterText = reads?.GetString("master-db-url", "") ?? "";
@@ -117,7 +129,7 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
                 ConfigValues.Positive(cluster, ClusterPath, "refresh-interval", TimeSpan.FromSeconds(2)),
                 cluster?.GetBoolean("route-to-group-node", true) ?? true),
             new HttpOptions(endpoint, token, maxBody),
-            new ExpiresRules(defaultExpires, minExpires, maxExpires),
+            new ExpiresRules(defaultExpires, minExpires, maxExpires, defaultExpiresRange, expiresRange),
             new SipOptions(sip?.GetBoolean("enabled", true) ?? true, sipEndpoint,
                 ConfigValues.AtLeast(sip, "proxy.sip", "max-message-size", 65535, 1024),
                 ConfigValues.AtLeast(sip, "proxy.sip", "max-pending", 20_000, 1),
@@ -125,7 +137,8 @@ public sealed record ProxySettings(ClusterClientOptions Cluster, HttpOptions Htt
                 ConfigValues.AtLeast(sip, "proxy.sip", "retry-after", 5, 1),
                 SocketColumn(sip?.GetString("socket-column", "") ?? ""),
                 sip?.GetBoolean("redirect-alias", true) ?? true,
-                PathModeOf(sip?.GetString("path-mode", "lazy") ?? "lazy")),
+                PathModeOf(sip?.GetString("path-mode", "lazy") ?? "lazy"),
+                ConfigValues.Percent(sip, "proxy.sip", "retry-after-range", 100)),
             memberReads);
     }
 

@@ -139,7 +139,7 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
         var found = await service.LookupAsync(aor.Value!, ct: ct);
         if (found.Failure is { } failure)
             return failure.Kind == FailureKind.Unavailable
-                ? SipAnswer.Of(480, null, ("Retry-After", options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)), Warning(failure.Reason))
+                ? SipAnswer.Of(480, null, ("Retry-After", options.RetryAfter().ToString(CultureInfo.InvariantCulture)), Warning(failure.Reason))
                 : Failed(failure, "Request-URI");
         if (found.Value!.Contacts.Count == 0)
             return SipAnswer.Of(404);
@@ -174,7 +174,7 @@ public sealed class SipRequestHandler(ILocationService service, ExpiresRules exp
 
     private SipAnswer Failed(Failure failure, string where) => failure switch
     {
-        { Kind: FailureKind.Unavailable } => SipAnswer.Of(503, null, ("Retry-After", options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)),
+        { Kind: FailureKind.Unavailable } => SipAnswer.Of(503, null, ("Retry-After", options.RetryAfter().ToString(CultureInfo.InvariantCulture)),
             Warning(failure.Reason)),
         { Rejection: RegisterRejection.TooManyContacts } => SipAnswer.Of(503, "Too Many Registered Contacts"),
         _ => SipAnswer.Of(400, $"Bad Request ({where}: {failure.Reason})"),
