@@ -34,7 +34,9 @@
 #
 # Environment: LA_DB_BASE_PORT (default 3637: servers on 3637-3640), LA_BENCH_NODE_PORTS ("46053 46054 46055"),
 # LA_BENCH_HTTP_PORT (48180), LA_BENCH_SIP_PORT (45160), LA_BENCH_EDGE_PORTS ("45170 45171 45172 45173": the edges
-# of the four systems), LA_BENCH_SIPP_BASE (45180: the phones and callers of each system from there).
+# of the four systems), LA_BENCH_SIPP_BASE (45180: the phones and callers of each system from there);
+# LA_BENCH_EDGE_OPTIONS: more options for every edge's command line, the same for all four (e.g. "-x tlsf": another
+# shared-memory allocator than Debian's qm, which is built with memory debugging).
 
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -143,7 +145,9 @@ start_edge() { # system
       config="$dir/edge-registrar.cfg"
       (umask 077 && { printf '#!KAMAILIO\n#!define P_USRLOC "%s"\n' "$kamailio_master_url"; cat bench/kamailio/edge-registrar.cfg; } >"$config") ;;
   esac
-  "$kamailio_bin" -f "$config" -DD -E -P "$dir/kamailio.pid" -w "$dir" -Y "$dir" -m 256 -M 16 "${defines[@]}" >"$dir/kamailio.log" 2>&1 &
+  # shellcheck disable=SC2086
+  "$kamailio_bin" -f "$config" -DD -E -P "$dir/kamailio.pid" -w "$dir" -Y "$dir" -m 256 -M 16 ${LA_BENCH_EDGE_OPTIONS:-} "${defines[@]}" \
+    >"$dir/kamailio.log" 2>&1 &
   started+=("$! kamailio")
 }
 

@@ -122,11 +122,15 @@ if [ "$mixed" -eq 1 ]; then
   fi
   kam_port="${LA_CHAOS_KAMAILIO_PORT:-35062}"
   mkdir -p "$dir/kamailio"
-  (umask 077 && sed -e "s|MASTER_DB_URL|$LA_MASTER_DB_URL|" -e "s|SIP_PORT|$kam_port|" -e "s|CHILDREN|4|" -e "s|MODULES_PATH|$modules/|" \
+  (umask 077 && sed -e "s|DB_MODULE|db_mysql.so|" -e "s|MASTER_DB_URL|$LA_MASTER_DB_URL|" -e "s|SIP_PORT|$kam_port|" -e "s|CHILDREN|4|" -e "s|MODULES_PATH|$modules/|" \
     bench/kamailio/kamailio.cfg >"$dir/kamailio/kamailio.cfg")
   "$kamailio_bin" -f "$dir/kamailio/kamailio.cfg" -DD -E -P "$dir/kamailio/kamailio.pid" -w "$dir/kamailio" -m 64 -M 8 \
     >"$dir/logs/kamailio.log" 2>&1 &
   kam_pid=$!
+  # A configuration Kamailio refuses ends it at once; the run must not go on without it (every lookup through it would
+  # wait for an answer that never comes).
+  sleep 2
+  kill -0 "$kam_pid" 2>/dev/null || { tail -n 20 "$dir/logs/kamailio.log" >&2; echo "chaos: Kamailio did not start (see above)" >&2; exit 1; }
   echo "chaos: Kamailio p_usrloc on 127.0.0.1:$kam_port (pid $kam_pid), log in logs/kamailio.log"
   args+=(--kamailio-port "$kam_port")
 fi
