@@ -41,7 +41,7 @@ trap 'exit 143' TERM
 
 for i in $(seq 1 600); do
   grep -q "run-local: ready" "$data/run-local.out" 2>/dev/null && break
-  kill -0 "$deployment" 2>/dev/null || { cat "$data/run-local.out"; echo "bench: the deployment did not start" >&2; exit 1; }
+  kill -0 "$deployment" 2>/dev/null || { cat "$data/run-local.out"; tail -n 15 "$data"/logs/*.log >&2; echo "bench: the deployment did not start" >&2; exit 1; }
   [ "$i" -eq 600 ] && { cat "$data/run-local.out"; echo "bench: not ready after 300 s" >&2; exit 1; }
   sleep 0.5
 done
