@@ -59,6 +59,7 @@ readonly LOCK_TIMEOUT=180
 readonly MARKER=".locationactors-mariadb"
 
 # What scripts/lib/instances.sh works on.
+SERVER_NAME=MariaDB
 STATE_DIR=$LA_DB_DIR
 BASE_PORT=$LA_DB_BASE_PORT
 BIND=$LA_DB_BIND
@@ -465,43 +466,6 @@ stop_instance() {
     rm -f "$(pid_file "$n")"
 }
 
-cmd_down() {
-    local purge=0 n
-    case ${1:-} in
-        "") ;;
-        --purge) purge=1 ;;
-        *) usage ;;
-    esac
-    if [[ ! -d "$LA_DB_DIR" ]]; then
-        log "nothing to do: $LA_DB_DIR does not exist"
-        return 0
-    fi
-    take_lock
-    for n in $(list_instances); do
-        stop_instance "$n"
-    done
-    if ((purge)); then
-        [[ -e "$LA_DB_DIR/$MARKER" ]] ||
-            die "refusing to delete $LA_DB_DIR: no $MARKER marker, so it was not created by this script"
-        rm -rf -- "$LA_DB_DIR"
-        log "removed $LA_DB_DIR"
-    fi
-}
-
-cmd_start() {
-    check_n "${1:-}"
-    local n=$((10#$1))
-    have_binaries || die "MariaDB is not installed (run '$PROG install')"
-    take_lock
-    start_instance "$n"
-}
-
-cmd_stop() {
-    check_n "${1:-}"
-    take_lock
-    stop_instance "$((10#$1))"
-}
-
 cmd_kill() {
     check_n "${1:-}"
     local n=$((10#$1)) pid
@@ -511,28 +475,6 @@ cmd_kill() {
     # mariadbd cannot clean up after SIGKILL; drop the now-stale pid file.
     rm -f "$(pid_file "$n")"
     log "instance $n: killed pid $pid"
-}
-
-# SIGSTOP/SIGCONT, then wait until the kernel reports the new state so that
-# a chaos test can rely on it as soon as the command returns.
-cmd_freeze_thaw() {
-    local what=$1 n pid sig deadline
-    check_n "${2:-}"
-    n=$((10#$2))
-    pid=$(our_pid "$n") || die "instance $n is not running"
-    [[ "$what" == freeze ]] && sig=STOP || sig=CONT
-    kill -"$sig" "$pid"
-    deadline=$((SECONDS + 5))
-    while :; do
-        if [[ "$what" == freeze ]]; then
-            [[ "$(proc_state "$pid")" == T ]] && break
-        else
-            [[ "$(proc_state "$pid")" != T ]] && break
-        fi
-        ((SECONDS < deadline)) || die "instance $n: pid $pid did not change state after SIG$sig"
-        sleep 0.05
-    done
-    log "instance $n: pid $pid $( [[ "$what" == freeze ]] && echo frozen || echo thawed)"
 }
 
 cmd_sql() {
@@ -562,30 +504,7 @@ cmd_createdb() {
     done
 }
 
-cmd_pid() {
-    check_n "${1:-}"
-    our_pid "$((10#$1))" || die "instance $1 is not running"
-    echo
-}
+# The server alone: mariadbd is one process.
+signal_instance() { kill -"$1" "$2"; }
 
-main() {
-    local cmd=${1:-}
-    [[ $# -gt 0 ]] && shift
-    case $cmd in
-        install) [[ $# -eq 0 ]] || usage; cmd_install ;;
-        up) cmd_up "$@" ;;
-        down) [[ $# -le 1 ]] || usage; cmd_down "$@" ;;
-        start) [[ $# -eq 1 ]] || usage; cmd_start "$@" ;;
-        stop) [[ $# -eq 1 ]] || usage; cmd_stop "$@" ;;
-        kill) [[ $# -eq 1 ]] || usage; cmd_kill "$@" ;;
-        freeze | thaw) [[ $# -eq 1 ]] || usage; cmd_freeze_thaw "$cmd" "$@" ;;
-        status) [[ $# -eq 0 ]] || usage; cmd_status ;;
-        env) [[ $# -eq 0 ]] || usage; cmd_env ;;
-        sql) cmd_sql "$@" ;;
-        createdb) cmd_createdb "$@" ;;
-        pid) [[ $# -eq 1 ]] || usage; cmd_pid "$@" ;;
-        *) usage ;;
-    esac
-}
-
-main "$@"
+run_command "$@"

@@ -46,6 +46,7 @@ readonly LOCK_TIMEOUT=180
 readonly MARKER=".locationactors-postgres"
 
 # What scripts/lib/instances.sh works on.
+SERVER_NAME=PostgreSQL
 STATE_DIR=$LA_PG_DIR
 BASE_PORT=$LA_PG_BASE_PORT
 BIND=$LA_PG_BIND
@@ -327,36 +328,6 @@ stop_instance() {
     fi
 }
 
-cmd_down() {
-    local purge=0 n
-    case ${1:-} in
-        "") ;;
-        --purge) purge=1 ;;
-        *) usage ;;
-    esac
-    [[ -d "$LA_PG_DIR" ]] || { log "nothing to do: $LA_PG_DIR does not exist"; return 0; }
-    take_lock
-    for n in $(list_instances); do stop_instance "$n"; done
-    if ((purge)); then
-        [[ -e "$LA_PG_DIR/$MARKER" ]] || die "refusing to delete $LA_PG_DIR: no $MARKER marker, so it was not created by this script"
-        rm -rf -- "$LA_PG_DIR"
-        log "removed $LA_PG_DIR"
-    fi
-}
-
-cmd_start() {
-    check_n "${1:-}"
-    have_binaries || die "PostgreSQL is not installed (run '$PROG install')"
-    take_lock
-    start_instance "$((10#$1))"
-}
-
-cmd_stop() {
-    check_n "${1:-}"
-    take_lock
-    stop_instance "$((10#$1))"
-}
-
 cmd_kill() {
     check_n "${1:-}"
     local n=$((10#$1)) pid
@@ -364,23 +335,6 @@ cmd_kill() {
     signal_server KILL "$pid"
     wait_gone "$pid" 10 || die "instance $n: pid $pid still alive after SIGKILL"
     log "instance $n: killed pid $pid and its backends"
-}
-
-cmd_freeze_thaw() {
-    local what=$1 n pid sig deadline
-    check_n "${2:-}"
-    n=$((10#$2))
-    pid=$(our_pid "$n") || die "instance $n is not running"
-    [[ "$what" == freeze ]] && sig=STOP || sig=CONT
-    signal_server "$sig" "$pid"
-    deadline=$((SECONDS + 5))
-    while :; do
-        if [[ "$what" == freeze ]]; then [[ "$(proc_state "$pid")" == T ]] && break
-        else [[ "$(proc_state "$pid")" != T ]] && break; fi
-        ((SECONDS < deadline)) || die "instance $n: pid $pid did not change state after SIG$sig"
-        sleep 0.05
-    done
-    log "instance $n: pid $pid and its backends $([[ "$what" == freeze ]] && echo frozen || echo thawed)"
 }
 
 cmd_sql() {
@@ -409,30 +363,6 @@ cmd_createdb() {
     done
 }
 
-cmd_pid() {
-    check_n "${1:-}"
-    our_pid "$((10#$1))" || die "instance $1 is not running"
-    echo
-}
+signal_instance() { signal_server "$@"; }
 
-main() {
-    local cmd=${1:-}
-    [[ $# -gt 0 ]] && shift
-    case $cmd in
-        install) [[ $# -eq 0 ]] || usage; cmd_install ;;
-        up) cmd_up "$@" ;;
-        down) [[ $# -le 1 ]] || usage; cmd_down "$@" ;;
-        start) [[ $# -eq 1 ]] || usage; cmd_start "$@" ;;
-        stop) [[ $# -eq 1 ]] || usage; cmd_stop "$@" ;;
-        kill) [[ $# -eq 1 ]] || usage; cmd_kill "$@" ;;
-        freeze | thaw) [[ $# -eq 1 ]] || usage; cmd_freeze_thaw "$cmd" "$@" ;;
-        status) [[ $# -eq 0 ]] || usage; cmd_status ;;
-        env) [[ $# -eq 0 ]] || usage; cmd_env ;;
-        sql) cmd_sql "$@" ;;
-        createdb) cmd_createdb "$@" ;;
-        pid) [[ $# -eq 1 ]] || usage; cmd_pid "$@" ;;
-        *) usage ;;
-    esac
-}
-
-main "$@"
+run_command "$@"

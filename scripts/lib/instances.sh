@@ -7,6 +7,8 @@
 #   BASE_PORT    the port of instance 1 (instance i: base + i - 1, recorded at creation)
 #   BIND         the address the servers listen on
 #   LOCK_TIMEOUT seconds to wait for the state folder's lock
+#   MARKER       the file that proves the state folder was made by the script (`down --purge` wants it)
+#   SERVER_NAME  the servers' name in messages (MariaDB, PostgreSQL)
 # and defines usage, data_dir N (the folder that exists once instance N was created) and our_pid N (the PID of
 # instance N's server, only if it is alive and verifiably that instance's).
 
@@ -157,4 +159,93 @@ cmd_status() {
 cmd_env() {
     [[ -f "$STATE_DIR/env" ]] || die "$STATE_DIR/env not found (run '$PROG up')"
     cat "$STATE_DIR/env"
+}
+
+# ---- commands both scripts run alike. Each script also defines: start_instance N, stop_instance N (graceful),
+# signal_instance SIG PID (the server and whatever must stop and go on with it), have_binaries, and the commands
+# that differ (install, up, kill, sql, createdb).
+
+cmd_down() {
+    local purge=0 n
+    case ${1:-} in
+        "") ;;
+        --purge) purge=1 ;;
+        *) usage ;;
+    esac
+    if [[ ! -d "$STATE_DIR" ]]; then
+        log "nothing to do: $STATE_DIR does not exist"
+        return 0
+    fi
+    take_lock
+    for n in $(list_instances); do
+        stop_instance "$n"
+    done
+    if ((purge)); then
+        [[ -e "$STATE_DIR/$MARKER" ]] ||
+            die "refusing to delete $STATE_DIR: no $MARKER marker, so it was not created by this script"
+        rm -rf -- "$STATE_DIR"
+        log "removed $STATE_DIR"
+    fi
+}
+
+cmd_start() {
+    check_n "${1:-}"
+    have_binaries || die "$SERVER_NAME is not installed (run '$PROG install')"
+    take_lock
+    start_instance "$((10#$1))"
+}
+
+cmd_stop() {
+    check_n "${1:-}"
+    take_lock
+    stop_instance "$((10#$1))"
+}
+
+# SIGSTOP/SIGCONT, then wait until the kernel reports the new state, so that a chaos test can rely on it as soon as
+# the command returns.
+cmd_freeze_thaw() {
+    local what=$1 n pid sig deadline
+    check_n "${2:-}"
+    n=$((10#$2))
+    pid=$(our_pid "$n") || die "instance $n is not running"
+    [[ "$what" == freeze ]] && sig=STOP || sig=CONT
+    signal_instance "$sig" "$pid"
+    deadline=$((SECONDS + 5))
+    while :; do
+        if [[ "$what" == freeze ]]; then
+            [[ "$(proc_state "$pid")" == T ]] && break
+        else
+            [[ "$(proc_state "$pid")" != T ]] && break
+        fi
+        ((SECONDS < deadline)) || die "instance $n: pid $pid did not change state after SIG$sig"
+        sleep 0.05
+    done
+    log "instance $n: pid $pid $([[ "$what" == freeze ]] && echo frozen || echo thawed)"
+}
+
+cmd_pid() {
+    check_n "${1:-}"
+    our_pid "$((10#$1))" || die "instance $1 is not running"
+    echo
+}
+
+# The command line of either script.
+run_command() {
+    local cmd=${1:-}
+    [[ $# -gt 0 ]] && shift
+    case $cmd in
+        install) [[ $# -eq 0 ]] || usage; cmd_install ;;
+        up) cmd_up "$@" ;;
+        down) [[ $# -le 1 ]] || usage; cmd_down "$@" ;;
+        start) [[ $# -eq 1 ]] || usage; cmd_start "$@" ;;
+        stop) [[ $# -eq 1 ]] || usage; cmd_stop "$@" ;;
+        kill) [[ $# -eq 1 ]] || usage; cmd_kill "$@" ;;
+        freeze | thaw) [[ $# -eq 1 ]] || usage; cmd_freeze_thaw "$cmd" "$@" ;;
+        status) [[ $# -eq 0 ]] || usage; cmd_status ;;
+        env) [[ $# -eq 0 ]] || usage; cmd_env ;;
+        sql) cmd_sql "$@" ;;
+        createdb) cmd_createdb "$@" ;;
+        pid) [[ $# -eq 1 ]] || usage; cmd_pid "$@" ;;
+        *) usage ;;
+    esac
 }

@@ -108,25 +108,28 @@ public sealed partial class LocationDatabase : SqlDatabase
         for (var start = 0; start < bindings.Count; start += RowsPerStatement)
         {
             var count = Math.Min(RowsPerStatement, bindings.Count - start);
-            var rows = bindings.Skip(start).Take(count).ToList();
-            if (Dialect.ReplacesOneRowPerKey)
-                rows = LastOfEachRuid(rows);
+            // Only PostgreSQL needs each ruid once per statement; the other engines take the batch as it is, uncopied.
+            var distinct = Dialect.ReplacesOneRowPerKey ? LastOfEachRuid(bindings, start, count) : null;
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = _replaceSql.GetOrAdd(rows.Count, BuildReplace);
-            for (var row = 0; row < rows.Count; row++)
-                AddRow(command, row, rows[row]);
+            command.CommandText = _replaceSql.GetOrAdd(distinct?.Count ?? count, BuildReplace);
+            for (var row = 0; row < (distinct?.Count ?? count); row++)
+                AddRow(command, row, distinct?[row] ?? bindings[start + row]);
             await command.ExecuteNonQueryAsync(token);
         }
     }
 
-    /// <summary>A batch as REPLACE would leave it: a ruid given twice is stored as its last row.</summary>
-    private static List<ContactBinding> LastOfEachRuid(List<ContactBinding> rows)
+    /// <summary>The rows <paramref name="start"/>..+<paramref name="count"/> as REPLACE would leave them: a ruid given twice is stored as its last row.</summary>
+    private static List<ContactBinding> LastOfEachRuid(IReadOnlyList<ContactBinding> bindings, int start, int count)
     {
-        var last = new Dictionary<string, int>(rows.Count, StringComparer.Ordinal);
-        for (var i = 0; i < rows.Count; i++)
-            last[rows[i].Ruid] = i;
-        return last.Count == rows.Count ? rows : rows.Where((row, i) => last[row.Ruid] == i).ToList();
+        var last = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        for (var i = start; i < start + count; i++)
+            last[bindings[i].Ruid] = i;
+        var rows = new List<ContactBinding>(last.Count);
+        for (var i = start; i < start + count; i++)
+            if (last[bindings[i].Ruid] == i)
+                rows.Add(bindings[i]);
+        return rows;
     }
 
     /// <summary>Deletes bindings by ruid (p_usrloc with <c>db_ops_ruid=1</c>); returns the number of rows removed.</summary>

@@ -6,24 +6,15 @@ using LocationActors.TestSupport;
 
 namespace LocationActors.Storage.Tests;
 
-[Collection(MariaDbCollection.Name)]
-[Trait(Tier.Name, Tier.Db)]
-public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : LocationDatabaseContract
+/// <summary>
+/// The contract on a database server whose Kamailio driver writes times as wall-clock text in the host's zone: MariaDB's
+/// DATETIME (db_mysql) and PostgreSQL's TIMESTAMP WITHOUT TIME ZONE (db_postgres); UTC here.
+/// </summary>
+public abstract class WallClockLocationDatabaseContract : LocationDatabaseContract
 {
-    protected override Task<DatabaseUrl> NewDatabaseAsync() => servers.CreateDatabaseAsync();
-
-    protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => servers.QueryAsync(url, sql);
-
-    protected override Task ExecuteAsync(DatabaseUrl url, string sql) => servers.ExecuteAsync(1, sql, url.Database);
-
-    // Kamailio's db_mysql: DATETIME as wall-clock text (UTC here).
     protected override string RawTime(long unixSeconds) => DbTimeCodec.Utc.ToDbText(unixSeconds);
 
     protected override string TimeLiteral(long unixSeconds) => $"'{DbTimeCodec.Utc.ToDbText(unixSeconds)}'";
-
-    protected override Task RefuseRuidAsync(DatabaseUrl url, string ruid) => servers.ExecuteAsync(1,
-        $"CREATE TRIGGER refuse_row BEFORE INSERT ON location FOR EACH ROW IF NEW.ruid = '{ruid}' THEN " +
-        "SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406, MESSAGE_TEXT = 'refused by the test trigger'; END IF", url.Database);
 
     [Fact]
     public async Task Times_are_written_as_wall_clock_of_the_configured_zone()
@@ -39,6 +30,22 @@ public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : Locat
         Assert.Equal(0, await db.DeleteExpiredAsync(Now + 3600 - 1, 10)); // still valid a second before
         Assert.Equal(1, await db.DeleteExpiredAsync(Now + 3600, 10));
     }
+}
+
+[Collection(MariaDbCollection.Name)]
+[Trait(Tier.Name, Tier.Db)]
+public sealed class MariaDbLocationDatabaseTests(MariaDbServers servers) : WallClockLocationDatabaseContract
+{
+    protected override Task<DatabaseUrl> NewDatabaseAsync() => servers.CreateDatabaseAsync();
+
+    protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => servers.QueryAsync(url, sql);
+
+    protected override Task ExecuteAsync(DatabaseUrl url, string sql) => servers.ExecuteAsync(1, sql, url.Database);
+
+    protected override Task RefuseRuidAsync(DatabaseUrl url, string ruid) => servers.ExecuteAsync(1,
+        $"CREATE TRIGGER refuse_row BEFORE INSERT ON location FOR EACH ROW IF NEW.ruid = '{ruid}' THEN " +
+        "SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406, MESSAGE_TEXT = 'refused by the test trigger'; END IF", url.Database);
+
 
 
     [Fact]

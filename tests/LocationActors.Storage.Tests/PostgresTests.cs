@@ -16,18 +16,13 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresServers>
 /// <summary>The storage contract on a real PostgreSQL server, in Kamailio's PostgreSQL schema.</summary>
 [Collection(PostgresCollection.Name)]
 [Trait(Tier.Name, Tier.Db)]
-public sealed class PostgresLocationDatabaseTests(PostgresServers servers) : LocationDatabaseContract
+public sealed class PostgresLocationDatabaseTests(PostgresServers servers) : WallClockLocationDatabaseContract
 {
     protected override Task<DatabaseUrl> NewDatabaseAsync() => servers.CreateDatabaseAsync();
 
     protected override Task<List<string?[]>> QueryAsync(DatabaseUrl url, string sql) => PostgresServers.QueryAsync(url, sql);
 
     protected override Task ExecuteAsync(DatabaseUrl url, string sql) => PostgresServers.ExecuteAsync(url, sql);
-
-    // Kamailio's db_postgres: TIMESTAMP WITHOUT TIME ZONE, wall-clock time (UTC here).
-    protected override string RawTime(long unixSeconds) => DbTimeCodec.Utc.ToDbText(unixSeconds);
-
-    protected override string TimeLiteral(long unixSeconds) => $"'{DbTimeCodec.Utc.ToDbText(unixSeconds)}'";
 
     protected override string PartitionColumn => "partition";
 
@@ -40,21 +35,6 @@ public sealed class PostgresLocationDatabaseTests(PostgresServers servers) : Loc
         "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " +
         $"IF NEW.ruid = '{ruid}' THEN RAISE EXCEPTION 'refused by the test trigger' USING ERRCODE = '22001'; END IF; RETURN NEW; END $$; " +
         "CREATE TRIGGER refuse_row BEFORE INSERT ON location FOR EACH ROW EXECUTE FUNCTION refuse_row()");
-
-    [Fact]
-    public async Task Times_are_written_as_wall_clock_of_the_configured_zone()
-    {
-        var berlin = StorageOptions.Default with { Times = new DbTimeCodec(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")) };
-        await using var db = await NewLocationDatabaseAsync(berlin);
-        var binding = Binding("lena") with { Expires = Now + 3600 };
-        await db.UpsertAsync([binding, Binding("mike") with { Expires = ContactBinding.Permanent }]);
-
-        Assert.Equal([["2026-01-01 02:00:00"], ["1970-01-01 01:00:00"]],
-            (await QueryAsync(db.Url, "SELECT expires FROM location ORDER BY username")).Select(Normalise));
-        Assert.Equal([binding], await db.LoadAorAsync("lena", null));
-        Assert.Equal(0, await db.DeleteExpiredAsync(Now + 3600 - 1, 10));
-        Assert.Equal(1, await db.DeleteExpiredAsync(Now + 3600, 10));
-    }
 
     [Fact]
     public async Task A_replaced_row_takes_a_new_id_as_mariadbs_replace_gives_it()

@@ -38,18 +38,10 @@ internal sealed class MySqlDialect : SqlDialect
         return new MySqlConnection(builder.ConnectionString);
     }
 
-    public override string ForUpdate => " FOR UPDATE";
-
     // Server-wide named lock, released explicitly or when the session ends.
     public override string SchemaLock => "SELECT GET_LOCK('locationactors-schema', 30)";
 
     public override string SchemaUnlock => "DO RELEASE_LOCK('locationactors-schema')";
-
-    public override string SchemaUnlockAfterFailure => SchemaUnlock;
-
-    public override object TimeValue(long unixSeconds, DbTimeCodec times) => times.ToDb(unixSeconds);
-
-    public override long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times) => times.FromDb(reader.GetDateTime(ordinal));
 
     // MariaDB cannot LIMIT a subquery on the table it deletes from, but takes LIMIT on DELETE itself.
     public override string DeleteLimited(string table, string where) => $"DELETE FROM {table} WHERE {where} LIMIT @limit";

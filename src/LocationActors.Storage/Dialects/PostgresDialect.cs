@@ -1,5 +1,4 @@
 using System.Data.Common;
-using LocationActors.Domain.Encoding;
 using Npgsql;
 
 namespace LocationActors.Storage.Dialects;
@@ -31,7 +30,7 @@ internal sealed class PostgresDialect : SqlDialect
             // At the command timeout the connection is broken at once. By default Npgsql first sends a cancel request
             // and waits 2 s for its answer, which a frozen server never gives (as MySqlConnector's KILL QUERY).
             CancellationTimeout = -1,
-            // Names of tables and columns are Kamailio's; nothing here needs more than the session's defaults.
+            // How the sessions show in pg_stat_activity.
             ApplicationName = "LocationActors",
         };
         if (options.MaxPoolSize is { } most)
@@ -54,22 +53,9 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override bool ReplacesOneRowPerKey => true;
 
-    public override string ForUpdate => " FOR UPDATE";
-
     public override string SchemaLock => $"SELECT pg_advisory_lock({SchemaLockKey})";
 
     public override string SchemaUnlock => $"SELECT pg_advisory_unlock({SchemaLockKey})";
-
-    public override string SchemaUnlockAfterFailure => SchemaUnlock;
-
-    // TIMESTAMP WITHOUT TIME ZONE holds wall-clock time in the configured zone, as db_postgres writes it; an
-    // Unspecified DateTime is sent as exactly that type.
-    public override object TimeValue(long unixSeconds, DbTimeCodec times) => times.ToDb(unixSeconds);
-
-    public override long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times) => times.FromDb(reader.GetDateTime(ordinal));
-
-    public override string DeleteLimited(string table, string where) =>
-        $"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {where} LIMIT @limit)";
 
     // As MariaDB's digest: each row's columns joined with a separator no value holds, NULL spelled out, hashed to 32
     // bits (the first 8 hex digits of its MD5; PostgreSQL has no CRC32), then XOR and sum, so that rows changing in

@@ -44,10 +44,13 @@ internal abstract class SqlDialect
     /// <summary>Per-connection settings run right after opening.</summary>
     public virtual Task PrepareAsync(DbConnection connection, CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>The parameter value for a DATETIME column.</summary>
-    public abstract object TimeValue(long unixSeconds, DbTimeCodec times);
+    /// <summary>
+    /// The parameter value for a DATETIME column: by default wall-clock time in the configured zone (MariaDB's DATETIME,
+    /// PostgreSQL's TIMESTAMP WITHOUT TIME ZONE, as Kamailio's drivers write them), an Unspecified DateTime.
+    /// </summary>
+    public virtual object TimeValue(long unixSeconds, DbTimeCodec times) => times.ToDb(unixSeconds);
 
-    public abstract long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times);
+    public virtual long ReadTime(DbDataReader reader, int ordinal, DbTimeCodec times) => times.FromDb(reader.GetDateTime(ordinal));
 
     /// <summary>
     /// A SELECT of two numbers that stand for the whole content of <paramref name="table"/>'s <paramref name="columns"/>,
@@ -55,18 +58,19 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string? Digest(string table, IReadOnlyList<string> columns) => null;
 
-    /// <summary>DELETE of at most <c>@limit</c> rows matching <paramref name="where"/>.</summary>
-    public abstract string DeleteLimited(string table, string where);
+    /// <summary>DELETE of at most <c>@limit</c> rows matching <paramref name="where"/>, by default through the ids of a limited SELECT.</summary>
+    public virtual string DeleteLimited(string table, string where) =>
+        $"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {where} LIMIT @limit)";
 
-    /// <summary>Row locking for a read inside a serializable transaction (MariaDB <c>FOR UPDATE</c>; SQLite locks the file).</summary>
-    public abstract string ForUpdate { get; }
+    /// <summary>Row locking for a read inside a serializable transaction (<c>FOR UPDATE</c>; SQLite locks the file).</summary>
+    public virtual string ForUpdate => " FOR UPDATE";
 
     /// <summary>Runs before a schema script so concurrent starts do not race; paired with <see cref="SchemaUnlock"/>.</summary>
     public abstract string SchemaLock { get; }
 
     public abstract string SchemaUnlock { get; }
 
-    public abstract string SchemaUnlockAfterFailure { get; }
+    public virtual string SchemaUnlockAfterFailure => SchemaUnlock;
 
     /// <summary>Maps a driver exception onto the kinds callers act on.</summary>
     public abstract StorageErrorKind Classify(Exception exception);

@@ -59,9 +59,6 @@ internal sealed class SqliteDialect : SqlDialect
             ? DbTimeCodec.Utc.FromDbText(reader.GetString(ordinal))
             : (long)Math.Round((86400.0 * (reader.GetDouble(ordinal) - UnixEpochJulianDay)) + 0.5, MidpointRounding.AwayFromZero);
 
-    public override string DeleteLimited(string table, string where) =>
-        $"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {where} LIMIT @limit)";
-
     public override StorageErrorKind Classify(Exception exception)
     {
         if (exception is not SqliteException e)

@@ -30,9 +30,6 @@ function row(cells) {
 
 function state(text) { return el('span', text, { class: 'state', 'data-state': text }); }
 
-// A member URL without its password: mysql://user:secret@host/db -> mysql://user:***@host/db
-function withoutPassword(url) { return url.replace(/^([a-z]+:\/\/[^:@/]+):[^@]*@/i, '$1:***@'); }
-
 function memberState(member) {
   if (member.status === 'on' && member.active && !member.readable) return 'catching up';
   return member.status;
@@ -123,7 +120,7 @@ function renderCluster(cluster) {
       const actions = el('span');
       if (member.status === 'on') actions.append(button('Maintenance', group.id, member.no, 'maintenance'));
       else actions.append(button('Activate', group.id, member.no, 'activate'));
-      const tr = row([String(member.no), withoutPassword(member.url), state(memberState(member)), String(member.errors), member.failover ?? '–', actions]);
+      const tr = row([String(member.no), member.url /* masked by the proxy (DatabaseUrl.Mask) */, state(memberState(member)), String(member.errors), member.failover ?? '–', actions]);
       tr.dataset.member = `${group.id}/${member.no}`;
       body.append(tr);
     }
