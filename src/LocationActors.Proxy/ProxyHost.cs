@@ -4,6 +4,7 @@ using Akka.Hosting;
 using LocationActors.Proxy.Client;
 using LocationActors.Proxy.Configuration;
 using LocationActors.Proxy.Http;
+using LocationActors.Proxy.Links;
 using LocationActors.Proxy.Metrics;
 using LocationActors.Proxy.Service;
 using LocationActors.Proxy.Sip;
@@ -53,9 +54,12 @@ public sealed class ProxyHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(services => new KeepalivePinger(services.GetRequiredService<ILogger<KeepalivePinger>>(), settings.Sip.SocketColumn));
+        builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddAkka("proxy", akka => akka
             .AddHocon(config, HoconAddMode.Prepend)
-            .WithLocationProxy(settings.Cluster, view));
+            .WithLocationProxy(settings.Cluster, view)
+            .WithProxyPresence());
         builder.Services.AddSingleton(services => new MemberReads(settings.MemberReads ?? MemberReadOptions.Off,
             services.GetRequiredService<ILogger<MemberReads>>()));
         builder.Services.AddSingleton<ILocationService>(services => new MeteredLocationService(new LocationService(

@@ -93,7 +93,7 @@ public sealed class PackedBindingsTests
         Assert.Empty(contacts.Get("cy"));
 
         Assert.Empty(contacts.RemoveExpired(BindingFields.Now + 5));
-        Assert.Equal([annSoon.Ruid], contacts.RemoveExpired(BindingFields.Now + 10));
+        Assert.Equal([annSoon.Ruid], contacts.RemoveExpired(BindingFields.Now + 10).Select(b => b.Ruid));
         Assert.Equal([ann], contacts.Get("ann").ToArray());
         Assert.Equal(2L, contacts.BindingCount);
 

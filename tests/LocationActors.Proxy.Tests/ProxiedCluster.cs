@@ -44,7 +44,7 @@ public class ProxiedCluster : IAsyncLifetime
         await BeforeNodesStartAsync();
         foreach (var port in Processes.Ports)
             Processes.Start(port, new Dictionary<string, string>(NodeEnvironment) { ["LA_MASTER_DB_URL"] = Master.Url.Original, ["LA_LOCDB_POLL_INTERVAL"] = "1s" });
-        StartProxy(HttpPort, AdminToken, SipPort);
+        StartProxy(HttpPort, AdminToken, SipPort, new Dictionary<string, string>(ProxyEnvironment));
         Http = new HttpClient { BaseAddress = new Uri(ProxyUrl), Timeout = TimeSpan.FromSeconds(30) };
         await UntilReadyAsync(Http);
         await TwoByTwoLayout.UntilSettledAsync(Http, Processes, StartTimeout);
@@ -52,6 +52,9 @@ public class ProxiedCluster : IAsyncLifetime
 
     /// <summary>Settings of every node beside the master's URL and the locdb poll interval.</summary>
     protected virtual IReadOnlyDictionary<string, string> NodeEnvironment { get; } = new Dictionary<string, string>();
+
+    /// <summary>Settings of the deployment's proxy beside the test defaults of <see cref="StartProxy"/>.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ProxyEnvironment { get; } = new Dictionary<string, string>();
 
     /// <summary>What a deployment of another kind puts in the databases before any node reads them.</summary>
     protected virtual Task BeforeNodesStartAsync() => Task.CompletedTask;

@@ -30,6 +30,10 @@ public sealed class AorChangeRules(RegistrarSettings registrar, RuidGenerator ru
                 var gone = current.Where(b => b.Contact == remove.Contact).Select(b => b.Ruid).ToList();
                 return new AorChange(new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), gone.Aggregate(current, (kept, ruid) => kept.Remove(ruid)),
                     [], gone, Write: true);
+            case DropUnreachable drop:
+                var there = current.Any(b => b.Ruid == drop.Ruid);
+                return new AorChange(new UnreachableDropped(drop.RequestId, drop.Aor, drop.Ruid, there), there ? current.Remove(drop.Ruid) : current, [],
+                    there ? [drop.Ruid] : [], Write: there);
             case RemoveAor remove:
                 var all = current.Select(b => b.Ruid).ToList();
                 return new AorChange(new ContactsRemoved(remove.RequestId, remove.Aor, all.Count), AorBindings.Empty, [], all, Write: true);

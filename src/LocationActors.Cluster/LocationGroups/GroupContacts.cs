@@ -11,8 +11,11 @@ namespace LocationActors.Cluster.LocationGroups;
 /// </summary>
 public sealed class GroupContacts
 {
-    /// <summary>An AOR's bindings as stored: packed, how many, and the soonest expiry of a non-permanent one.</summary>
-    private readonly record struct Stored(byte[] Packed, int Count, long NextExpiry);
+    /// <summary>
+    /// An AOR's bindings as stored: packed, how many, the soonest expiry of a non-permanent one, and a hash of the key
+    /// that is the same in every process (the keepalive second of the AOR's contacts: <see cref="KeysInSlot"/>).
+    /// </summary>
+    private readonly record struct Stored(byte[] Packed, int Count, long NextExpiry, uint KeyHash);
 
     private readonly Dictionary<string, Stored> _byAor = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
@@ -31,7 +34,8 @@ public sealed class GroupContacts
 
     public void Set(string key, AorBindings bindings)
     {
-        if (_byAor.TryGetValue(key, out var old))
+        var known = _byAor.TryGetValue(key, out var old);
+        if (known)
             BindingCount -= old.Count;
         if (bindings.Count == 0)
         {
@@ -48,7 +52,7 @@ public sealed class GroupContacts
         }
 
         // A username equal to the key is not packed again: the key is its only copy.
-        _byAor[key] = new Stored(_packing.Pack(key, bindings), bindings.Count, nextExpiry);
+        _byAor[key] = new Stored(_packing.Pack(key, bindings), bindings.Count, nextExpiry, known ? old.KeyHash : StableHash(key));
         _keys.Add(key);
         BindingCount += bindings.Count;
     }
@@ -60,17 +64,17 @@ public sealed class GroupContacts
         Set(key, Get(key).Put(binding));
     }
 
-    /// <summary>Removes every binding that expired at <paramref name="now"/>; returns their ruids.</summary>
-    public List<string> RemoveExpired(long now)
+    /// <summary>Removes every binding that expired at <paramref name="now"/>; returns them.</summary>
+    public List<ContactBinding> RemoveExpired(long now)
     {
-        var expired = new List<string>();
+        var expired = new List<ContactBinding>();
         foreach (var key in _byAor.Where(p => p.Value.NextExpiry <= now).Select(p => p.Key).ToList())
         {
             var kept = Get(key);
             foreach (var binding in kept.Where(b => !b.IsValidAt(now)).ToList())
             {
                 kept = kept.Remove(binding.Ruid);
-                expired.Add(binding.Ruid);
+                expired.Add(binding);
             }
 
             Set(key, kept);
@@ -78,6 +82,22 @@ public sealed class GroupContacts
 
         return expired;
     }
+
+    /// <summary>
+    /// The AORs whose key hashes to <paramref name="slot"/> of <paramref name="slots"/>: a stable hash, so a group that
+    /// moves to another node pings each AOR in the same second of the interval as before.
+    /// </summary>
+    public IEnumerable<string> KeysInSlot(int slot, int slots)
+    {
+        foreach (var (key, stored) in _byAor)
+        {
+            if (stored.KeyHash % (uint)slots == (uint)slot)
+                yield return key;
+        }
+    }
+
+    /// <summary>XxHash32 of the key's UTF-8 (string.GetHashCode differs from process to process).</summary>
+    public static uint StableHash(string key) => System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(key));
 
     /// <summary>Every binding held, AOR after AOR.</summary>
     public IEnumerable<ContactBinding> All() => _byAor.SelectMany(p => _packing.Unpack(p.Key, p.Value.Packed));

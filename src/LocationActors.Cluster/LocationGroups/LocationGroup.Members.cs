@@ -224,6 +224,7 @@ public sealed partial class LocationGroup
         var expired = _contacts.RemoveExpired(now);
         if (expired.Count > 0)
             _log.Info("group {0}: {1} contacts expired", _groupId, expired.Count);
+        ExpiredFromMemory(expired);
         // The members delete every row expired by now, including rows other writers (Kamailio) left behind.
         foreach (var member in _members.Active)
             member.Send(new DeleteExpiredRows(now));

@@ -121,7 +121,9 @@ public sealed partial class LocationGroup
     /// </summary>
     private void Stored(PendingWrite pending)
     {
+        var before = _contacts.Get(pending.Key);
         _contacts.Set(pending.Key, pending.Next);
+        Changed(pending.Key, before, pending.Write.Upserts, pending.Write.DeletedRuids, pending.Reply);
         _load?.Settle(pending.Key); // (it was, by the read before the change)
         var missed = pending.MissingOn(_members.TakesTraffic);
         MissedWrites(missed.Select(no => _members.ActiveMember(no)!));

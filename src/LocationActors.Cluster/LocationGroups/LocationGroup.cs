@@ -5,6 +5,7 @@ using Akka.Event;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.DbHandles;
 using LocationActors.Cluster.Metrics;
+using LocationActors.Cluster.ProxyLinks;
 using LocationActors.Domain.Contacts;
 using LocationActors.Storage;
 
@@ -20,9 +21,10 @@ namespace LocationActors.Cluster.LocationGroups;
 /// contacts from the preferred member; requests that arrive meanwhile wait (bounded). The decisions are made by
 /// state classes tested without Akka: <see cref="GroupMembers"/> (p_usrloc's member rules), <see cref="GroupWrites"/>
 /// (writes in flight, waiting requests, held replies), <see cref="PendingWrite"/> (the write policy),
-/// <see cref="RemovedCSeqs"/>, <see cref="AorReadsInFlight"/> and <see cref="WarmUpLoader"/>. The class is split by
-/// concern, as Akka.NET splits its <c>ActorCell</c>: the behaviours here, the requests and writes in
-/// <c>LocationGroup.Writes.cs</c>, the member databases and their supervision in <c>LocationGroup.Members.cs</c>.
+/// <see cref="RemovedCSeqs"/>, <see cref="AorReadsInFlight"/>, <see cref="WarmUpLoader"/> and <see cref="KeepaliveSchedule"/>.
+/// The class is split by concern, as Akka.NET splits its <c>ActorCell</c>: the behaviours here, the requests and writes
+/// in <c>LocationGroup.Writes.cs</c>, the member databases and their supervision in <c>LocationGroup.Members.cs</c>,
+/// the keepalive pings and the change feed in <c>LocationGroup.Keepalive.cs</c>.
 /// </summary>
 public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimers
 {
@@ -54,8 +56,12 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
     private DateTime? _firstStored; // when a member first stored a write of this group here, and last did: two nodes
     private DateTime _lastStored;   // writing for one group at once would be a finding of the chaos harness, which reads them in the log
 
-    public LocationGroup(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null)
+    public LocationGroup(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null,
+        IActorRef? links = null, ChangeFeedDemand? feed = null)
     {
+        _links = links ?? ActorRefs.Nobody;
+        _feed = feed;
+        _keepalive = new KeepaliveSchedule(settings.KeepaliveSettings);
         _groupId = groupId;
         _table = settings.Table;
         _settings = settings;
@@ -72,8 +78,11 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null) =>
-        Akka.Actor.Props.Create(() => new LocationGroup(groupId, settings, clusterConfig, ruids, clock));
+    /// <param name="links">The node's <see cref="ProxyLinks.ProxyLinks"/>: where keepalive pings and the change feed go (none: neither is sent).</param>
+    /// <param name="feed">Whether anyone reads the change feed (null: nobody ever does).</param>
+    public static Props Props(int groupId, LocationGroupSettings settings, IActorRef clusterConfig, RuidGenerator ruids, Func<long>? clock = null,
+        IActorRef? links = null, ChangeFeedDemand? feed = null) =>
+        Akka.Actor.Props.Create(() => new LocationGroup(groupId, settings, clusterConfig, ruids, clock, links, feed));
 
     protected override void PostStop()
     {
@@ -210,6 +219,7 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
             NodeMetrics.GroupSize(_name, _contacts.BindingCount, _contacts.AorCount, 0);
         });
         Receive<ExpireTick>(_ => Expire());
+        Keepalive();
         Receive<ProbeAnswered>(answer =>
         {
             _members.ProbeDone(answer.No);
@@ -323,6 +333,7 @@ public sealed partial class LocationGroup : ReceiveActor, IWithStash, IWithTimer
         UnstashAll();
         Timers.StartPeriodicTimer("expiry", ExpireTick.Instance, _settings.Expiry);
         Timers.StartPeriodicTimer("watch", WatchTick.Instance, _settings.Watch);
+        StartKeepalive();
         _serving = true;
         // The group may have stopped with writes in flight (its node died): some reached one member, some another.
         // Memory now holds what the member it loaded from holds (and what the group read and wrote while loading); the

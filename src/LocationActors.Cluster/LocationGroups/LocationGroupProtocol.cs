@@ -63,6 +63,21 @@ public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Tabl
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
 
+/// <summary>
+/// Remove one binding that left <see cref="KeepaliveSettings.MaxMissed"/> keepalive pings unanswered. The group sends
+/// it to itself, so it waits behind the AOR's other writes like any change; the binding stays if it was written again
+/// meanwhile: a REGISTER resets its count of missed pings.
+/// </summary>
+[ProtocolManifest("rm-unreachable")]
+public sealed record DropUnreachable(int GroupId, long RequestId, Aor Aor, string Ruid, string Table = UsrlocDomain.DefaultTable) : IWithAor
+{
+    public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
+}
+
+/// <summary>The answer to <see cref="DropUnreachable"/>: whether the binding was still there to remove.</summary>
+[ProtocolManifest("unreachable-dropped")]
+public sealed record UnreachableDropped(long RequestId, Aor Aor, string Ruid, bool Removed) : ILocationGroupReply;
+
 /// <summary>A page of the group's bindings, AORs in ordinal order after <see cref="After"/> (null = from the start).</summary>
 [ProtocolManifest("dump")]
 public sealed record DumpGroup(int GroupId, long RequestId, string? After, int PageSize, string Table = UsrlocDomain.DefaultTable) : IWithGroupId
@@ -144,6 +159,12 @@ internal sealed class RetryWarmUp
 internal sealed class ExpireTick
 {
     public static readonly ExpireTick Instance = new();
+}
+
+/// <summary>Ping the contacts whose second of the keepalive interval came.</summary>
+internal sealed class KeepaliveTick
+{
+    public static readonly KeepaliveTick Instance = new();
 }
 
 /// <summary>p_usrloc's watcher interval: expire held replies, probe off members, retry failed resyncs.</summary>

@@ -32,6 +32,7 @@ public enum WritePolicy
 /// <param name="StatementDeadline">
 /// A member's statement that requests wait on and that has not answered by then fails the member as a timeout would.
 /// </param>
+/// <param name="Keepalive">Whether and how the group pings its contacts (off by default).</param>
 public sealed record LocationGroupSettings(
     RegistrarSettings Registrar,
     int MembersPerGroup = 2,
@@ -45,8 +46,11 @@ public sealed record LocationGroupSettings(
     TimeSpan? RetryInterval = null,
     WritePolicy WritePolicy = WritePolicy.AllActive,
     bool SharedDatabases = false,
-    TimeSpan? StatementDeadline = null)
+    TimeSpan? StatementDeadline = null,
+    KeepaliveSettings? Keepalive = null)
 {
+    public KeepaliveSettings KeepaliveSettings => Keepalive ?? KeepaliveSettings.Off;
+
     public TimeSpan Watch => RetryInterval ?? TimeSpan.FromSeconds(10);
 
     public StorageOptions StorageOptions => Storage ?? StorageOptions.Default;

@@ -43,6 +43,18 @@ public static class NodeMetrics
     private static readonly Counter Resyncs = Prometheus.Metrics.CreateCounter("location_node_member_resyncs_total",
         "Members brought up to date after they missed writes (a resync from memory or a catch-up from another member).", MemberLabels);
 
+    private static readonly Counter KeepalivesAnswered = Prometheus.Metrics.CreateCounter("location_node_keepalive_answered_total",
+        "Keepalive pings (SIP OPTIONS) a group's contacts answered.", GroupLabel);
+
+    private static readonly Counter KeepalivesUnanswered = Prometheus.Metrics.CreateCounter("location_node_keepalive_unanswered_total",
+        "Keepalive pings a group's contacts left unanswered within the reply timeout.", GroupLabel);
+
+    private static readonly Counter KeepaliveRemovals = Prometheus.Metrics.CreateCounter("location_node_keepalive_removed_total",
+        "Contacts removed after location.keepalive.max-missed unanswered pings in a row.", GroupLabel);
+
+    private static readonly Gauge KeepaliveWaiting = Prometheus.Metrics.CreateGauge("location_node_keepalive_backlog",
+        "Pings due that the group's rate limit (location.keepalive.max-rate) holds back.", GroupLabel);
+
     private static readonly Counter GcPauseSeconds = Prometheus.Metrics.CreateCounter("location_node_gc_pause_seconds_total",
         "Time the .NET garbage collector paused this process since it started.");
 
@@ -68,7 +80,7 @@ public static class NodeMetrics
     /// <summary>The group stopped on this node: its gauges go with it (the node that hosts it now reports them).</summary>
     public static void GroupStopped(string group)
     {
-        foreach (var gauge in new[] { Contacts, Aors, Stashed, WarmUpSeconds, WarmUpRate })
+        foreach (var gauge in new[] { Contacts, Aors, Stashed, WarmUpSeconds, WarmUpRate, KeepaliveWaiting })
             gauge.RemoveLabelled(group);
     }
 
@@ -84,6 +96,16 @@ public static class NodeMetrics
     public static void MemberTurnedOff(string group, int member) => MembersTurnedOff.WithLabels(group, MemberText(member)).Inc();
 
     public static void MemberResynced(string group, int member) => Resyncs.WithLabels(group, MemberText(member)).Inc();
+
+    public static void KeepalivePings(string group, int answered, int unanswered)
+    {
+        KeepalivesAnswered.WithLabels(group).Inc(answered);
+        KeepalivesUnanswered.WithLabels(group).Inc(unanswered);
+    }
+
+    public static void KeepaliveRemoved(string group) => KeepaliveRemovals.WithLabels(group).Inc();
+
+    public static void KeepaliveBacklog(string group, int waiting) => KeepaliveWaiting.WithLabels(group).Set(waiting);
 
     private static string MemberText(int member) => member.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

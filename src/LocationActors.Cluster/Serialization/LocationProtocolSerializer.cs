@@ -7,6 +7,7 @@ using Akka.Serialization;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
+using LocationActors.Cluster.ProxyLinks;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
 
@@ -60,6 +61,14 @@ public sealed class LocationProtocolSerializer(ExtendedActorSystem system) : Ser
 [JsonSerializable(typeof(LookupContacts))]
 [JsonSerializable(typeof(RemoveContact))]
 [JsonSerializable(typeof(RemoveAor))]
+[JsonSerializable(typeof(DropUnreachable))]
+[JsonSerializable(typeof(UnreachableDropped))]
+[JsonSerializable(typeof(ProxyAnnounce))]
+[JsonSerializable(typeof(ProxyLinked))]
+[JsonSerializable(typeof(PingContacts))]
+[JsonSerializable(typeof(PingsAnswered))]
+[JsonSerializable(typeof(PingsNotSent))]
+[JsonSerializable(typeof(ContactChanges))]
 [JsonSerializable(typeof(DumpGroup))]
 [JsonSerializable(typeof(GetGroupStatus))]
 [JsonSerializable(typeof(GroupStatus))]

@@ -60,6 +60,16 @@ public sealed record MemberChangeJson(int Id, int No, string Change);
 
 public sealed record StatusJson(string Status, string? Reason = null);
 
+/// <summary>
+/// The data of one event of <c>GET /v1/events</c>: what happened to which contact. <see cref="Kind"/> is the SSE event
+/// name too: inserted, refreshed, removed, expired or keepalive-failed.
+/// </summary>
+/// <param name="Expires">The contact's expiry as Unix seconds (0: permanent).</param>
+/// <param name="At">When the group stored the change, in Unix milliseconds.</param>
+/// <param name="Group">The group, as <c>table/id</c>.</param>
+public sealed record ContactEventJson(string Kind, string Aor, string Uri, string Ruid, long Expires, string? Received, string? Path, string? Instance,
+    long At, string Group);
+
 /// <summary>One line of <c>GET /v1/dump</c>: a binding with its AOR, group and table.</summary>
 public sealed record DumpLineJson(
     string Aor, int Group, string Table, string Uri, long Expires, double? Q, string? Path, string? Received, string? Instance, int RegId,
@@ -76,5 +86,6 @@ public sealed record DumpErrorJson(string Error, int Group, string Table);
 [JsonSerializable(typeof(MemberChangeJson))]
 [JsonSerializable(typeof(StatusJson))]
 [JsonSerializable(typeof(DumpLineJson))]
+[JsonSerializable(typeof(ContactEventJson))]
 [JsonSerializable(typeof(DumpErrorJson))]
 public sealed partial class HttpJsonContext : JsonSerializerContext;

@@ -27,6 +27,22 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
         };
     }
 
+    private const string KeepalivePath = "location.keepalive";
+
+    private static KeepaliveSettings Keepalive(Config? section)
+    {
+        var interval = section?.GetTimeSpan("interval", TimeSpan.Zero) ?? TimeSpan.Zero;
+        if (interval < TimeSpan.Zero || interval.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new ConfigurationException($"{KeepalivePath}.interval must be whole seconds (0s: off), got {interval}");
+        if (interval == TimeSpan.Zero)
+            return KeepaliveSettings.Off;
+        var reply = ConfigValues.Positive(section, KeepalivePath, "reply-timeout", TimeSpan.FromSeconds(4));
+        if (reply >= interval)
+            reply = interval / 2; // a short interval (tests, a lab) with the default timeout: the answer must come before the next ping
+        return new KeepaliveSettings(interval, ConfigValues.AtLeast(section, KeepalivePath, "max-missed", 3, 1),
+            ConfigValues.AtLeast(section, KeepalivePath, "max-rate", 1000, 1), reply);
+    }
+
     private static int FailoverLevel(Config? failover)
     {
         var level = failover?.GetInt("failover-level", 1) ?? 1;
@@ -66,7 +82,8 @@ public sealed record NodeSettings(LocationSettings Location, LocationGroupSettin
                 ConfigValues.Positive(failover, FailoverPath, "db-retry-interval", TimeSpan.FromSeconds(10)),
                 Policy(failover),
                 groups?.GetBoolean("shared-databases", false) ?? false,
-                ConfigValues.Positive(failover, FailoverPath, "statement-deadline", DbHandle.DefaultStatementDeadline)),
+                ConfigValues.Positive(failover, FailoverPath, "statement-deadline", DbHandle.DefaultStatementDeadline),
+                Keepalive(config.GetConfig(KeepalivePath))),
             new ClusterConfigSettings(location.MasterDbUrl, location.LocDbTable, location.Storage,
                 ConfigValues.Positive(config.GetConfig("location.cluster-config"), "location.cluster-config", "poll-interval", TimeSpan.FromSeconds(3)), location.Domains,
                 FailoverLevel(failover), location.ReadDbUrl),

@@ -12,6 +12,7 @@ using LocationActors.Cluster;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
+using LocationActors.Cluster.ProxyLinks;
 using LocationActors.Contracts.Http;
 using LocationActors.Node.Configuration;
 using LocationActors.Storage;
@@ -57,6 +58,7 @@ public sealed class NodeHost : IAsyncDisposable
 
         var http = settings.Http.Port == 0 ? new IPEndPoint(settings.Http.Address, FreePort(settings.Http.Address)) : settings.Http;
         var advertised = $"{Advertised(http, config)}:{http.Port}";
+        var feed = new ChangeFeedDemand();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -76,7 +78,8 @@ public sealed class NodeHost : IAsyncDisposable
                 .WithFallback(ClusterSingleton.DefaultConfig())
                 .WithFallback(ClusterClientReceptionist.DefaultConfig())
                 .WithFallback(DistributedPubSub.DefaultConfig()), HoconAddMode.Append)
-            .WithLocationGroups(settings.Groups)
+            .WithProxyLinks(feed)
+            .WithLocationGroups(settings.Groups, feed)
             .WithClusterConfig(settings.ClusterConfig)
             .WithGroupsGateway(settings.Location.Domains, settings.Location.Registrar,
                 new MemberReading(settings.Location.MembersPerGroup, settings.Location.Storage.Times.Zone.Id)));

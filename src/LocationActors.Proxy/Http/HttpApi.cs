@@ -53,6 +53,7 @@ public static class HttpApi
         app.MapPost("/v1/locdb/{id:int}/{no:int}/activate", (int id, int no, HttpContext http, ILocationService service, ProxySettings settings, CancellationToken ct) =>
             ChangeMemberAsync(id, no, MemberChange.Activate, http, service, settings, ct));
         app.MapGet("/v1/dump", DumpAsync);
+        app.MapGet("/v1/events", ChangeEvents.StreamAsync);
         app.MapGet("/health/ready", (ILocationService service) => service.View.Unready is { } reason
             ? Results.Json(new StatusJson("unavailable", reason), HttpJsonContext.Default.StatusJson, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new StatusJson("ready"), HttpJsonContext.Default.StatusJson));

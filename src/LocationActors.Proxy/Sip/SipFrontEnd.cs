@@ -39,7 +39,7 @@ public static class SipFrontEndHosting
     {
         services.AddSingleton(provider => new SipServer(settings.Sip,
             new SipRequestHandler(provider.GetRequiredService<ILocationService>(), settings.Expires, settings.Sip),
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger("LocationActors.Sip")));
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("LocationActors.Sip"), provider.GetRequiredService<KeepalivePinger>()));
         return services.AddHostedService<SipFrontEnd>();
     }
 }

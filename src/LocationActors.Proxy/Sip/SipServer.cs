@@ -28,11 +28,14 @@ public sealed class SipServer : IAsyncDisposable
     private volatile bool _draining;
     private long _lastMessageAt; // Stopwatch timestamp of the last message received, for the drain
 
-    public SipServer(SipOptions options, SipRequestHandler handler, ILogger log)
+    private readonly KeepalivePinger? _pinger;
+
+    public SipServer(SipOptions options, SipRequestHandler handler, ILogger log, KeepalivePinger? pinger = null)
     {
         _options = options;
         _handler = handler;
         _log = log;
+        _pinger = pinger;
         _udp = new Socket(options.Endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _tcp = new TcpListener(options.Endpoint);
     }
@@ -45,6 +48,7 @@ public sealed class SipServer : IAsyncDisposable
         _udp.ReceiveBufferSize = 4 * 1024 * 1024; // bursts of REGISTERs wait in the kernel, not on the floor
         _udp.Bind(_options.Endpoint);
         _tcp.Start();
+        _pinger?.Attach(Endpoint, SendUdpAsync);
         _loops.Add(Task.Run(ReceiveUdpAsync));
         _loops.Add(Task.Run(AcceptTcpAsync));
     }
@@ -194,8 +198,12 @@ public sealed class SipServer : IAsyncDisposable
     private async Task HandleAsync(byte[] message, SipSource source, Func<byte[], Task> send)
     {
         var parsed = SipParser.Parse(message, _options.MaxMessageSize);
-        if (parsed.Response is not null)
-            return; // a server that sends no requests has no use for responses
+        if (parsed.Response is { } response)
+        {
+            if (_pinger?.Received(response) != true)
+                _log.LogDebug("SIP {Transport} {Remote}: a response that answers nothing sent from here", source.Transport, source.Remote);
+            return;
+        }
         if (parsed.Request is not { } request)
         {
             if (parsed.Headers is { } fields && parsed.Method is not "ACK" &&
