@@ -3,6 +3,7 @@ using Akka.TestKit.Xunit2;
 using LocationActors.Cluster.ClusterConfig;
 using LocationActors.Cluster.Gateway;
 using LocationActors.Cluster.LocationGroups;
+using LocationActors.Cluster.ProxyLinks;
 using LocationActors.Cluster.Serialization;
 using LocationActors.Domain.Aors;
 using LocationActors.Domain.Contacts;
@@ -60,6 +61,16 @@ public sealed class SerializerTests : TestKit
             new RegistrarOptions(true, true, "sip."), [new LocDbRow(1, 2, "mysql://u:***@db/loc", LocDbStatus.Off, 3, 1_767_225_600, false, 2)], true, false),
         new ChangeLocDbMember(66, 1, 2, MemberChange.Maintenance),
         new LocDbMemberChanged(67, 1, 2, MemberChange.Activate, true),
+        new DropUnreachable(1, 68, Alice, "ruid-1"),
+        new UnreachableDropped(69, Alice, "ruid-1", true),
+        new ProxyAnnounce("akka.tcp://proxy@127.0.0.1:4100/user/presence", ["udp:127.0.0.1:5060"], true),
+        new ProxyLinked("akka.tcp://location@127.0.0.1:4053", true),
+        new PingContacts(70, [new PingTarget("ruid-1", "alice@example.com", "sip:alice@192.0.2.1", "<sip:edge;lr;received=sip:198.51.100.1:5060>",
+            "sip:198.51.100.1:5060", "udp:127.0.0.1:5060")], 4000),
+        new PingsAnswered(71, ["ruid-1"], ["ruid-2"]),
+        new PingsNotSent(72, ["ruid-3"]),
+        new ContactChanges([new ContactChange(ContactChangeKind.KeepaliveFailed, "alice@example.com", "ruid-1", "sip:alice@192.0.2.1", 1_767_225_600,
+            "sip:198.51.100.1:5060", "<sip:edge;lr>", "<urn:uuid:1>", 1_767_225_600_123, "location/1")]),
     };
 
     [Theory]
