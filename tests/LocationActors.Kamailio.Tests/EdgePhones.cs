@@ -37,6 +37,12 @@ internal sealed class EdgePhone : IDisposable
 
     public string User { get; }
 
+    /// <summary>Whether a keepalive OPTIONS is answered (200); a phone that went away answers nothing.</summary>
+    public bool AnswersOptions { get; set; } = true;
+
+    /// <summary>Where each OPTIONS came from.</summary>
+    public ConcurrentQueue<IPEndPoint> OptionsFrom { get; } = new();
+
     public int Port => ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
 
     public string Contact { get; }
@@ -104,6 +110,11 @@ internal sealed class EdgePhone : IDisposable
                     break;
                 case "BYE":
                     await ReplyAsync(text, 200, packet.RemoteEndPoint);
+                    break;
+                case "OPTIONS":
+                    OptionsFrom.Enqueue(packet.RemoteEndPoint);
+                    if (AnswersOptions)
+                        await ReplyAsync(text, 200, packet.RemoteEndPoint);
                     break;
                 case "CANCEL":
                     await ReplyAsync(text, 200, packet.RemoteEndPoint);
