@@ -16,7 +16,9 @@
 # --mariadb and --postgres set), LA_HTTP_ENDPOINT (default 127.0.0.1:8080), LA_SIP_ENDPOINT (default 127.0.0.1:5060),
 # LA_LOCAL_NODE_PORTS (default "4053 4054 4055"), LA_ADMIN_TOKEN (default: a random one, printed), LA_DB_* as in
 # scripts/mariadb.sh (LA_DB_DIR default ./data/mariadb), LA_PG_* as in scripts/postgres.sh (LA_PG_DIR default
-# ./data/postgres, or a folder under /tmp when the servers' user `postgres` cannot reach ./data).
+# ./data/postgres, or a folder under /tmp when the servers' user `postgres` cannot reach ./data). Every other setting
+# of docs/configuration.md reaches the nodes and the proxy through its variable as it is, e.g.
+# LA_KEEPALIVE_INTERVAL=30s LA_KEEPALIVE_MAX_MISSED=3 scripts/run-local.sh (keepalive, docs/operations.md).
 
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
