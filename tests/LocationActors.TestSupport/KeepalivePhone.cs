@@ -25,6 +25,9 @@ public sealed class KeepalivePhone : IDisposable
     /// <summary>When set, OPTIONS are received and recorded but not answered (a phone that went away).</summary>
     public bool Mute { get; set; }
 
+    /// <summary>The status the OPTIONS are answered with (200 unless set).</summary>
+    public int Status { get; set; } = 200;
+
     /// <summary>Every OPTIONS received: when, from where, and the request.</summary>
     public IReadOnlyList<(DateTime At, IPEndPoint From, string Text)> Options => _options.ToList();
 
@@ -62,7 +65,7 @@ public sealed class KeepalivePhone : IDisposable
             _options.Enqueue((DateTime.UtcNow, received.RemoteEndPoint, text));
             if (Mute)
                 continue;
-            var answer = new StringBuilder("SIP/2.0 200 OK\r\n");
+            var answer = new StringBuilder($"SIP/2.0 {Status} {(Status == 200 ? "OK" : "Answer")}\r\n");
             foreach (var line in text.Split("\r\n"))
             {
                 var name = line.Split(':', 2)[0].Trim();

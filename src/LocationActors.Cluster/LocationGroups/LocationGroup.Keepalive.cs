@@ -24,6 +24,7 @@ public sealed partial class LocationGroup
     private readonly ChangeFeedDemand? _feed;
     private readonly KeepaliveSchedule _keepalive;
     private long _lastKeepaliveTick;
+    private bool _unpingedLogged;
 
     private void StartKeepalive()
     {
@@ -39,6 +40,7 @@ public sealed partial class LocationGroup
         Receive<KeepaliveTick>(_ => PingDue());
         Receive<PingsAnswered>(answered =>
         {
+            _unpingedLogged = false;
             NodeMetrics.KeepalivePings(_name, answered.Answered.Count, answered.Unanswered.Count);
             foreach (var (ruid, key) in _keepalive.Answered(answered))
             {
@@ -53,7 +55,10 @@ public sealed partial class LocationGroup
         Receive<PingsNotSent>(notSent =>
         {
             _keepalive.NotSent(notSent);
-            _log.Warning("group {0}: no proxy is linked to this node; {1} contacts were not pinged", _name, notSent.Ruids.Count);
+            if (!_unpingedLogged)
+                _log.Warning("group {0}: no proxy with a SIP socket is linked to this node; its contacts are not pinged (logged once until pings go out again)",
+                    _name);
+            _unpingedLogged = true;
         });
         Receive<UnreachableDropped>(dropped =>
         {
@@ -88,14 +93,17 @@ public sealed partial class LocationGroup
 
     // ---- the change feed ----------------------------------------------------------------------------------------
 
-    /// <summary>A write entered memory: what it inserted, refreshed and removed, for the feed; a written contact's missed pings start over.</summary>
-    private void Changed(string key, AorBindings before, IReadOnlyList<ContactBinding> upserts, IReadOnlyList<string> deletes, object reply)
+    /// <summary>
+    /// A write entered memory: a written contact's missed pings start over, and what it inserted, refreshed and removed
+    /// goes to the feed when <paramref name="before"/> (the AOR's bindings before it) was read for it.
+    /// </summary>
+    private void Changed(string key, AorBindings? before, IReadOnlyList<ContactBinding> upserts, IReadOnlyList<string> deletes, object reply)
     {
         foreach (var ruid in deletes)
             _keepalive.Forget(ruid);
         foreach (var upsert in upserts)
             _keepalive.Forget(upsert.Ruid);
-        if (_feed is not { Wanted: true })
+        if (before is null)
             return;
         var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var changes = new List<ContactChange>();

@@ -121,7 +121,7 @@ public sealed partial class LocationGroup
     /// </summary>
     private void Stored(PendingWrite pending)
     {
-        var before = _contacts.Get(pending.Key);
+        var before = _feed is { Wanted: true } ? _contacts.Get(pending.Key) : null; // unpacked only for the change feed
         _contacts.Set(pending.Key, pending.Next);
         Changed(pending.Key, before, pending.Write.Upserts, pending.Write.DeletedRuids, pending.Reply);
         _load?.Settle(pending.Key); // (it was, by the read before the change)

@@ -62,13 +62,15 @@ public sealed class ProxyLinks : ReceiveActor, IWithTimers
         {
             if (!_demand.Wanted)
                 return;
+            if (_changes.Count == 0)
+                Timers.StartSingleTimer("flush", Flush.Instance, FlushInterval); // no timer runs while nothing waits
             _changes.AddRange(changes.Changes);
             if (_changes.Count >= MaxChangesPerMessage)
-                Flush();
+                SendChanges();
         });
-        Receive<Tick>(_ =>
+        Receive<Flush>(_ => SendChanges());
+        Receive<ExpireLeases>(_ =>
         {
-            Flush();
             foreach (var gone in _proxies.Expire(DateTime.UtcNow))
                 _log.Info("proxy {0} has not announced itself for {1} s; no longer linked", gone, (AnnounceInterval * 3).TotalSeconds);
             _demand.Wanted = _proxies.AnyWantsChanges;
@@ -79,10 +81,11 @@ public sealed class ProxyLinks : ReceiveActor, IWithTimers
 
     public static Props Props(ChangeFeedDemand demand) => Akka.Actor.Props.Create(() => new ProxyLinks(demand));
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("tick", Tick.Instance, FlushInterval);
+    protected override void PreStart() => Timers.StartPeriodicTimer("leases", ExpireLeases.Instance, AnnounceInterval);
 
-    private void Flush()
+    private void SendChanges()
     {
+        Timers.Cancel("flush");
         if (_changes.Count == 0)
             return;
         var readers = _proxies.FeedReaders.ToList();
@@ -96,8 +99,13 @@ public sealed class ProxyLinks : ReceiveActor, IWithTimers
         _changes.Clear();
     }
 
-    private sealed class Tick
+    private sealed class Flush
     {
-        public static readonly Tick Instance = new();
+        public static readonly Flush Instance = new();
+    }
+
+    private sealed class ExpireLeases
+    {
+        public static readonly ExpireLeases Instance = new();
     }
 }
