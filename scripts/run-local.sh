@@ -16,7 +16,8 @@
 # --mariadb and --postgres set), LA_HTTP_ENDPOINT (default 127.0.0.1:8080), LA_SIP_ENDPOINT (default 127.0.0.1:5060),
 # LA_LOCAL_NODE_PORTS (default "4053 4054 4055"), LA_ADMIN_TOKEN (default: a random one, printed), LA_DB_* as in
 # scripts/mariadb.sh (LA_DB_DIR default ./data/mariadb), LA_PG_* as in scripts/postgres.sh (LA_PG_DIR default
-# ./data/postgres, or a folder under /tmp when the servers' user `postgres` cannot reach ./data). Every other setting
+# ./data/postgres, or a folder under /tmp when the servers' user `postgres` cannot reach ./data), LA_LOCAL_GROUPS (the
+# number of groups with --mariadb, default 2: group g in databases la_g<g>, first on server 1 for odd g). Every other setting
 # of docs/configuration.md reaches the nodes and the proxy through its variable as it is, e.g.
 # LA_KEEPALIVE_INTERVAL=30s LA_KEEPALIVE_MAX_MISSED=3 scripts/run-local.sh (keepalive, docs/operations.md).
 
@@ -25,6 +26,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 backend="${LA_LOCAL_BACKEND:-sqlite}"
+group_count="${LA_LOCAL_GROUPS:-2}"
 for arg in "$@"; do
   case "$arg" in
     --mariadb) backend=mariadb ;;
@@ -76,6 +78,9 @@ node_dll="$root/src/LocationActors.Node/bin/Release/net10.0/LocationActors.Node.
 proxy_dll="$root/src/LocationActors.Proxy/bin/Release/net10.0/LocationActors.Proxy.dll"
 locctl_dll="$root/src/LocationActors.Cli/bin/Release/net10.0/locctl.dll"
 
+[[ "$group_count" =~ ^[1-9][0-9]{0,2}$ ]] || die "LA_LOCAL_GROUPS must be a number of groups (1-999), not '$group_count'"
+[ "$backend" = mariadb ] || [ "$group_count" = 2 ] || die "LA_LOCAL_GROUPS is for the MariaDB backend (--mariadb); the others have 2 groups"
+
 case "$backend" in
   sqlite)
     master="sqlite://$data/master.db"
@@ -86,12 +91,17 @@ case "$backend" in
     scripts/mariadb.sh up >"$data/logs/mariadb.log" 2>&1 || { tail -20 "$data/logs/mariadb.log"; die "could not start MariaDB (see $data/logs/mariadb.log)"; }
     # shellcheck disable=SC1091
     source "$LA_DB_DIR/env"
-    for db in "1 la_master" "1 la_g1" "2 la_g1" "2 la_g2" "1 la_g2"; do
-      set -- $db
-      scripts/mariadb.sh sql "$1" "CREATE DATABASE IF NOT EXISTS $2" >/dev/null
+    # Group g's first member on server 1 for odd g, 2 for even g, its second on the other: each server is first for half.
+    scripts/mariadb.sh sql 1 "CREATE DATABASE IF NOT EXISTS la_master" >/dev/null
+    groups=()
+    for ((g = 1; g <= group_count; g++)); do
+      first=$(((g + 1) % 2 + 1)); second=$((3 - first))
+      scripts/mariadb.sh sql "$first" "CREATE DATABASE IF NOT EXISTS la_g$g" >/dev/null
+      scripts/mariadb.sh sql "$second" "CREATE DATABASE IF NOT EXISTS la_g$g" >/dev/null
+      first_url=LA_MARIADB_${first}_URL; second_url=LA_MARIADB_${second}_URL
+      groups+=(--group "${!first_url}/la_g$g,${!second_url}/la_g$g")
     done
     master="$LA_MARIADB_1_URL/la_master"
-    groups=(--group "$LA_MARIADB_1_URL/la_g1,$LA_MARIADB_2_URL/la_g1" --group "$LA_MARIADB_2_URL/la_g2,$LA_MARIADB_1_URL/la_g2")
     ;;
   postgres)
     if [ -z "${LA_PG_DIR:-}" ]; then

@@ -18,7 +18,7 @@ namespace LocationActors.Cluster.LocationGroups;
 public sealed partial class LocationGroup
 {
     /// <summary>Contacts per ping message: well inside Akka's remote frame.</summary>
-    private const int PingBatchSize = 200;
+    private const int PingBatchSize = 100;
 
     private readonly IActorRef _links;
     private readonly ChangeFeedDemand? _feed;
@@ -38,6 +38,7 @@ public sealed partial class LocationGroup
     private void Keepalive()
     {
         Receive<KeepaliveTick>(_ => PingDue());
+        Receive<SendPings>(send => _links.Tell(send.Batch));
         Receive<PingsAnswered>(answered =>
         {
             _unpingedLogged = false;
@@ -86,8 +87,16 @@ public sealed partial class LocationGroup
             }
         }
 
-        foreach (var batch in _keepalive.Take(due, seconds, PingBatchSize))
-            _links.Tell(batch);
+        // Spread over the second, not sent at once: a burst of thousands of OPTIONS overflows the receive buffers of
+        // the edges and phones, and their answers the proxy's.
+        var batches = _keepalive.Take(due, seconds, PingBatchSize);
+        for (var i = 0; i < batches.Count; i++)
+        {
+            if (i == 0)
+                _links.Tell(batches[i]);
+            else
+                Timers.StartSingleTimer($"ping-{batches[i].Batch}", new SendPings(batches[i]), TimeSpan.FromMilliseconds(900.0 * i / batches.Count));
+        }
         NodeMetrics.KeepaliveBacklog(_name, _keepalive.Backlog);
     }
 

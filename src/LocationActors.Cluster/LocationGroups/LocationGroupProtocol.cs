@@ -167,6 +167,9 @@ internal sealed class KeepaliveTick
     public static readonly KeepaliveTick Instance = new();
 }
 
+/// <summary>A batch of pings whose turn in the second came (the second's batches are spread over it).</summary>
+internal sealed record SendPings(ProxyLinks.PingContacts Batch);
+
 /// <summary>p_usrloc's watcher interval: expire held replies, probe off members, retry failed resyncs.</summary>
 internal sealed class WatchTick
 {

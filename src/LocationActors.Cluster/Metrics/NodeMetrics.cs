@@ -58,9 +58,31 @@ public static class NodeMetrics
     private static readonly Counter GcPauseSeconds = Prometheus.Metrics.CreateCounter("location_node_gc_pause_seconds_total",
         "Time the .NET garbage collector paused this process since it started.");
 
-    // The runtime keeps the total: each scrape brings the counter up to it.
+    private static readonly Gauge Gen2PauseMax = Prometheus.Metrics.CreateGauge("location_node_gc_gen2_pause_max_seconds",
+        "The longest pause of a gen-2 collection (blocking or background) seen at a scrape since the node started.");
+
+    private static readonly GCKind[] Gen2Kinds = [GCKind.FullBlocking, GCKind.Background];
+    private static readonly long[] LastGen2Index = [0, 0]; // per kind: the last collection looked at (scrapes run one at a time)
+
+    // The runtime keeps the total: each scrape brings the counter up to it. Of gen-2 collections the runtime keeps the
+    // last of each kind: a scrape that finds a new one takes its longest pause (one between two scrapes can be missed).
     static NodeMetrics() =>
-        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => GcPauseSeconds.IncTo(GC.GetTotalPauseDuration().TotalSeconds));
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        {
+            GcPauseSeconds.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+            for (var k = 0; k < Gen2Kinds.Length; k++)
+            {
+                var info = GC.GetGCMemoryInfo(Gen2Kinds[k]);
+                if (info.Index == LastGen2Index[k])
+                    continue;
+                LastGen2Index[k] = info.Index;
+                foreach (var pause in info.PauseDurations)
+                {
+                    if (pause.TotalSeconds > Gen2PauseMax.Value)
+                        Gen2PauseMax.Set(pause.TotalSeconds);
+                }
+            }
+        });
 
     /// <summary>The group's size now (reported at every watch tick, and page by page while it loads).</summary>
     public static void GroupSize(string group, long contacts, int aors, int stashed)
