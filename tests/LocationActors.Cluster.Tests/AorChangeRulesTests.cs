@@ -51,6 +51,26 @@ public sealed class AorChangeRulesTests
     }
 
     [Fact]
+    public void A_contact_that_stopped_answering_keepalives_is_removed_unless_a_register_wrote_it_again_since()
+    {
+        var bound = _rules.Apply(Register("c1", 1), AorBindings.Empty, Now, false).Next;
+        var ruid = bound.Single().Ruid;
+
+        var dropped = _rules.Apply(new DropUnreachable(1, 12, Ann, ruid, "c1", 1), bound, Now, false);
+        Assert.True(dropped.Write);
+        Assert.Equal([ruid], dropped.Deletes);
+        Assert.True(((UnreachableDropped)dropped.Reply).Removed);
+
+        // The phone re-registered (CSeq 2) while the removal waited behind that write: the binding stays.
+        var refreshed = _rules.Apply(Register("c1", 2), bound, Now, false).Next;
+        var kept = _rules.Apply(new DropUnreachable(1, 13, Ann, ruid, "c1", 1), refreshed, Now, false);
+        Assert.False(kept.Write);
+        Assert.Empty(kept.Deletes);
+        Assert.False(((UnreachableDropped)kept.Reply).Removed);
+        Assert.Equal([ruid], kept.Next.Select(b => b.Ruid));
+    }
+
+    [Fact]
     public void An_older_copy_of_a_register_cannot_bring_back_a_contact_a_later_one_removed()
     {
         var bound = _rules.Apply(Register("c1", 1), AorBindings.Empty, Now, false).Next;

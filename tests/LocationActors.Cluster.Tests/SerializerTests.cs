@@ -61,7 +61,7 @@ public sealed class SerializerTests : TestKit
             new RegistrarOptions(true, true, "sip."), [new LocDbRow(1, 2, "mysql://u:***@db/loc", LocDbStatus.Off, 3, 1_767_225_600, false, 2)], true, false),
         new ChangeLocDbMember(66, 1, 2, MemberChange.Maintenance),
         new LocDbMemberChanged(67, 1, 2, MemberChange.Activate, true),
-        new DropUnreachable(1, 68, Alice, "ruid-1"),
+        new DropUnreachable(1, 68, Alice, "ruid-1", "call-1", 7),
         new UnreachableDropped(69, Alice, "ruid-1", true),
         new ProxyAnnounce("akka.tcp://proxy@127.0.0.1:4100/user/presence", ["udp:127.0.0.1:5060"], true),
         new ProxyLinked("akka.tcp://location@127.0.0.1:4053", true),

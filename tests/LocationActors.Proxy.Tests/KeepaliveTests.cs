@@ -57,7 +57,7 @@ public sealed class KeepaliveTests(KeepaliveCluster cluster, ITestOutputHelper o
             for (var i = 0; i < Phones; i++)
             {
                 var pings = phones[i].Options.Where(o => o.At >= watchedFrom && o.At < watchedTo).ToList();
-                Assert.InRange(pings.Count, 5, 6);
+                Assert.InRange(pings.Count, 4, 6); // 5.5 intervals: 5 or 6, one fewer when a busy machine delays a tick past the end
                 AssertNoTwoWithinAnInterval($"ka-live-{i}", phones[i].Options.Select(o => o.At).ToList());
                 Assert.All(pings, p => Assert.Equal(cluster.SipPort, p.From.Port));
                 Assert.Contains($"OPTIONS sip:ka-live-{i}@127.0.0.1:{phones[i].Port} SIP/2.0", pings[0].Text);
@@ -143,14 +143,22 @@ public sealed class KeepaliveTests(KeepaliveCluster cluster, ITestOutputHelper o
         }
     }
 
-    /// <summary>Pings of one contact come one interval apart (the slot's second), never two in one interval (a tick's jitter allowed).</summary>
+    /// <summary>
+    /// Pings of one contact come about one interval apart (its second of the interval), never twice for one second: a
+    /// second pinged twice (by two ticks, or by the old and the new node of a group) gives two pings milliseconds apart.
+    /// A tick that a busy machine delays only moves a ping later, so the next one may come sooner than an interval.
+    /// </summary>
     private static void AssertNoTwoWithinAnInterval(string who, List<DateTime> pings)
     {
         for (var n = 1; n < pings.Count; n++)
         {
             var gap = pings[n] - pings[n - 1];
-            Assert.True(gap > Interval * 0.5, $"{who} was pinged twice within {gap.TotalMilliseconds:0} ms: at {pings[n - 1]:HH:mm:ss.fff} and {pings[n]:HH:mm:ss.fff}");
+            Assert.True(gap > Interval * 0.15, $"{who} was pinged twice within {gap.TotalMilliseconds:0} ms: at {pings[n - 1]:HH:mm:ss.fff} and {pings[n]:HH:mm:ss.fff}");
         }
+
+        // And never more pings than intervals (plus the one at the start) over the whole time.
+        if (pings.Count > 1)
+            Assert.True(pings.Count <= (pings[^1] - pings[0]) / Interval + 2, $"{who} was pinged {pings.Count} times in {(pings[^1] - pings[0]).TotalSeconds:0.0} s");
     }
 
     private async Task RegisterAsync(string user, string contact, int cseq = 1, long? expires = null)

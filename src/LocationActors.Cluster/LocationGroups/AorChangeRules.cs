@@ -31,7 +31,7 @@ public sealed class AorChangeRules(RegistrarSettings registrar, RuidGenerator ru
                 return new AorChange(new ContactsRemoved(remove.RequestId, remove.Aor, gone.Count), gone.Aggregate(current, (kept, ruid) => kept.Remove(ruid)),
                     [], gone, Write: true);
             case DropUnreachable drop:
-                var there = current.Any(b => b.Ruid == drop.Ruid);
+                var there = current.Any(b => b.Ruid == drop.Ruid && b.CallId == drop.CallId && b.CSeq == drop.CSeq);
                 return new AorChange(new UnreachableDropped(drop.RequestId, drop.Aor, drop.Ruid, there), there ? current.Remove(drop.Ruid) : current, [],
                     there ? [drop.Ruid] : [], Write: there);
             case RemoveAor remove:

@@ -50,7 +50,7 @@ public sealed partial class LocationGroup
                     continue;
                 _log.Info("group {0}: contact {1} of {2} left {3} keepalive pings unanswered; removing it", _name, dead.Contact, key,
                     _keepalive.Settings.MaxMissed);
-                Dispatch(new DropUnreachable(_groupId, 0, Aor.FromColumns(dead.Username, dead.Domain), ruid, _table), Self);
+                Dispatch(new DropUnreachable(_groupId, 0, Aor.FromColumns(dead.Username, dead.Domain), ruid, dead.CallId, dead.CSeq, _table), Self);
             }
         });
         Receive<PingsNotSent>(notSent =>

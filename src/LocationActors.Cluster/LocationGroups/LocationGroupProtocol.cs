@@ -64,12 +64,13 @@ public sealed record RemoveAor(int GroupId, long RequestId, Aor Aor, string Tabl
 }
 
 /// <summary>
-/// Remove one binding that left <see cref="KeepaliveSettings.MaxMissed"/> keepalive pings unanswered. The group sends
-/// it to itself, so it waits behind the AOR's other writes like any change; the binding stays if it was written again
-/// meanwhile: a REGISTER resets its count of missed pings.
+/// Remove one binding that left <see cref="KeepaliveSettings.MaxMissed"/> keepalive pings unanswered, as it was when
+/// the group decided so (its Call-ID and CSeq). The group sends it to itself, so it waits behind the AOR's other
+/// writes like any change; a binding a REGISTER wrote again meanwhile (another Call-ID or CSeq) stays.
 /// </summary>
 [ProtocolManifest("rm-unreachable")]
-public sealed record DropUnreachable(int GroupId, long RequestId, Aor Aor, string Ruid, string Table = UsrlocDomain.DefaultTable) : IWithAor
+public sealed record DropUnreachable(int GroupId, long RequestId, Aor Aor, string Ruid, string CallId, int CSeq, string Table = UsrlocDomain.DefaultTable)
+    : IWithAor
 {
     public IClusterRequest WithRequestId(long requestId) => this with { RequestId = requestId };
 }
