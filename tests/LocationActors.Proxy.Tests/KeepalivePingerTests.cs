@@ -48,13 +48,20 @@ public sealed class KeepalivePingerTests
         using var socket = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var pinger = new KeepalivePinger(NullLogger<KeepalivePinger>.Instance);
         pinger.Attach((IPEndPoint)socket.Client.LocalEndPoint!, async (bytes, to) => await socket.SendAsync(bytes, to));
-        _ = Task.Run(async () =>
+        using var stop = new CancellationTokenSource();
+        var receiving = Task.Run(async () =>
         {
-            while (true)
+            while (!stop.IsCancellationRequested)
             {
-                var received = await socket.ReceiveAsync();
-                if (SipParser.Parse(received.Buffer).Response is { } response)
-                    pinger.Received(response);
+                try
+                {
+                    if (SipParser.Parse((await socket.ReceiveAsync(stop.Token)).Buffer).Response is { } response)
+                        pinger.Received(response);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         });
 
@@ -66,5 +73,7 @@ public sealed class KeepalivePingerTests
         Assert.Single(live.Options);
         Assert.Single(mute.Options);
         Assert.Equal([$"udp:{socket.Client.LocalEndPoint}"], pinger.Sockets);
+        await stop.CancelAsync();
+        await receiving;
     }
 }

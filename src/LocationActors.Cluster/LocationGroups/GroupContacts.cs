@@ -96,8 +96,13 @@ public sealed class GroupContacts
         }
     }
 
-    /// <summary>XxHash32 of the key's UTF-8 (string.GetHashCode differs from process to process).</summary>
-    public static uint StableHash(string key) => System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(key));
+    /// <summary>XxHash32 of the key's UTF-8 (string.GetHashCode differs from process to process); no allocation for a usual key.</summary>
+    public static uint StableHash(string key)
+    {
+        var length = System.Text.Encoding.UTF8.GetMaxByteCount(key.Length);
+        Span<byte> bytes = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        return System.IO.Hashing.XxHash32.HashToUInt32(bytes[..System.Text.Encoding.UTF8.GetBytes(key, bytes)]);
+    }
 
     /// <summary>Every binding held, AOR after AOR.</summary>
     public IEnumerable<ContactBinding> All() => _byAor.SelectMany(p => _packing.Unpack(p.Key, p.Value.Packed));

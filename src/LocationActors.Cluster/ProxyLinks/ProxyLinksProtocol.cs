@@ -6,7 +6,7 @@ public interface IProxyLinkMessage;
 /// <summary>
 /// A proxy says it is there, every few seconds, to every node (through its cluster client's <c>SendToAll</c>): where it
 /// can be sent to, the SIP sockets it pings from, and whether anyone on it reads the change feed. A node forgets a
-/// proxy that has not said so for <see cref="ProxyLeases.Lease"/>.
+/// proxy that has not said so for three announce intervals (<see cref="ProxyLinks.AnnounceInterval"/>).
 /// </summary>
 /// <param name="Proxy">The full path of the proxy's presence actor (with its address): the node sends pings and changes there.</param>
 /// <param name="Sockets">Its SIP sockets in the <c>socket</c> column's form (<c>udp:127.0.0.1:5060</c>).</param>

@@ -25,8 +25,7 @@ public static class ChangeEvents
             var aor = service.ParseAor(text ?? "");
             if (aor.Failure is { } invalid)
             {
-                await Results.Json(new ErrorJson($"aor '{text}': {invalid.Reason}"), HttpJsonContext.Default.ErrorJson,
-                    statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
+                await HttpApi.Error(StatusCodes.Status400BadRequest, $"aor '{text}': {invalid.Reason}").ExecuteAsync(http);
                 return;
             }
 

@@ -239,7 +239,7 @@ public static class HttpApi
         _ => new Unavailable(new ErrorJson(failure.Reason, aor, group)),
     };
 
-    private static IResult Error(int status, string reason, string? aor = null, int? group = null) =>
+    internal static IResult Error(int status, string reason, string? aor = null, int? group = null) =>
         Results.Json(new ErrorJson(reason, aor, group), HttpJsonContext.Default.ErrorJson, statusCode: status);
 
     /// <summary>503 with <c>Retry-After</c>: the cluster may well answer a second later (a group moving, a member turned off).</summary>

@@ -26,10 +26,10 @@ public sealed class ChangeFeed
     public Reader Subscribe(IReadOnlyCollection<string>? aors)
     {
         var reader = new Reader(this, aors is { Count: > 0 } ? aors.ToHashSet(StringComparer.Ordinal) : null);
+        var first = _readers.IsEmpty;
+        _readers[reader] = 0; // before the nodes are listed: a node linked meanwhile is told to it, perhaps twice, never not at all
         foreach (var node in _feedingNodes.Keys)
             reader.Tell(FeedItem.Linked(node));
-        var first = _readers.IsEmpty;
-        _readers[reader] = 0;
         if (first)
             DemandChanged?.Invoke();
         return reader;
@@ -83,7 +83,8 @@ public sealed class ChangeFeed
         private readonly ChangeFeed _feed;
         private readonly HashSet<string>? _aors;
         private readonly Channel<FeedItem> _queue = Channel.CreateBounded<FeedItem>(
-            new BoundedChannelOptions(ReaderQueue) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+            // Wait, not DropWrite: with DropWrite TryWrite reports success for what it drops, and the loss would go uncounted.
+            new BoundedChannelOptions(ReaderQueue) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         private long _lost;
 
         internal Reader(ChangeFeed feed, HashSet<string>? aors)
