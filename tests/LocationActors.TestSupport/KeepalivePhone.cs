@@ -31,6 +31,14 @@ public sealed class KeepalivePhone : IDisposable
     /// <summary>Every OPTIONS received: when, from where, and the request.</summary>
     public IReadOnlyList<(DateTime At, IPEndPoint From, string Text)> Options => _options.ToList();
 
+    /// <summary>
+    /// The OPTIONS sent to <paramref name="user"/>'s contact at this socket. Others may come: a contact of an earlier
+    /// test whose phone had this port (the system gave it out again) is pinged until it is found dead, and a phone that
+    /// answers keeps it alive.
+    /// </summary>
+    public IReadOnlyList<(DateTime At, IPEndPoint From, string Text)> OptionsFor(string user) =>
+        _options.Where(o => o.Text.StartsWith($"OPTIONS {Contact(user)} SIP/2.0\r\n", StringComparison.Ordinal)).ToList();
+
     /// <summary>Sends a datagram from this socket (e.g. a REGISTER, so that a NAT binding would point here).</summary>
     public async Task SendAsync(string text, IPEndPoint to) => await _socket.SendAsync(Encoding.UTF8.GetBytes(text), to);
 
