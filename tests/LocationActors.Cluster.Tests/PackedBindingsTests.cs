@@ -51,8 +51,8 @@ public sealed class PackedBindingsTests
         var packing = new PackedBindings(shared);
         var phone = BindingFields.Sample("4912345678", 1) with { UserAgent = "Yealink SIP-T46U 108.86.0.45", Socket = "udp:203.0.113.10:5060" };
 
-        var packed = packing.Pack("4912345678", [phone]);
-        var again = packing.Pack("4912345679", [phone with { Username = "4912345679" }]);
+        var packed = packing.Pack("4912345678", [phone]).ToArray();
+        var again = packing.Pack("4912345679", [phone with { Username = "4912345679" }]).ToArray();
 
         Assert.Equal(2, shared.Count);
         Assert.Equal(packed.Length, again.Length);
@@ -70,7 +70,7 @@ public sealed class PackedBindingsTests
         var second = BindingFields.Sample("bob", 2) with { UserAgent = "phone B" };
 
         packing.Pack("ann", [first]);
-        var packed = packing.Pack("bob", [second]);
+        var packed = packing.Pack("bob", [second]).ToArray();
 
         Assert.Equal(1, shared.Count);
         Assert.Equal("phone B", packing.Unpack("bob", packed)[0].UserAgent);

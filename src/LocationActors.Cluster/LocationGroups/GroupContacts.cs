@@ -5,42 +5,37 @@ using LocationActors.Domain.Registrations;
 namespace LocationActors.Cluster.LocationGroups;
 
 /// <summary>
-/// A location group's contacts in memory: the bindings of each AOR for lookups by key, packed into one byte array per
-/// AOR (<see cref="PackedBindings"/>) with the soonest expiry beside it, so the expiry sweep skips AORs without
-/// unpacking them; and the AOR keys in ordinal order so a dump can page through millions of them without sorting.
+/// A location group's contacts in memory: the bindings of each AOR for lookups by key, packed (<see cref="PackedBindings"/>)
+/// into a table of a few large arrays and no object per AOR (<see cref="PackedAorTable"/>), with the soonest expiry
+/// beside them, so the expiry sweep skips AORs without unpacking them; a dump pages through them in an order every
+/// process agrees on.
 /// </summary>
 public sealed class GroupContacts
 {
-    /// <summary>
-    /// An AOR's bindings as stored: packed, how many, the soonest expiry of a non-permanent one, and a hash of the key
-    /// that is the same in every process (the keepalive second of the AOR's contacts: <see cref="KeysInSlot"/>).
-    /// </summary>
-    private readonly record struct Stored(byte[] Packed, int Count, long NextExpiry, uint KeyHash);
-
-    private readonly Dictionary<string, Stored> _byAor = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
+    private readonly PackedAorTable _table = new();
     private PackedBindings _packing = new(new SharedStrings());
 
-    public int AorCount => _byAor.Count;
+    public int AorCount => _table.Count;
 
     public long BindingCount { get; private set; }
+
+    /// <summary>Bytes of the table's arena: the packed contacts, their keys, and dead records not yet given back.</summary>
+    public long ArenaBytes => _table.ArenaBytes;
 
     /// <summary>The key of a stored row: the AOR as p_usrloc builds it from the username and domain columns.</summary>
     public static string KeyOf(ContactBinding binding) => binding.Domain is null ? binding.Username : $"{binding.Username}@{binding.Domain}";
 
     public AorBindings Get(Aor aor) => Get(aor.Value);
 
-    public AorBindings Get(string key) => _byAor.TryGetValue(key, out var stored) ? _packing.Unpack(key, stored.Packed) : AorBindings.Empty;
+    public AorBindings Get(string key) => _table.TryGet(key, out var packed, out _) ? _packing.Unpack(key, packed) : AorBindings.Empty;
 
     public void Set(string key, AorBindings bindings)
     {
-        var known = _byAor.TryGetValue(key, out var old);
-        if (known)
+        if (_table.TryGetInfo(key, out var old))
             BindingCount -= old.Count;
         if (bindings.Count == 0)
         {
-            _byAor.Remove(key);
-            _keys.Remove(key);
+            _table.Remove(key);
             return;
         }
 
@@ -52,8 +47,7 @@ public sealed class GroupContacts
         }
 
         // A username equal to the key is not packed again: the key is its only copy.
-        _byAor[key] = new Stored(_packing.Pack(key, bindings), bindings.Count, nextExpiry, known ? old.KeyHash : StableHash(key));
-        _keys.Add(key);
+        _table.Set(key, _packing.Pack(key, bindings), bindings.Count, nextExpiry);
         BindingCount += bindings.Count;
     }
 
@@ -68,7 +62,7 @@ public sealed class GroupContacts
     public List<ContactBinding> RemoveExpired(long now)
     {
         var expired = new List<ContactBinding>();
-        foreach (var key in _byAor.Where(p => p.Value.NextExpiry <= now).Select(p => p.Key).ToList())
+        foreach (var key in _table.Keys(info => info.NextExpiry <= now).ToList())
         {
             var kept = Get(key);
             foreach (var binding in kept.Where(b => !b.IsValidAt(now)).ToList())
@@ -87,14 +81,7 @@ public sealed class GroupContacts
     /// The AORs whose key hashes to <paramref name="slot"/> of <paramref name="slots"/>: a stable hash, so a group that
     /// moves to another node pings each AOR in the same second of the interval as before.
     /// </summary>
-    public IEnumerable<string> KeysInSlot(int slot, int slots)
-    {
-        foreach (var (key, stored) in _byAor)
-        {
-            if (stored.KeyHash % (uint)slots == (uint)slot)
-                yield return key;
-        }
-    }
+    public IEnumerable<string> KeysInSlot(int slot, int slots) => _table.Keys(info => info.Hash % (uint)slots == (uint)slot);
 
     /// <summary>XxHash32 of the key's UTF-8 (string.GetHashCode differs from process to process); no allocation for a usual key.</summary>
     public static uint StableHash(string key)
@@ -105,23 +92,19 @@ public sealed class GroupContacts
     }
 
     /// <summary>Every binding held, AOR after AOR.</summary>
-    public IEnumerable<ContactBinding> All() => _byAor.SelectMany(p => _packing.Unpack(p.Key, p.Value.Packed));
+    public IEnumerable<ContactBinding> All() => _table.Keys(_ => true).ToList().SelectMany(Get);
 
     /// <summary>Up to <paramref name="pageSize"/> AORs after <paramref name="after"/>, and the key to continue from.</summary>
     public (IReadOnlyList<ContactBinding> Bindings, string? Next) Page(string? after, int pageSize)
     {
-        var view = after is null || _keys.Count == 0
-            ? _keys
-            : string.CompareOrdinal(after, _keys.Max) >= 0 ? [] : _keys.GetViewBetween(after, _keys.Max!);
-        var keys = view.Where(k => after is null || string.CompareOrdinal(k, after) > 0).Take(pageSize + 1).ToList();
+        var keys = _table.KeysAfter(after, pageSize + 1);
         var page = keys.Take(pageSize).SelectMany(Get).ToList();
         return (page, keys.Count > pageSize ? keys[pageSize - 1] : null);
     }
 
     public void Clear()
     {
-        _byAor.Clear();
-        _keys.Clear();
+        _table.Clear();
         BindingCount = 0;
         // Values shared by contacts that are gone need not be kept.
         _packing = new PackedBindings(new SharedStrings());

@@ -11,7 +11,8 @@ namespace LocationActors.Cluster.LocationGroups;
 /// order, numbers as variable-length integers, strings as UTF-8, and the columns whose values repeat (user agent,
 /// socket, domain) as numbers into the group's <see cref="SharedStrings"/>. A million contacts as objects (a record,
 /// an immutable list node and about ten strings each) cost some 860 bytes apiece and a dozen objects the garbage
-/// collector walks; packed they are one object per AOR (bench/RESULTS.md, "A compact contact store").
+/// collector walks; packed they are a record in the group's <see cref="PackedAorTable"/> (bench/RESULTS.md, "A compact
+/// contact store").
 /// Decoding gives back equal values, byte for byte: a string UTF-8 cannot carry exactly (a lone surrogate) is kept
 /// as UTF-16.
 /// </summary>
@@ -23,8 +24,11 @@ public sealed class PackedBindings(SharedStrings shared)
 
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
 
-    /// <summary>Packs <paramref name="bindings"/>, the bindings stored under <paramref name="key"/>.</summary>
-    public byte[] Pack(string key, IReadOnlyList<ContactBinding> bindings)
+    /// <summary>
+    /// Packs <paramref name="bindings"/>, the bindings stored under <paramref name="key"/>, into this packer's buffer:
+    /// the span is valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> Pack(string key, IReadOnlyList<ContactBinding> bindings)
     {
         _buffer.ResetWrittenCount();
         WriteUnsigned((ulong)bindings.Count);
@@ -54,11 +58,11 @@ public sealed class PackedBindings(SharedStrings shared)
             WriteSigned(b.Partition);
         }
 
-        return _buffer.WrittenSpan.ToArray();
+        return _buffer.WrittenSpan;
     }
 
     /// <summary>The bindings packed under <paramref name="key"/>, in their write order.</summary>
-    public AorBindings Unpack(string key, byte[] packed)
+    public AorBindings Unpack(string key, ReadOnlySpan<byte> packed)
     {
         var reader = new Reader(packed, key, shared);
         var count = (int)reader.Unsigned();
@@ -151,8 +155,9 @@ public sealed class PackedBindings(SharedStrings shared)
         _buffer.Advance(n);
     }
 
-    private ref struct Reader(byte[] bytes, string key, SharedStrings shared)
+    private ref struct Reader(ReadOnlySpan<byte> packed, string key, SharedStrings shared)
     {
+        private readonly ReadOnlySpan<byte> _bytes = packed;
         private int _at;
 
         public ulong Unsigned()
@@ -160,7 +165,7 @@ public sealed class PackedBindings(SharedStrings shared)
             ulong value = 0;
             for (var shift = 0; ; shift += 7)
             {
-                var b = bytes[_at++];
+                var b = _bytes[_at++];
                 value |= (ulong)(b & 0x7F) << shift;
                 if (b < 0x80)
                     return value;
@@ -188,11 +193,11 @@ public sealed class PackedBindings(SharedStrings shared)
                     var length = (int)Unsigned();
                     var chars = new char[length];
                     for (var i = 0; i < length; i++, _at += 2)
-                        chars[i] = (char)(bytes[_at] | bytes[_at + 1] << 8);
+                        chars[i] = (char)(_bytes[_at] | _bytes[_at + 1] << 8);
                     return new string(chars);
                 default:
                     var count = (int)(tag - Utf8Base);
-                    var value = Encoding.UTF8.GetString(bytes, _at, count);
+                    var value = Encoding.UTF8.GetString(_bytes.Slice(_at, count));
                     _at += count;
                     return value;
             }
