@@ -14,7 +14,7 @@ public sealed partial class LocationDatabase
     /// rewrite of the whole partition. Returns how many rows were written and deleted. The caller must be the
     /// table's only writer meanwhile (a member handle runs its queue one operation at a time).
     /// </summary>
-    public async Task<(int Written, int Deleted)> ReconcileAsync(IReadOnlyList<ContactBinding> bindings, CancellationToken ct = default)
+    public async Task<(int Written, int Deleted)> ReconcileAsync(IReadOnlyCollection<ContactBinding> bindings, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(bindings);
         var operation = $"resynchronise {Table} with {bindings.Count} contact(s)";

@@ -133,6 +133,31 @@ public sealed class PackedAorTableTests
     }
 
     [Fact]
+    public void A_snapshot_keeps_what_the_table_held_when_it_was_taken_whatever_changes_after()
+    {
+        var table = new PackedAorTable();
+        for (var n = 0; n < 20_000; n++)
+            table.Set($"49{n:D9}", [(byte)n, 1], 1, 0);
+        var snapshot = table.Snapshot();
+
+        // Every AOR written again and again (its chunks compacted and given back), half of them removed, then all.
+        for (var round = 0; round < 10; round++)
+        {
+            for (var n = 0; n < 20_000; n++)
+                table.Set($"49{n:D9}", new byte[200], 1, round);
+        }
+
+        for (var n = 0; n < 20_000; n += 2)
+            table.Remove($"49{n:D9}");
+        table.Clear();
+
+        Assert.Equal(20_000, snapshot.Count);
+        var seen = Enumerable.Range(0, snapshot.Count).Select(i => (Key: snapshot.KeyAt(i), Value: snapshot.PackedAt(i).ToArray())).ToList();
+        Assert.Equal(Enumerable.Range(0, 20_000).Select(n => $"49{n:D9}").Order(StringComparer.Ordinal), seen.Select(s => s.Key).Order(StringComparer.Ordinal));
+        Assert.All(seen, s => Assert.Equal(new[] { (byte)int.Parse(s.Key[2..]), (byte)1 }, s.Value));
+    }
+
+    [Fact]
     public void A_change_while_its_keys_are_enumerated_is_refused()
     {
         var table = new PackedAorTable();

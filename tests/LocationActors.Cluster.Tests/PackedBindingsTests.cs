@@ -105,8 +105,12 @@ public sealed class PackedBindingsTests
         Assert.Null(end);
         Assert.Equal([ann, bob], contacts.All().OrderBy(b => b.Username).ToArray());
 
+        var snapshot = contacts.Snapshot();
         contacts.Set("ann", AorBindings.Empty);
         Assert.Equal((1, 1L), (contacts.AorCount, contacts.BindingCount));
+        contacts.Set("bob@example.com", AorBindings.Empty.Put(bob with { Contact = "sip:bob@elsewhere" }));
+        Assert.Equal(2, snapshot.Count);
+        Assert.Equal([ann, bob], snapshot.OrderBy(b => b.Username).ToArray()); // as it was when taken
         contacts.Clear();
         Assert.Equal((0, 0L), (contacts.AorCount, contacts.BindingCount));
     }

@@ -327,7 +327,7 @@ public sealed class DbHandle : ReceiveActor, IWithTimers
         }
     }
 
-    private async Task<BatchDone> ResyncAsync(long statement, IReadOnlyList<ContactBinding> snapshot, ResyncSource? sameAs)
+    private async Task<BatchDone> ResyncAsync(long statement, IReadOnlyCollection<ContactBinding> snapshot, ResyncSource? sameAs)
     {
         var (parent, self) = (Context.Parent, Self);
         try

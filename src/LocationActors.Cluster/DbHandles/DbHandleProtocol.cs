@@ -33,7 +33,7 @@ public sealed record ExpiredRowsDeleted(int MemberNo, int Count);
 /// or null. When both servers compute the same digest of their tables, the member already holds the snapshot and
 /// nothing is read or written: after a takeover, members that agree cost two server-side scans instead of a full read.
 /// </param>
-public sealed record ResyncRows(IReadOnlyList<ContactBinding> Snapshot, ResyncSource? SameAs = null);
+public sealed record ResyncRows(IReadOnlyCollection<ContactBinding> Snapshot, ResyncSource? SameAs = null);
 
 /// <summary>A member to compare with by digest (<see cref="ResyncRows.SameAs"/>); the member handle disposes what it opens.</summary>
 public sealed record ResyncSource(int No, Func<LocationDatabase> Open);

@@ -91,6 +91,12 @@ public sealed class GroupContacts
         return System.IO.Hashing.XxHash32.HashToUInt32(bytes[..System.Text.Encoding.UTF8.GetBytes(key, bytes)]);
     }
 
+    /// <summary>
+    /// Every binding held now, for another actor to read while this store goes on changing (a member's resync): the
+    /// positions of the packed AORs, nothing unpacked until it is read.
+    /// </summary>
+    public ContactsSnapshot Snapshot() => new(_table.Snapshot(), new PackedBindings(_packing.SharedValues.Frozen()), (int)BindingCount);
+
     /// <summary>Every binding held, AOR after AOR.</summary>
     public IEnumerable<ContactBinding> All() => _table.Keys(_ => true).ToList().SelectMany(Get);
 
@@ -109,4 +115,26 @@ public sealed class GroupContacts
         // Values shared by contacts that are gone need not be kept.
         _packing = new PackedBindings(new SharedStrings());
     }
+}
+
+/// <summary>
+/// A group's bindings as they were when the snapshot was taken (<see cref="GroupContacts.Snapshot"/>), unpacked AOR by
+/// AOR as they are read: a resync of a member after a group started holds a few bytes per AOR, not every contact as
+/// objects (a dozen per contact, gigabytes at millions of contacts, and gen-2 pauses of seconds).
+/// </summary>
+public sealed class ContactsSnapshot(PackedAorSnapshot aors, PackedBindings packing, int count) : IReadOnlyCollection<ContactBinding>
+{
+    /// <summary>Bindings in the snapshot.</summary>
+    public int Count => count;
+
+    public IEnumerator<ContactBinding> GetEnumerator()
+    {
+        for (var i = 0; i < aors.Count; i++)
+        {
+            foreach (var binding in packing.Unpack(aors.KeyAt(i), aors.PackedAt(i)))
+                yield return binding;
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

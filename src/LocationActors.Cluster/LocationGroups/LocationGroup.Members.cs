@@ -146,7 +146,7 @@ public sealed partial class LocationGroup
             else
             {
                 _members.StartResync(member);
-                var snapshot = _contacts.All().ToList();
+                var snapshot = _contacts.Snapshot();
                 _log.Info("group {0}: resynchronising member {1} with {2} contacts", _groupId, member.No, snapshot.Count);
                 // A member that missed nothing holds what memory holds (a write enters memory only once stored, and one
                 // it missed marks it): when the two tables' digests agree, there is nothing to copy.

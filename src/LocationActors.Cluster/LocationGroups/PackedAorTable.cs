@@ -190,6 +190,25 @@ public sealed class PackedAorTable
         return found.Take(take).Select(i => KeyOf(_entries[i])).ToList();
     }
 
+    /// <summary>
+    /// The AORs held now, as they are now, for another thread to read while this table goes on changing: the
+    /// positions of their records in the chunks, nothing copied. The table never writes a record's bytes again once
+    /// written (only its entry number, which a snapshot does not read) and never reuses a chunk's array, so what a
+    /// snapshot reads stays as it was; a chunk given back meanwhile lives on as long as the snapshot does.
+    /// </summary>
+    public PackedAorSnapshot Snapshot()
+    {
+        var records = new long[Count];
+        var n = 0;
+        for (var i = 0; i < _entriesUsed; i++)
+        {
+            if (_entries[i].Chunk >= 0)
+                records[n++] = (long)_entries[i].Chunk << 32 | (uint)_entries[i].Offset;
+        }
+
+        return new PackedAorSnapshot([.. _chunks], records);
+    }
+
     /// <summary>Forgets every AOR and gives the arena back.</summary>
     public void Clear()
     {
@@ -264,24 +283,28 @@ public sealed class PackedAorTable
 
     // ---- the arena -------------------------------------------------------------------------------------------------
 
-    private ReadOnlySpan<byte> KeyBytes(in Entry entry, out bool utf16)
+    private ReadOnlySpan<byte> KeyBytes(in Entry entry, out bool utf16) => KeyBytes(_chunks[entry.Chunk].AsSpan(entry.Offset), out utf16);
+
+    private ReadOnlySpan<byte> Value(in Entry entry) => Value(_chunks[entry.Chunk].AsSpan(entry.Offset));
+
+    private string KeyOf(in Entry entry) => KeyOf(_chunks[entry.Chunk].AsSpan(entry.Offset));
+
+    internal static ReadOnlySpan<byte> KeyBytes(ReadOnlySpan<byte> record, out bool utf16)
     {
-        var record = _chunks[entry.Chunk].AsSpan(entry.Offset);
         var keyField = BinaryPrimitives.ReadInt32LittleEndian(record[4..]);
         utf16 = (keyField & 1) == 1;
         return record.Slice(HeaderSize, keyField >> 1);
     }
 
-    private ReadOnlySpan<byte> Value(in Entry entry)
+    internal static ReadOnlySpan<byte> Value(ReadOnlySpan<byte> record)
     {
-        var record = _chunks[entry.Chunk].AsSpan(entry.Offset);
         var keyLength = BinaryPrimitives.ReadInt32LittleEndian(record[4..]) >> 1;
         return record.Slice(HeaderSize + keyLength, BinaryPrimitives.ReadInt32LittleEndian(record[8..]));
     }
 
-    private string KeyOf(in Entry entry)
+    internal static string KeyOf(ReadOnlySpan<byte> record)
     {
-        var bytes = KeyBytes(entry, out var utf16);
+        var bytes = KeyBytes(record, out var utf16);
         return utf16 ? new string(MemoryMarshal.Cast<byte, char>(bytes)) : Encoding.UTF8.GetString(bytes);
     }
 
@@ -422,4 +445,22 @@ public sealed class PackedAorTable
                 ArrayPool<byte>.Shared.Return(_rented);
         }
     }
+}
+
+/// <summary>The AORs of a <see cref="PackedAorTable"/> as they were when it was taken (<see cref="PackedAorTable.Snapshot"/>).</summary>
+public sealed class PackedAorSnapshot
+{
+    private readonly byte[]?[] _chunks;
+    private readonly long[] _records; // chunk << 32 | offset
+
+    internal PackedAorSnapshot(byte[]?[] chunks, long[] records) => (_chunks, _records) = (chunks, records);
+
+    /// <summary>AORs in the snapshot.</summary>
+    public int Count => _records.Length;
+
+    public string KeyAt(int index) => PackedAorTable.KeyOf(Record(index));
+
+    public ReadOnlySpan<byte> PackedAt(int index) => PackedAorTable.Value(Record(index));
+
+    private ReadOnlySpan<byte> Record(int index) => _chunks[(int)(_records[index] >> 32)].AsSpan((int)_records[index]);
 }

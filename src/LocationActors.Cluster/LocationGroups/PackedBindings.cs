@@ -24,6 +24,9 @@ public sealed class PackedBindings(SharedStrings shared)
 
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
 
+    /// <summary>The table of shared values the packed bindings refer to.</summary>
+    public SharedStrings SharedValues => shared;
+
     /// <summary>
     /// Packs <paramref name="bindings"/>, the bindings stored under <paramref name="key"/>, into this packer's buffer:
     /// the span is valid until the next call.

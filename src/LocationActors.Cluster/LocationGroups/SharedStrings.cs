@@ -31,4 +31,12 @@ public sealed class SharedStrings(int capacity = SharedStrings.DefaultCapacity)
     }
 
     public string this[int id] => _values[id];
+
+    /// <summary>The values known now, in a table of their own that takes no more: for a reader on another thread.</summary>
+    public SharedStrings Frozen()
+    {
+        var frozen = new SharedStrings(capacity: 0);
+        frozen._values.AddRange(_values);
+        return frozen;
+    }
 }
