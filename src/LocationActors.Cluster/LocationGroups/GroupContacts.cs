@@ -19,9 +19,6 @@ public sealed class GroupContacts
 
     public long BindingCount { get; private set; }
 
-    /// <summary>Bytes of the table's arena: the packed contacts, their keys, and dead records not yet given back.</summary>
-    public long ArenaBytes => _table.ArenaBytes;
-
     /// <summary>The key of a stored row: the AOR as p_usrloc builds it from the username and domain columns.</summary>
     public static string KeyOf(ContactBinding binding) => binding.Domain is null ? binding.Username : $"{binding.Username}@{binding.Domain}";
 
@@ -31,11 +28,9 @@ public sealed class GroupContacts
 
     public void Set(string key, AorBindings bindings)
     {
-        if (_table.TryGetInfo(key, out var old))
-            BindingCount -= old.Count;
         if (bindings.Count == 0)
         {
-            _table.Remove(key);
+            BindingCount -= _table.Remove(key);
             return;
         }
 
@@ -47,8 +42,7 @@ public sealed class GroupContacts
         }
 
         // A username equal to the key is not packed again: the key is its only copy.
-        _table.Set(key, _packing.Pack(key, bindings), bindings.Count, nextExpiry);
-        BindingCount += bindings.Count;
+        BindingCount += bindings.Count - _table.Set(key, _packing.Pack(key, bindings), bindings.Count, nextExpiry);
     }
 
     /// <summary>Adds a row read from a member database (warm-up), after the AOR's rows read before it.</summary>

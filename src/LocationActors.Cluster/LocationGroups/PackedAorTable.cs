@@ -66,9 +66,6 @@ public sealed class PackedAorTable
     /// <summary>Bytes of the arena's chunks (live and dead records, and the room left in the chunk being filled).</summary>
     public long ArenaBytes { get; private set; }
 
-    /// <summary>Bytes of dead records the arena still holds.</summary>
-    public long DeadBytes { get; private set; }
-
     /// <summary>The packed bindings of <paramref name="key"/>, with what is kept beside them.</summary>
     public bool TryGet(string key, out ReadOnlySpan<byte> packed, out AorInfo info)
     {
@@ -87,17 +84,19 @@ public sealed class PackedAorTable
         return true;
     }
 
-    /// <summary>What is kept beside the packed bindings of <paramref name="key"/>.</summary>
-    public bool TryGetInfo(string key, out AorInfo info) => TryGet(key, out _, out info);
-
-    /// <summary>Stores <paramref name="packed"/> as the bindings of <paramref name="key"/>, in place of what was there.</summary>
-    public void Set(string key, ReadOnlySpan<byte> packed, int count, long nextExpiry)
+    /// <summary>
+    /// Stores <paramref name="packed"/> as the bindings of <paramref name="key"/>, in place of what was there; returns
+    /// how many bindings that was (0: the key is new).
+    /// </summary>
+    public int Set(string key, ReadOnlySpan<byte> packed, int count, long nextExpiry)
     {
+        var previous = 0;
         using var encoded = new EncodedKey(key);
         var index = Find(encoded, out _);
         if (index >= 0)
         {
             ref var entry = ref _entries[index];
+            previous = entry.Count;
             var (oldChunk, oldOffset) = (entry.Chunk, entry.Offset);
             var (chunk, offset) = Append(index, encoded, packed); // the new record first, then the old one dies
             entry.Chunk = chunk;
@@ -123,16 +122,18 @@ public sealed class PackedAorTable
 
         _version++;
         CompactWhatIsHalfDead();
+        return previous;
     }
 
-    /// <summary>Removes <paramref name="key"/>; false when it was not held.</summary>
-    public bool Remove(string key)
+    /// <summary>Removes <paramref name="key"/>; returns how many bindings it had (0: it was not held).</summary>
+    public int Remove(string key)
     {
         using var encoded = new EncodedKey(key);
         var index = Find(encoded, out var previous);
         if (index < 0)
-            return false;
+            return 0;
         ref var entry = ref _entries[index];
+        var count = entry.Count;
         if (previous < 0)
             _buckets[entry.Hash >> _shift] = entry.Next + 1;
         else
@@ -143,7 +144,7 @@ public sealed class PackedAorTable
         Count--;
         _version++;
         CompactWhatIsHalfDead();
-        return true;
+        return count;
     }
 
     /// <summary>The keys whose info <paramref name="where"/> selects. The table must not change while they are enumerated.</summary>
@@ -224,7 +225,7 @@ public sealed class PackedAorTable
         _toCompact.Clear();
         _current = -1;
         Count = 0;
-        ArenaBytes = DeadBytes = 0;
+        ArenaBytes = 0;
         _version++;
     }
 
@@ -314,23 +315,31 @@ public sealed class PackedAorTable
     /// <summary>Writes a record for entry <paramref name="index"/> where there is room; returns where.</summary>
     private (int Chunk, int Offset) Append(int index, in EncodedKey key, ReadOnlySpan<byte> value)
     {
-        var length = HeaderSize + key.Bytes.Length + value.Length;
-        if (_current < 0 || _filled[_current] + length > _chunks[_current]!.Length)
-        {
-            if (_current >= 0 && _dead[_current] * 2 >= _filled[_current])
-                _toCompact.Enqueue(_current); // it filled up half dead: its live records move on
-            _current = NewChunk(Math.Max(ChunkSize, length));
-        }
-
-        var offset = _filled[_current];
-        var record = _chunks[_current].AsSpan(offset, length);
+        var record = Reserve(HeaderSize + key.Bytes.Length + value.Length, out var chunk, out var offset);
         BinaryPrimitives.WriteInt32LittleEndian(record, index);
         BinaryPrimitives.WriteInt32LittleEndian(record[4..], key.Bytes.Length << 1 | (key.Utf16 ? 1 : 0));
         BinaryPrimitives.WriteInt32LittleEndian(record[8..], value.Length);
         key.Bytes.CopyTo(record[HeaderSize..]);
         value.CopyTo(record[(HeaderSize + key.Bytes.Length)..]);
+        return (chunk, offset);
+    }
+
+    /// <summary>
+    /// Room for a record of <paramref name="length"/> bytes at the end of the chunk being filled, or of a new one when
+    /// it is full (a full chunk that is half dead is queued: its live records move on).
+    /// </summary>
+    private Span<byte> Reserve(int length, out int chunk, out int offset)
+    {
+        if (_current < 0 || _filled[_current] + length > _chunks[_current]!.Length)
+        {
+            if (_current >= 0 && _dead[_current] * 2 >= _filled[_current])
+                _toCompact.Enqueue(_current);
+            _current = NewChunk(Math.Max(ChunkSize, length));
+        }
+
+        (chunk, offset) = (_current, _filled[_current]);
         _filled[_current] = offset + length;
-        return (_current, offset);
+        return _chunks[_current].AsSpan(offset, length);
     }
 
     private int NewChunk(int size)
@@ -358,7 +367,6 @@ public sealed class PackedAorTable
         var length = RecordLength(record);
         BinaryPrimitives.WriteInt32LittleEndian(record, -1);
         _dead[chunk] += length;
-        DeadBytes += length;
         // Exactly at the half, so a chunk is queued once (it is given back before it can pass the half again).
         if (chunk != _current && _dead[chunk] * 2 >= _filled[chunk] && (_dead[chunk] - length) * 2 < _filled[chunk])
             _toCompact.Enqueue(chunk);
@@ -378,7 +386,7 @@ public sealed class PackedAorTable
                 var index = BinaryPrimitives.ReadInt32LittleEndian(record);
                 if (index >= 0)
                 {
-                    var (to, at) = AppendCopy(record[..length]);
+                    record[..length].CopyTo(Reserve(length, out var to, out var at));
                     _entries[index].Chunk = to;
                     _entries[index].Offset = at;
                 }
@@ -386,26 +394,10 @@ public sealed class PackedAorTable
                 offset += length;
             }
 
-            DeadBytes -= _dead[chunk];
             ArenaBytes -= bytes.Length;
             _chunks[chunk] = null;
             _freeChunks.Push(chunk);
         }
-    }
-
-    private (int Chunk, int Offset) AppendCopy(ReadOnlySpan<byte> record)
-    {
-        if (_filled[_current] + record.Length > _chunks[_current]!.Length)
-        {
-            if (_dead[_current] * 2 >= _filled[_current])
-                _toCompact.Enqueue(_current);
-            _current = NewChunk(Math.Max(ChunkSize, record.Length));
-        }
-
-        var offset = _filled[_current];
-        record.CopyTo(_chunks[_current].AsSpan(offset));
-        _filled[_current] = offset + record.Length;
-        return (_current, offset);
     }
 
     /// <summary>
