@@ -89,8 +89,10 @@ public sealed class NodeProcesses : IDisposable
     /// A port free on loopback for TCP and UDP, for a program started later to listen on. It is taken below the
     /// kernel's ephemeral range (32768 and up), because a port the kernel picked for us and gave back is free for it
     /// to pick again: a CI run lost a test when a proxy's own port-0 remoting listener was given the port its node
-    /// had been handed a second earlier and had not bound yet. Ports below the range are only ever taken by name,
-    /// and this process never hands out the same one twice.
+    /// had been handed a second earlier and had not bound yet. Ports below the range are only ever taken by name.
+    /// The test assemblies run in parallel processes, each handing out ports, so a port is also reserved across
+    /// processes (<see cref="ReserveAcrossProcesses"/>): a CI run lost a test when a cluster's first seed node never
+    /// listened, most likely because another test process had been handed the same port in the same second.
     /// </summary>
     public static int FreePort()
     {
@@ -99,7 +101,7 @@ public sealed class NodeProcesses : IDisposable
             for (var attempt = 0; attempt < 1000; attempt++)
             {
                 var port = Random.Shared.Next(FirstPort, EphemeralStart);
-                if (!HandedOut.Contains(port) && FreeOnLoopback(port))
+                if (!HandedOut.Contains(port) && FreeOnLoopback(port) && ReserveAcrossProcesses(port))
                 {
                     HandedOut.Add(port);
                     return port;
@@ -112,6 +114,67 @@ public sealed class NodeProcesses : IDisposable
     private const int FirstPort = 20000;
     private const int EphemeralStart = 32768;
     private static readonly HashSet<int> HandedOut = [];
+    private static bool _releaseOnExit;
+    private static readonly string Reservations = Path.Combine(Path.GetTempPath(), "locationactors-test-ports");
+
+    /// <summary>
+    /// Reserves <paramref name="port"/> for this process with a file named after it holding our PID, created only if
+    /// none exists (atomic on every local file system). A file whose process has ended is stale: it is replaced.
+    /// </summary>
+    private static bool ReserveAcrossProcesses(int port)
+    {
+        if (!_releaseOnExit)
+        {
+            Directory.CreateDirectory(Reservations);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => ReleaseReservations();
+            _releaseOnExit = true;
+        }
+        var file = Path.Combine(Reservations, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            try
+            {
+                using var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write);
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                return true;
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                if (!IsStale(file))
+                    return false;
+                try { File.Delete(file); } catch (IOException) { return false; }
+            }
+        }
+        return false;
+    }
+
+    private static void ReleaseReservations()
+    {
+        lock (HandedOut)
+            foreach (var port in HandedOut)
+                File.Delete(Path.Combine(Reservations, port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    private static bool IsStale(string file)
+    {
+        try
+        {
+            if (!int.TryParse(File.ReadAllText(file), out var pid))
+                return File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddMinutes(-1); // half-written by a process that died
+            if (pid == Environment.ProcessId)
+                return false;
+            using var owner = System.Diagnostics.Process.GetProcessById(pid);
+            return owner.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true; // no process with that PID
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private static bool FreeOnLoopback(int port)
     {
