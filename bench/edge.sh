@@ -145,8 +145,10 @@ start_edge() { # system
       config="$dir/edge-registrar.cfg"
       (umask 077 && { printf '#!KAMAILIO\n#!define P_USRLOC "%s"\n' "$kamailio_master_url"; cat bench/kamailio/edge-registrar.cfg; } >"$config") ;;
   esac
+  # 1 GiB of shared memory: with 256 MB every edge ran out at 2,000 calls/s (tm's build_cell: "could not allocate shared
+  # memory"), answering 500 to thousands of INVITEs and BYEs, so that step measured the edges' memory, not the systems.
   # shellcheck disable=SC2086
-  "$kamailio_bin" -f "$config" -DD -E -P "$dir/kamailio.pid" -w "$dir" -Y "$dir" -m 256 -M 16 ${LA_BENCH_EDGE_OPTIONS:-} "${defines[@]}" \
+  "$kamailio_bin" -f "$config" -DD -E -P "$dir/kamailio.pid" -w "$dir" -Y "$dir" -m 1024 -M 16 ${LA_BENCH_EDGE_OPTIONS:-} "${defines[@]}" \
     >"$dir/kamailio.log" 2>&1 &
   started+=("$! kamailio")
 }
@@ -215,17 +217,22 @@ fi
 # step only that step's system has traffic).
 udp_drops() { awk '/^Udp:/ {if (!h) {for (i = 2; i <= NF; i++) col[$i] = i; h = 1} else print $col["RcvbufErrors"]}' /proc/net/snmp; }
 
+# Allocations the edge's shared memory refused so far (each logged): a transaction that cannot be built is answered 500.
+shm_failures() { grep -c "could not allocate shared memory\|out of mem" "$data/edge-$1/kamailio.log" 2>/dev/null || true; }
+
 declare -A steps
 for rate in $rates; do
   for repeat in $(seq 1 "$repeats"); do
     for sys in $systems; do
       dir="$data/steps/$sys-$rate-$repeat"
       drops_before=$(udp_drops)
+      shm_before=$(shm_failures "$sys")
       declare -A before=()
       for kind in edge proxy nodes db; do before[$kind]=$(ticks ${pids[$sys.$kind]:-}); done
       read -r n failed achieved p50 p99 < <(sipp_step "$dir" "${edge_port[$sys]}" call.xml "$data/users-$sys.csv" "$rate" $((rate * seconds)) \
         "${caller_port[$sys]}" $((seconds + 40)))
       drops=$(($(udp_drops) - drops_before))
+      shm=$(($(shm_failures "$sys") - shm_before))
       cpu=""
       for kind in edge proxy nodes db; do
         if [ -z "${pids[$sys.$kind]:-}" ]; then cpu+=" / -"; else cpu+=" / $(cpu_ms_per "${before[$kind]}" "$(ticks ${pids[$sys.$kind]})" "$n")"; fi
@@ -235,7 +242,8 @@ for rate in $rates; do
       complete=$(awk -v n="$n" -v f="$failed" 'BEGIN {if (f == "?") print "?"; else printf "%.2f", (n - f) / n}')
       steps[$sys.$rate]+="$complete|$complete ($failed failed, ${timeouts:-0} × 408, $drops dropped, p99 $p99 ms)|$cpu"$'\n'
       say "$sys at $rate calls/s (#$repeat): $n calls, $failed failed (${timeouts:-0} ended 408), $achieved/s achieved, INVITE→200 p50 $p50 ms" \
-        "p99 $p99 ms, $drops UDP datagrams dropped on full receive buffers; CPU ms per call (edge / proxy / nodes / MariaDB) $cpu"
+        "p99 $p99 ms, $drops UDP datagrams dropped on full receive buffers, $shm allocations refused by the edge's shared memory;" \
+        "CPU ms per call (edge / proxy / nodes / MariaDB) $cpu"
       sleep 3 # the calls of the step end (their BYEs) before the next system's
     done
   done
