@@ -177,7 +177,7 @@ for sys in $systems; do
   say "registering $users phones through the $sys edge"
   register_phones "$sys"
   # The phones answer every call from now on, on the address they registered.
-  (cd "$data" && exec sipp -sf "$bench_sipp_dir/phone.xml" -i 127.0.0.1 -p "${phones_port[$sys]}" -t u1 -nostdin -m 100000000 \
+  (cd "$data" && exec sipp -sf "$bench_sipp_dir/phone.xml" -i 127.0.0.1 -p "${phones_port[$sys]}" -t u1 -nostdin -buff_size "$sipp_buffer" -m 100000000 \
     -trace_err -error_file "$data/phones-$sys-errors.log" >/dev/null 2>&1) &
   phones_pid[$sys]=$!
   started+=("$! sipp")

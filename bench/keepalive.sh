@@ -27,7 +27,7 @@ export LA_KEEPALIVE_INTERVAL="${interval}s" LA_KEEPALIVE_MAX_RATE=10000000 LA_KE
 phones=""
 stop_phones() { if [ -n "$phones" ]; then kill "$phones" 2>/dev/null || true; wait "$phones" 2>/dev/null || true; fi; phones=""; }
 start_phones() {
-  (cd "$data/phones" && exec sipp -sf "$bench_sipp_dir/options-answer.xml" -i 127.0.0.1 -p "$ka_port" -t u1 -nostdin -buff_size 4194304 >>sipp.out 2>&1) &
+  (cd "$data/phones" && exec sipp -sf "$bench_sipp_dir/options-answer.xml" -i 127.0.0.1 -p "$ka_port" -t u1 -nostdin -buff_size "$sipp_buffer" >>sipp.out 2>&1) &
   phones=$!
 }
 bench_cleanup=stop_phones

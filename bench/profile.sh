@@ -99,7 +99,7 @@ if [ "$rate" -gt 0 ]; then
   say "$scenario at $rate/s for $((warmup + seconds + 2)) s, sampled for $seconds s from second $warmup"
   mkdir -p "$data/sipp-load"
   (cd "$data/sipp-load" && exec timeout -k 5 $((warmup + seconds + 60)) sipp "127.0.0.1:$sip_port" -sf "$root/bench/sipp/$scenario.xml" \
-    -inf "$data/load.csv" -m "$calls" -r "$rate" -i 127.0.0.1 -p 45070 -t u1 -nostdin -timeout 120s -trace_stat -fd 1 \
+    -inf "$data/load.csv" -m "$calls" -r "$rate" -i 127.0.0.1 -p 45070 -t u1 -nostdin -buff_size "$sipp_buffer" -timeout 120s -trace_stat -fd 1 \
     >sipp.out 2>&1) &
   sipp_pid=$!
 else

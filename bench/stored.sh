@@ -6,15 +6,18 @@
 # calls, p50/p99 and the nodes' memory (RSS of the 3 node processes together); then one INVITE->302 chunk at the end.
 # Everything on loopback, stopped by PID at the end (bench/RESULTS.md).
 #
-#   bench/stored.sh [--contacts N] [--chunk N] [--rate R] [--groups G] [--bulk B]
+#   bench/stored.sh [--contacts N] [--chunk N] [--rate R] [--groups G] [--bulk B] [--warmup W]
 #
 # Defaults: 1,000,000 contacts in chunks of 100,000 at 4,000/s (below the REGISTER ceiling of bench/run.sh, so a chunk
 # that falls behind shows a slowdown, not the ceiling): about 5 minutes. --groups spreads them over G groups (default
 # 2). --bulk loads B contacts straight into the member databases before the nodes start (registering millions
 # through SIP takes too long here), waits until the groups have loaded them, and registers the chunks on top; the
-# first line then has the bulk as stored (measured once the groups are placed evenly: sharding moves most of them from
-# the first node up to the others, and they load again). Each line also gives the longest gen-2 GC pause any node has seen so far
-# (location_node_gc_gen2_pause_max_seconds). Ports as in bench/deployment.sh.
+# first line then has the bulk as stored. Every run is measured once the groups are placed evenly: sharding starts
+# them on the first node that is up and moves most of them to the others, where they load again. Then --warmup W users
+# (default 20,000) register at 1,000/s and unregister again, so that the first chunk does not measure the processes'
+# JIT compiling their hot paths (0: no warm-up). Each line also gives the longest gen-2 GC pause any node has seen so
+# far (location_node_gc_gen2_pause_max_seconds). Ports as in bench/deployment.sh; the warm-up's sipp sends from
+# LA_BENCH_WARMUP_PORT (default 45071).
 #
 #   bench/stored.sh --groups 16 --bulk 4000000 --contacts 400000      4 M stored, then 4 chunks of REGISTERs on top
 
@@ -25,6 +28,7 @@ contacts=1000000
 chunk=100000
 rate=4000
 bulk=0
+warmup=20000
 while [ $# -gt 0 ]; do
   case "$1" in
     --contacts) contacts=$2; shift 2 ;;
@@ -32,13 +36,18 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift 2 ;;
     --groups) export LA_LOCAL_GROUPS=$2; shift 2 ;;
     --bulk) bulk=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     *) echo "bench/stored.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 
+for n in "$contacts" "$chunk" "$rate" "$bulk" "$warmup"; do
+  [[ "$n" =~ ^[0-9]+$ ]] || { echo "bench/stored.sh: '$n' is not a whole number" >&2; exit 2; }
+done
 command -v sipp >/dev/null || { echo "bench/stored.sh: sipp is missing (apt-get install sip-tester)" >&2; exit 1; }
 export LA_LOCAL_BACKEND=mariadb
 groups=${LA_LOCAL_GROUPS:-2}
+warm_port=${LA_BENCH_WARMUP_PORT:-45071}
 bench_data=$(mktemp -d -t la-bench.XXXXXX)
 
 # The bulk: B users b0000001... (contact sip:b...@192.0.2.x:5060, valid a day), each in the member databases of its
@@ -71,25 +80,25 @@ fi
 # shellcheck source=deployment.sh
 source bench/deployment.sh
 
+started=$(date +%s)
 if [ "$bulk" -gt 0 ]; then
-  started=$(date +%s)
   until [ "$(curl -sf "http://$http/v1/cluster" | grep -o '"contacts":[0-9]*' | cut -d: -f2 | awk '{s += $1} END {print s + 0}')" -ge "$bulk" ]; do
     [ $(($(date +%s) - started)) -gt 900 ] && { echo "bench: the groups did not load $bulk contacts within 900 s" >&2; exit 1; }
     sleep 2
   done
   echo "bench: the groups hold the $bulk contacts $(($(date +%s) - started)) s after the deployment was ready"
-  # The groups start on the first node that is up and sharding then moves most of them to the others, where they load
-  # again and copy to their other member: measured before that, the first chunks measure the moves. So wait for
-  # /health/ready (every group serves, placed evenly), the contacts once more, and every member readable.
-  until curl -sf "http://$http/health/ready" >/dev/null &&
-        state=$(curl -sf "http://$http/v1/cluster") &&
-        [ "$(echo "$state" | grep -o '"contacts":[0-9]*' | cut -d: -f2 | awk '{s += $1} END {print s + 0}')" -ge "$bulk" ] &&
-        ! echo "$state" | grep -qE '"readable": ?false'; do
-    [ $(($(date +%s) - started)) -gt 900 ] && { echo "bench: the groups were not placed evenly with $bulk contacts within 900 s" >&2; exit 1; }
-    sleep 2
-  done
-  echo "bench: the groups are placed evenly and hold the $bulk contacts $(($(date +%s) - started)) s after the deployment was ready"
 fi
+# Measured before the groups are placed, the first chunks would measure the moves (and a group's copy to its other
+# member). So wait for /health/ready (every group serves, placed evenly), the contacts once more, and every member
+# readable.
+until curl -sf "http://$http/health/ready" >/dev/null &&
+      state=$(curl -sf "http://$http/v1/cluster") &&
+      [ "$(echo "$state" | grep -o '"contacts":[0-9]*' | cut -d: -f2 | awk '{s += $1} END {print s + 0}')" -ge "$bulk" ] &&
+      ! echo "$state" | grep -qE '"readable": ?false'; do
+  [ $(($(date +%s) - started)) -gt 900 ] && { echo "bench: the groups were not placed evenly with $bulk contacts within 900 s" >&2; exit 1; }
+  sleep 2
+done
+echo "bench: the groups are placed evenly and hold the $bulk contacts $(($(date +%s) - started)) s after the deployment was ready"
 
 # The longest gen-2 pause any node has seen, in ms.
 gen2_max() {
@@ -113,6 +122,14 @@ nodes_rss() {
   done
   ps -o rss=,args= -p "$(IFS=,; echo "${all[*]}")" | awk '/LocationActors\.Node/ {s+=$1} END {printf "%.0f", s/1024}'
 }
+
+if [ "$warmup" -gt 0 ]; then
+  # From one fixed port: the un-REGISTER names the contact the REGISTER made, which holds sipp's port.
+  bench/sipp/users.sh "$warmup" warm >"$data/users-warm.csv"
+  read -r _ failed _ _ _ < <(sipp_step "$data/sipp-warm" "$sip_port" register.xml "$data/users-warm.csv" 1000 "$warmup" "$warm_port" $((warmup / 1000 * 4 + 30)))
+  read -r _ failed_too _ _ _ < <(sipp_step "$data/sipp-unwarm" "$sip_port" unregister.xml "$data/users-warm.csv" 1000 "$warmup" "$warm_port" $((warmup / 1000 * 4 + 30)))
+  echo "bench: warmed up with $warmup users registered and removed again ($failed and $failed_too failed)"
+fi
 
 echo "bench: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $groups groups, $bulk bulk-loaded, $contacts contacts in chunks of $chunk at $rate/s"
 echo "| stored before | scenario | calls | failed | achieved/s | p50 ms | p99 ms | nodes RSS MiB after | longest gen-2 pause ms so far |"

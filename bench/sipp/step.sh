@@ -14,9 +14,12 @@ sipp_step() {
   mkdir -p "$dir"
   local start end failed p50 p99
   start=$(date +%s.%N)
-  # timeout(1) on top of sipp's own -timeout: the step must end even if sipp hangs on a socket.
+  # timeout(1) on top of sipp's own -timeout: the step must end even if sipp hangs on a socket. sipp's socket buffers
+  # are 64 KB unless told (-buff_size; the kernel caps it at net.core.rmem_max): at 4,000/s a stall of sipp's of 40 ms
+  # overflowed that, the kernel dropped the answers, and sipp sent the requests again 0.5 and 1.5 s later, which set
+  # the steps' p99s (bench/RESULTS.md, "4 M contacts again").
   (cd "$dir" && timeout -k 5 "$((limit + 5))" sipp "127.0.0.1:$port" -sf "$scenario" -inf "$users" -m "$calls" -r "$rate" \
-      -i 127.0.0.1 -p "$local_port" -t u1 -nostdin -timeout "${limit}s" -trace_rtt -rtt_freq 1 -trace_stat -fd 1 \
+      -i 127.0.0.1 -p "$local_port" -t u1 -nostdin -buff_size "$sipp_buffer" -timeout "${limit}s" -trace_rtt -rtt_freq 1 -trace_stat -fd 1 \
       -trace_err -error_file errors.log \
       >sipp.out 2>&1) || true
   end=$(date +%s.%N)
@@ -30,3 +33,5 @@ sipp_step() {
 }
 
 bench_sipp_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The socket buffers every sipp of the benches asks for (send and receive), in bytes.
+sipp_buffer=4194304
