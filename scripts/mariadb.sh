@@ -29,6 +29,8 @@
 #   LA_DB_BIND       Address mariadbd binds to. Default: 127.0.0.1.
 #   LA_DB_CLIENT_HOSTS  More hosts (MariaDB host patterns, e.g. '10.231.0.%') the user may connect from, besides
 #                    127.0.0.1 and localhost. Default: none.
+#   LA_DB_SERVER_OPTIONS  More mariadbd options for every instance it starts, e.g.
+#                    '--innodb-flush-log-at-trx-commit=2' (benches compare server settings with it). Default: none.
 #
 # Administrative access (commands `sql`, `createdb`) goes through the unix
 # socket with socket authentication as the calling OS user, so no admin
@@ -319,6 +321,9 @@ start_instance() {
         --character-set-server=utf8mb4
     )
     ((EUID == 0)) && args+=(--user=root)
+    local -a more
+    read -r -a more <<<"${LA_DB_SERVER_OPTIONS:-}"
+    args+=("${more[@]}")
 
     log "instance $n: starting on $LA_DB_BIND:$port"
     # Fully detach so that a test harness that runs this script can exit or
