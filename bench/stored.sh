@@ -80,9 +80,12 @@ fi
 # shellcheck source=deployment.sh
 source bench/deployment.sh
 
+# The contacts the groups hold, summed from /v1/cluster's answer ($1).
+contacts_in() { grep -o '"contacts":[0-9]*' <<<"$1" | cut -d: -f2 | awk '{s += $1} END {print s + 0}'; }
+
 started=$(date +%s)
 if [ "$bulk" -gt 0 ]; then
-  until [ "$(curl -sf "http://$http/v1/cluster" | grep -o '"contacts":[0-9]*' | cut -d: -f2 | awk '{s += $1} END {print s + 0}')" -ge "$bulk" ]; do
+  until [ "$(contacts_in "$(curl -sf "http://$http/v1/cluster")")" -ge "$bulk" ]; do
     [ $(($(date +%s) - started)) -gt 900 ] && { echo "bench: the groups did not load $bulk contacts within 900 s" >&2; exit 1; }
     sleep 2
   done
@@ -93,7 +96,7 @@ fi
 # readable.
 until curl -sf "http://$http/health/ready" >/dev/null &&
       state=$(curl -sf "http://$http/v1/cluster") &&
-      [ "$(echo "$state" | grep -o '"contacts":[0-9]*' | cut -d: -f2 | awk '{s += $1} END {print s + 0}')" -ge "$bulk" ] &&
+      [ "$(contacts_in "$state")" -ge "$bulk" ] &&
       ! echo "$state" | grep -qE '"readable": ?false'; do
   [ $(($(date +%s) - started)) -gt 900 ] && { echo "bench: the groups were not placed evenly with $bulk contacts within 900 s" >&2; exit 1; }
   sleep 2

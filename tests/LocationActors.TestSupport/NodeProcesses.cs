@@ -101,9 +101,9 @@ public sealed class NodeProcesses : IDisposable
             for (var attempt = 0; attempt < 1000; attempt++)
             {
                 var port = Random.Shared.Next(FirstPort, EphemeralStart);
-                if (!HandedOut.Contains(port) && FreeOnLoopback(port) && ReserveAcrossProcesses(port))
+                if (!HandedOut.ContainsKey(port) && FreeOnLoopback(port) && ReserveAcrossProcesses(port) is { } reservation)
                 {
-                    HandedOut.Add(port);
+                    HandedOut.Add(port, reservation);
                     return port;
                 }
             }
@@ -113,67 +113,41 @@ public sealed class NodeProcesses : IDisposable
 
     private const int FirstPort = 20000;
     private const int EphemeralStart = 32768;
-    private static readonly HashSet<int> HandedOut = [];
-    private static bool _releaseOnExit;
+    private static readonly Dictionary<int, FileStream> HandedOut = []; // each port with its reservation
     private static readonly string Reservations = Path.Combine(Path.GetTempPath(), "locationactors-test-ports");
 
+    static NodeProcesses() => AppDomain.CurrentDomain.ProcessExit += (_, _) => ReleaseReservations();
+
+    private static string ReservationOf(int port) => Path.Combine(Reservations, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>
-    /// Reserves <paramref name="port"/> for this process with a file named after it holding our PID, created only if
-    /// none exists (atomic on every local file system). A file whose process has ended is stale: it is replaced.
+    /// Reserves <paramref name="port"/> for this process: a file named after it, held open with an exclusive lock
+    /// (<see cref="FileShare.None"/>, a <c>flock</c> on Linux) until this process ends; null when another process
+    /// holds it. The kernel drops the lock when the process dies, however it dies, so no reservation outlives its
+    /// process.
     /// </summary>
-    private static bool ReserveAcrossProcesses(int port)
+    private static FileStream? ReserveAcrossProcesses(int port)
     {
-        if (!_releaseOnExit)
-        {
-            Directory.CreateDirectory(Reservations);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => ReleaseReservations();
-            _releaseOnExit = true;
-        }
-        var file = Path.Combine(Reservations, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            try
-            {
-                using var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write);
-                stream.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                return true;
-            }
-            catch (IOException) when (File.Exists(file))
-            {
-                if (!IsStale(file))
-                    return false;
-                try { File.Delete(file); } catch (IOException) { return false; }
-            }
-        }
-        return false;
-    }
-
-    private static void ReleaseReservations()
-    {
-        lock (HandedOut)
-            foreach (var port in HandedOut)
-                File.Delete(Path.Combine(Reservations, port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-    }
-
-    private static bool IsStale(string file)
-    {
+        Directory.CreateDirectory(Reservations);
         try
         {
-            if (!int.TryParse(File.ReadAllText(file), out var pid))
-                return File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddMinutes(-1); // half-written by a process that died
-            if (pid == Environment.ProcessId)
-                return false;
-            using var owner = System.Diagnostics.Process.GetProcessById(pid);
-            return owner.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true; // no process with that PID
+            return new FileStream(ReservationOf(port), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {
-            return false;
+            return null;
         }
+    }
+
+    /// <summary>Each file is removed before its lock is let go, so no other process can lock a file about to vanish.</summary>
+    private static void ReleaseReservations()
+    {
+        lock (HandedOut)
+            foreach (var (port, reservation) in HandedOut)
+            {
+                File.Delete(ReservationOf(port));
+                reservation.Dispose();
+            }
     }
 
     private static bool FreeOnLoopback(int port)
